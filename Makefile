@@ -1,0 +1,47 @@
+# CCER offset registries simulator. `make run` and `make test` are all a newcomer needs.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint format token topology clean replay
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required (python3.11 not found); set PY=..."; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start all four services on the embedded default (SQLite per service + local RabbitMQ).
+run: $(STAMP)
+	$(BIN)/ccer run
+
+## Unit, integration (real PostgreSQL + RabbitMQ) and end-to-end tests.
+test: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## Unit tests only (no I/O).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make token ROLE=enterprise ARGS="--org 91110000100000000X"
+token: $(STAMP)
+	@$(BIN)/ccer token --role $(ROLE) $(ARGS)
+
+topology: $(STAMP)
+	$(BIN)/ccer topology
+
+clean:
+	rm -rf var .pytest_cache

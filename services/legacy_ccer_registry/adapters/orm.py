@@ -1,0 +1,15 @@
+"""ORM rows of the legacy_ccer_registry's own database."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import NAMING_CONVENTION, infra_tables
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+infra = infra_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata

@@ -1,0 +1,4 @@
+from services.new_ccer_registry.adapters.orm import metadata
+from shared.migrations_env import run_env
+
+run_env(metadata, "new_ccer_registry")

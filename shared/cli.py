@@ -1,0 +1,170 @@
+"""``ccer``: the project's command line (tokens, running the stack, migrations, topology, DLQ, replay)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from shared.settings import SERVICES, Settings
+
+app = typer.Typer(help="CCER offset registries simulator — CCER 抵销配额清缴模拟系统", no_args_is_help=True)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="enterprise, province_initiator, province_confirmer, registry_initiator, "
+                                          "registry_confirmer, ncsc_operator, exchange_operator, sim_admin")],
+    sub: Annotated[Optional[str], typer.Option(help="user id (two-person rules compare it)")] = None,  # noqa: UP045
+    org: Annotated[Optional[str], typer.Option(help="USCC, for enterprise")] = None,  # noqa: UP045
+    province: Annotated[Optional[str], typer.Option(help="division code, for province roles")] = None,  # noqa: UP045
+    exchange: Annotated[Optional[str], typer.Option(help="exchange code, for exchange_operator")] = None,  # noqa: UP045
+    hours: Annotated[int, typer.Option(help="validity")] = 12,
+) -> None:
+    """Mint a JWT for any role (signed with CCER_JWT_SECRET or the simulation default)."""
+    from shared.auth import mint_token
+
+    try:
+        typer.echo(mint_token(Settings().secret, role, sub=sub, org=org, province=province, exchange=exchange,
+                              ttl_seconds=hours * 3600))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def uscc(first17: str) -> None:
+    """Complete 17 characters with their GB 32100 check character."""
+    from shared.uscc import make_uscc
+
+    typer.echo(make_uscc(first17))
+
+
+@app.command()
+def topology(out: Annotated[Path, typer.Option()] = ROOT / "deploy" / "rabbitmq" / "definitions.json") -> None:
+    """Write the RabbitMQ definitions generated from the topology code."""
+    from shared.messaging.topology import definitions
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(definitions(), indent=2) + "\n")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def revision(service: str, message: Annotated[str, typer.Option("-m")] = "schema") -> None:
+    """Autogenerate an Alembic revision for SERVICE against a scratch SQLite database."""
+    from alembic import command
+    from alembic.config import Config
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"one of {', '.join(SERVICES)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CCER_DATA_DIR"] = tmp
+        os.environ.pop("CCER_DB_URL", None)
+        cfg = Config()
+        cfg.set_main_option("script_location", str(ROOT / "services" / service / "migrations"))
+        command.upgrade(cfg, "head")
+        command.revision(cfg, message=message, autogenerate=True)
+
+
+def _amqp_reachable(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_rabbitmq(url: str) -> None:
+    if _amqp_reachable(url):
+        return
+    server = shutil.which("rabbitmq-server")
+    if server is None:
+        typer.echo(
+            "RabbitMQ is not reachable at CCER_AMQP_URL and is not installed here.\n"
+            "Install it (Debian/Ubuntu: apt-get install rabbitmq-server) or point CCER_AMQP_URL at a broker.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo("RabbitMQ not reachable; starting the local node (rabbitmq-server -detached) …")
+    subprocess.run([server, "-detached"], check=False)
+    for _ in range(60):
+        if _amqp_reachable(url):
+            time.sleep(2)
+            return
+        time.sleep(1)
+    typer.echo("RabbitMQ did not come up within 60 s; see /var/log/rabbitmq.", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    services: Annotated[Optional[list[str]], typer.Argument(help="services to start (default: all four)")] = None,  # noqa: UP045
+) -> None:
+    """Start the services in the foreground (Ctrl-C stops everything)."""
+    settings = Settings()
+    chosen = services or list(SERVICES)
+    ensure_rabbitmq(settings.amqp_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen[bytes]] = []
+    for name in chosen:
+        procs.append(subprocess.Popen([sys.executable, "-m", f"services.{name}.entrypoints.app"], cwd=ROOT))
+    typer.echo("")
+    for name in chosen:
+        port = settings.port(name)
+        typer.echo(f"  {name:22s} http://{settings.host}:{port}/docs")
+    db = settings.db_url or f"SQLite under {settings.data_dir.resolve()}"
+    typer.echo(f"\n  database: {db}\n  broker:   {settings.amqp_url}\n  Ctrl-C stops everything.\n")
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            if any(p.poll() is not None for p in procs):
+                if not stopping:
+                    typer.echo("a service exited; stopping the others", err=True)
+                stop()
+                break
+            time.sleep(0.5)
+    finally:
+        deadline = time.time() + 10
+        for p in procs:
+            try:
+                p.wait(max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+    codes = [p.returncode for p in procs]
+    raise typer.Exit(0 if stopping and all(c in (0, -2, 130) for c in codes) else 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

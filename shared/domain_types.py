@@ -1,0 +1,57 @@
+"""Vocabulary every service uses the same way: holder, account types, labels in two languages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator
+
+from shared.auth import PROVINCES
+from shared.uscc import uscc_problems
+
+__all__ = ["AccountType", "Holder", "ProvinceCode", "bilingual"]
+
+
+class BilingualError(ValueError):
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
+class AccountType(StrEnum):
+    """national_key_emitter — 全国重点排放单位; local_key_emitter — 地方重点排放单位;
+    project_owner — 项目业主; other — 其他"""
+
+    national_key_emitter = "national_key_emitter"
+    local_key_emitter = "local_key_emitter"
+    project_owner = "project_owner"
+    other = "other"
+
+
+class Holder(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="holder name — 单位名称")
+    uscc: str = Field(description="unified social credit code — 统一社会信用代码 (GB 32100)")
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        problems = uscc_problems(value)
+        if problems:
+            raise BilingualError(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
+        return value
+
+
+def check_province(value: str) -> str:
+    if value not in PROVINCES:
+        raise BilingualError(
+            f"unknown province code {value!r} (GB/T 2260 6-digit code, or 660000 for the XPCC)",
+            f"省级行政区划代码 {value!r} 无效",
+        )
+    return value
+
+
+ProvinceCode = str
+
+
+def bilingual(message: str, zh: str) -> BilingualError:
+    return BilingualError(message, zh)

@@ -1,0 +1,296 @@
+"""Payload contracts, one pydantic model per event type and schema version (events.md "Catalogue").
+
+Adding an optional field keeps the version; anything else is a new version registered beside the
+old one, which consumers keep accepting for a release.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+__all__ = ["EVENT_TYPES", "PAYLOADS", "payload_model"]
+
+Quantity = int
+SerialRange = tuple[str, str]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Holder(Contract):
+    name: str
+    uscc: str
+
+
+class Reason(Contract):
+    code: str
+    message: str
+    message_zh: str | None = None
+
+
+class AccountRef(Contract):
+    id: str
+    name: str
+    uscc: str
+    province: str
+
+
+class LegacyProject(Contract):
+    number: str
+    name: str
+    type: str
+    region: str
+    recorded_at: date
+    within_national_ets: bool = False
+
+
+class OffsetProject(Contract):
+    number: str
+    name: str
+    type: str
+    region: str
+    methodology: str | None = None
+    registered_or_recorded_at: date
+    within_national_ets: bool = False
+
+
+# --- legacy_ccer_registry -------------------------------------------------------------------
+class CancellationRecordedV1(Contract):
+    cancellation_id: str
+    legacy_account_id: str
+    holder: Holder
+    project: LegacyProject
+    units_recorded_at: date
+    quantity: Quantity = Field(gt=0)
+    serial_ranges: list[SerialRange]
+    purpose: str
+    cancelled_at: AwareDatetime
+
+
+class SyncItem(Contract):
+    cancellation_id: str
+    project: LegacyProject
+    quantity: Quantity = Field(gt=0)
+    serial_ranges: list[SerialRange]
+    units_recorded_at: date | None = None
+
+
+class SyncApprovedV1(Contract):
+    sync_application_id: str
+    holder: Holder
+    legacy_account_id: str
+    new_account_id: str
+    purpose: str
+    items: list[SyncItem] = Field(min_length=1)
+
+
+# --- binding ---------------------------------------------------------------------------------
+class BindingRequestedV1(Contract):
+    binding_id: str
+    registry_account_id: str
+    holder: Holder
+    allowance_account_id: str
+
+
+class BindingConfirmedV1(Contract):
+    binding_id: str
+    allowance_account_id: str
+    registry_account_id: str
+
+
+class BindingRejectedV1(Contract):
+    binding_id: str
+    allowance_account_id: str
+    registry_account_id: str
+    reasons: list[Reason] = Field(min_length=1)
+
+
+# --- offset lots -----------------------------------------------------------------------------
+class OffsetFrozenV1(Contract):
+    lot_id: str
+    registry_account_id: str
+    allowance_account_id: str
+    holder: Holder
+    project: OffsetProject
+    origin: Literal["new", "legacy"]
+    vintage: int
+    units_recorded_at: date | None = None
+    quantity: Quantity = Field(gt=0)
+    serial_ranges: list[SerialRange]
+    frozen_at: AwareDatetime
+
+
+class OffsetRefusedV1(Contract):
+    lot_id: str
+    reasons: list[Reason] = Field(min_length=1)
+
+
+class OffsetRegisteredV1(Contract):
+    registration_id: str
+    lot_id: str
+    application_id: str
+    period_code: str
+    quantity: Quantity = Field(gt=0)
+    registered_at: AwareDatetime
+
+
+class OffsetCancelledV1(Contract):
+    lot_id: str
+    registration_id: str
+    quantity: Quantity = Field(gt=0)
+    serial_ranges: list[SerialRange]
+    cancelled_at: AwareDatetime
+
+
+class OffsetRecalledV1(Contract):
+    lot_id: str
+    quantity: Quantity = Field(gt=0)
+    period_code: str
+    reason: str
+    recalled_at: AwareDatetime
+
+
+class OffsetReleasedV1(Contract):
+    lot_id: str
+    quantity: Quantity = Field(gt=0)
+    serial_ranges: list[SerialRange]
+    released_at: AwareDatetime
+
+
+# --- compliance applications -----------------------------------------------------------------
+class PeriodRef(Contract):
+    code: str
+    cap_bp: int
+    deadline: AwareDatetime
+    eligibility: dict[str, object] = Field(default_factory=dict)
+
+
+class NoticeRef(Contract):
+    id: str
+    obligation: Quantity
+    fulfilled: Quantity
+    under_review: Quantity
+
+
+class AllowanceItem(Contract):
+    kind: Literal["allowance"] = "allowance"
+    instrument: str
+    quantity: Quantity = Field(gt=0)
+
+
+class CcerItem(Contract):
+    kind: Literal["ccer"] = "ccer"
+    lot_id: str
+    project: OffsetProject
+    origin: Literal["new", "legacy"]
+    units_recorded_at: date | None = None
+    quantity: Quantity = Field(gt=0)
+
+
+class OffsetCcerItem(Contract):
+    kind: Literal["offset_ccer"] = "offset_ccer"
+    instrument: str
+    quantity: Quantity = Field(gt=0)
+
+
+class ApplicationSubmittedV1(Contract):
+    application_id: str
+    revision: int = Field(ge=1)
+    account: AccountRef
+    period: PeriodRef
+    notice: NoticeRef
+    items: list[Annotated[AllowanceItem | CcerItem | OffsetCcerItem, Field(discriminator="kind")]] = Field(min_length=1)
+    submitted_at: AwareDatetime
+
+
+class ReviewFinding(Contract):
+    code: str
+    message: str
+    message_zh: str
+    item: int | None = None
+
+
+class ApplicationApprovedV1(Contract):
+    application_id: str
+    revision: int
+    case_id: str
+    first_reviewer: str
+    second_reviewer: str
+    decided_at: AwareDatetime
+
+
+class ApplicationRejectedV1(Contract):
+    application_id: str
+    revision: int
+    case_id: str
+    findings: list[ReviewFinding] = Field(min_length=1)
+    decided_at: AwareDatetime
+
+
+class NoticeIssuedV1(Contract):
+    notice_id: str
+    period_code: str
+    account: AccountRef
+    obligation: Quantity
+    deadline: AwareDatetime
+
+
+class ComplianceCompletedV1(Contract):
+    notice_id: str
+    period_code: str
+    account: AccountRef
+    completed_at: AwareDatetime
+
+
+PAYLOADS: dict[tuple[str, int], type[Contract]] = {
+    ("legacy_ccer_registry.cancellation.recorded", 1): CancellationRecordedV1,
+    ("legacy_ccer_registry.sync.approved", 1): SyncApprovedV1,
+    ("new_ccer_registry.binding.requested", 1): BindingRequestedV1,
+    ("allowance_registry.binding.confirmed", 1): BindingConfirmedV1,
+    ("allowance_registry.binding.rejected", 1): BindingRejectedV1,
+    ("new_ccer_registry.offset.frozen", 1): OffsetFrozenV1,
+    ("allowance_registry.offset.refused", 1): OffsetRefusedV1,
+    ("allowance_registry.application.submitted", 1): ApplicationSubmittedV1,
+    ("provincial_review.application.approved", 1): ApplicationApprovedV1,
+    ("provincial_review.application.rejected", 1): ApplicationRejectedV1,
+    ("allowance_registry.offset.registered", 1): OffsetRegisteredV1,
+    ("new_ccer_registry.offset.cancelled", 1): OffsetCancelledV1,
+    ("allowance_registry.offset.recalled", 1): OffsetRecalledV1,
+    ("new_ccer_registry.offset.released", 1): OffsetReleasedV1,
+    ("allowance_registry.notice.issued", 1): NoticeIssuedV1,
+    ("allowance_registry.compliance.completed", 1): ComplianceCompletedV1,
+}
+EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in PAYLOADS))
+
+# Who consumes what (the catalogue's "producer → consumers" column). The topology binds each
+# consuming service's queue to exactly these routing keys.
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "legacy_ccer_registry.cancellation.recorded": ("allowance_registry", "provincial_review"),
+    "legacy_ccer_registry.sync.approved": ("new_ccer_registry",),
+    "new_ccer_registry.binding.requested": ("allowance_registry",),
+    "allowance_registry.binding.confirmed": ("new_ccer_registry",),
+    "allowance_registry.binding.rejected": ("new_ccer_registry",),
+    "new_ccer_registry.offset.frozen": ("allowance_registry",),
+    "allowance_registry.offset.refused": ("new_ccer_registry",),
+    "allowance_registry.application.submitted": ("provincial_review",),
+    "provincial_review.application.approved": ("allowance_registry",),
+    "provincial_review.application.rejected": ("allowance_registry",),
+    "allowance_registry.offset.registered": ("new_ccer_registry",),
+    "new_ccer_registry.offset.cancelled": ("allowance_registry",),
+    "allowance_registry.offset.recalled": ("new_ccer_registry",),
+    "new_ccer_registry.offset.released": ("allowance_registry",),
+    "allowance_registry.notice.issued": ("provincial_review",),
+    "allowance_registry.compliance.completed": ("provincial_review",),
+}
+
+
+def payload_model(event_type: str, version: int = 1) -> type[Contract]:
+    try:
+        return PAYLOADS[(event_type, version)]
+    except KeyError:
+        raise KeyError(f"unknown event type {event_type!r} version {version}") from None
+

@@ -1,0 +1,128 @@
+"""``Idempotency-Key`` on POST/PUT: a repeat with the same key and body returns the first response
+and changes nothing; the same key with another body answers 409."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import Problem
+
+__all__ = ["IdempotencyMiddleware"]
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        state = scope["app"].state if "app" in scope else None
+        if not key or state is None or not hasattr(state, "runtime"):
+            await self.app(scope, receive, send)
+            return
+        runtime = state.runtime
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        caller = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()[:64]
+        body_hash = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + body).hexdigest()
+        table = runtime.infra.idempotency
+
+        async with runtime.sessions() as session, session.begin():
+            row = (
+                await session.execute(select(table).where(table.c.key == key, table.c.caller == caller))
+            ).first()
+            if row is None:
+                try:
+                    await session.execute(
+                        insert(table).values(
+                            key=key, caller=caller, method=scope["method"], path=scope["path"],
+                            body_hash=body_hash, created_at=datetime.now(UTC),
+                        )
+                    )
+                except IntegrityError:
+                    row = None
+                    await self._send_problem(send, Problem.conflict(
+                        "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key is in progress",
+                        "使用该幂等键的请求正在处理中"))
+                    return
+        if row is not None:
+            if row.body_hash != body_hash:
+                await self._send_problem(send, Problem.conflict(
+                    "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with another request body",
+                    "该幂等键已用于不同的请求内容"))
+                return
+            if row.status_code is None:
+                await self._send_problem(send, Problem.conflict(
+                    "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key is in progress",
+                    "使用该幂等键的请求正在处理中"))
+                return
+            await send({
+                "type": "http.response.start",
+                "status": row.status_code,
+                "headers": [(b"content-type", (row.content_type or "application/json").encode()),
+                            (b"idempotent-replay", b"true")],
+            })
+            await send({"type": "http.response.body", "body": (row.response_body or "").encode()})
+            return
+
+        captured: dict[str, Any] = {"status": 500, "body": b"", "content_type": "application/json"}
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                for k, v in message.get("headers", []):
+                    if k.decode().lower() == "content-type":
+                        captured["content_type"] = v.decode()
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            async with runtime.sessions() as session, session.begin():
+                if captured["status"] >= 500:
+                    # Nothing was changed (the request failed): the key may be used again.
+                    await session.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
+                else:
+                    await session.execute(
+                        update(table)
+                        .where(table.c.key == key, table.c.caller == caller)
+                        .values(
+                            status_code=captured["status"],
+                            response_body=captured["body"].decode("utf-8", "replace"),
+                            content_type=captured["content_type"],
+                        )
+                    )
+
+    @staticmethod
+    async def _send_problem(send: Send, problem: Problem) -> None:
+        await send({
+            "type": "http.response.start",
+            "status": problem.status,
+            "headers": [(b"content-type", b"application/problem+json")],
+        })
+        await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})

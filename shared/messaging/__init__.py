@@ -1,0 +1,1 @@
+"""RabbitMQ: topology, robust connection, outbox relay with confirms, inbox-guarded consumer."""

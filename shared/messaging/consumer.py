@@ -1,0 +1,122 @@
+"""Inbox-guarded consumer: an event's effect and its inbox row commit together; a duplicate is
+acknowledged and logged, never applied twice; a failure is retried with back-off, then dead-lettered
+by the queue's delivery limit; a payload that does not validate goes straight to the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aio_pika.abc import AbstractIncomingMessage
+from aiormq.exceptions import ChannelInvalidStateError
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.events import Envelope, InvalidEvent, parse_event
+from shared.messaging.broker import delivery_count
+from shared.observability import Metrics, correlation_var
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["EventConsumer", "EventHandler"]
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[UnitOfWork, Envelope, BaseModel], Awaitable[None]]
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        uow: UnitOfWorkFactory,
+        handlers: dict[str, EventHandler],
+        *,
+        metrics: Metrics | None = None,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.service = service
+        self.uow = uow
+        self.handlers = handlers
+        self.metrics = metrics
+        self.max_backoff = max_backoff
+        # Handlers of one process run one at a time: simple, deterministic, and enough for the
+        # targets; replicas of a service still consume in parallel (guards and the inbox hold).
+        self._lock = asyncio.Lock()
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope, payload = parse_event(message.body)
+        except InvalidEvent as exc:
+            log.error("poison message %s (%s) sent to the DLQ: %s", message.message_id, message.type, exc)
+            self._count(message.type or "unknown", "invalid")
+            await self._settle(message.reject(requeue=False))
+            return
+        token = correlation_var.set(envelope.correlation_id)
+        try:
+            outcome = await self.apply(envelope, payload)
+        except Exception as exc:
+            attempt = delivery_count(message) + 1
+            delay = min(0.1 * 2 ** (attempt - 1), self.max_backoff)
+            log.warning(
+                "%s %s failed on delivery %d (%s: %s); requeue after %.1fs",
+                envelope.event_type, envelope.event_id, attempt, type(exc).__name__, exc, delay,
+                exc_info=attempt == 1,
+            )
+            self._count(envelope.event_type, "failed")
+            await asyncio.sleep(delay)
+            await self._settle(message.nack(requeue=True))
+            return
+        finally:
+            correlation_var.reset(token)
+        self._count(envelope.event_type, outcome)
+        await self._settle(message.ack())
+
+    async def apply(self, envelope: Envelope, payload: BaseModel) -> str:
+        """Apply the event once: returns ``applied``, ``duplicate`` or ``ignored``."""
+        inbox = self.uow.infra.inbox
+        handler = self.handlers.get(envelope.event_type)
+        async with self._lock:
+            async with self.uow(
+                actor=f"event:{envelope.producer}",
+                cause=f"event:{envelope.event_type}:{envelope.event_id}",
+                causation_id=envelope.event_id,
+                correlation_id=envelope.correlation_id,
+            ) as uow:
+                seen = await uow.session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(envelope.event_id)))
+                if seen is not None:
+                    log.info("duplicate %s %s acknowledged, not applied", envelope.event_type, envelope.event_id)
+                    return "duplicate"
+                await uow.session.execute(
+                    insert(inbox).values(
+                        event_id=str(envelope.event_id),
+                        event_type=envelope.event_type,
+                        correlation_id=envelope.correlation_id,
+                        body=envelope.model_dump_json(),
+                        received_at=uow.now(),
+                        recorded_at=datetime.now(UTC),
+                    )
+                )
+                if handler is not None:
+                    await handler(uow, envelope, payload)
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    # Another replica committed the same event first: its inbox row won.
+                    log.info("duplicate %s %s (concurrent), not applied", envelope.event_type, envelope.event_id)
+                    return "duplicate"
+        return "applied" if handler is not None else "ignored"
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        if self.metrics:
+            self.metrics.consumed.labels(event_type, outcome).inc()
+
+    @staticmethod
+    async def _settle(action: Awaitable[object]) -> None:
+        try:
+            await action
+        except ChannelInvalidStateError:
+            # The channel was recovered since delivery: the broker redelivers, the inbox absorbs it.
+            log.warning("could not settle a message on a closed channel; it will be redelivered")

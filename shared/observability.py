@@ -1,0 +1,68 @@
+"""Logging (text or JSON, correlation id attached) and per-app Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["Metrics", "configure_logging", "correlation_var"]
+
+correlation_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+
+class _CorrelationFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation_var.get() or "-"
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "correlation_id": getattr(record, "correlation_id", "-"),
+        }
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def configure_logging(fmt: str = "text", level: str = "INFO", service: str = "") -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(_CorrelationFilter())
+    if fmt == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        prefix = f"{service} " if service else ""
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s {prefix}%(levelname)s %(name)s [%(correlation_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("aiormq").setLevel(logging.WARNING)
+    logging.getLogger("aio_pika").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class Metrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ccer_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram("ccer_http_request_seconds", "HTTP latency", ["route"], registry=self.registry)
+        self.published = Counter("ccer_events_published", "events published", ["event_type"], registry=self.registry)
+        self.consumed = Counter(
+            "ccer_events_consumed", "events consumed", ["event_type", "outcome"], registry=self.registry
+        )
+        self.outbox_pending = Gauge("ccer_outbox_pending", "outbox rows not yet published", registry=self.registry)
+        self.jobs_run = Counter("ccer_jobs_run", "scheduled jobs run", ["kind"], registry=self.registry)
+        self.service = service

@@ -1,0 +1,65 @@
+"""Configuration from environment variables (the contract of api.md "Running")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEV_SECRET", "SERVICES", "Settings"]
+
+SERVICES = ("new_ccer_registry", "legacy_ccer_registry", "allowance_registry", "provincial_review")
+DEV_SECRET = "ccer-sim-dev-secret"
+_PLACEHOLDERS = {DEV_SECRET, "changeme", "change-me", "secret", ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCER_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    db_url: str | None = None
+    amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    jwt_secret: str | None = None
+    clock: Literal["simulated", "real"] = "simulated"
+    new_ccer_registry_port: int = 8001
+    legacy_ccer_registry_port: int = 8002
+    allowance_registry_port: int = 8003
+    provincial_review_port: int = 8004
+    host: str = "127.0.0.1"
+    # Operator-supplied PRC holiday data for years chinesecalendar does not cover (JSON or YAML).
+    holidays_file: Path | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    # Fallback poll of the outbox relay; a commit in this process wakes it at once.
+    relay_poll_seconds: float = 1.0
+    relay_batch: int = 200
+    prefetch: int = 200
+    delivery_limit: int = 5
+    scheduler_poll_seconds: float = 2.0
+
+    @model_validator(mode="after")
+    def _secret_outside_simulation(self) -> Settings:
+        if self.clock == "real" and (self.jwt_secret is None or self.jwt_secret in _PLACEHOLDERS):
+            raise ValueError(
+                "CCER_JWT_SECRET must be set to a real secret when CCER_CLOCK=real "
+                "(the development default is only allowed in simulation mode)"
+            )
+        return self
+
+    @property
+    def simulation(self) -> bool:
+        return self.clock == "simulated"
+
+    @property
+    def secret(self) -> str:
+        return self.jwt_secret or DEV_SECRET
+
+    def port(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    def database_url(self, service: str) -> str:
+        if self.db_url:
+            return self.db_url.replace("{service}", service)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"

@@ -1,0 +1,141 @@
+"""Unit of work: the only place that commits. State changes, their events (outbox rows) and
+their audit rows go into one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock
+from shared.db import InfraTables
+from shared.events import Envelope, make_envelope
+from shared.observability import correlation_var
+
+__all__ = ["UnitOfWork", "UnitOfWorkFactory"]
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        infra: InfraTables,
+        clock: Clock,
+        wake: asyncio.Event | None,
+        *,
+        actor: str,
+        cause: str | None = None,
+        causation_id: uuid.UUID | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.infra = infra
+        self.clock = clock
+        self._wake = wake
+        self.actor = actor
+        self.cause = cause
+        self.causation_id = causation_id
+        self.correlation_id = correlation_id
+        self.events: list[Envelope] = []
+        self._audit: list[dict[str, Any]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def emit(self, event_type: str, payload: BaseModel, *, correlation_id: str | None = None) -> Envelope:
+        envelope = make_envelope(
+            event_type,
+            payload,
+            occurred_at=self.now(),
+            correlation_id=correlation_id or self.correlation_id or correlation_var.get() or "none",
+            causation_id=self.causation_id,
+        )
+        self.events.append(envelope)
+        return envelope
+
+    def audit(self, action: str, entity: str, entity_id: str, **detail: Any) -> None:
+        self._audit.append(
+            {
+                "at": self.now(),
+                "at_wall": datetime.now(UTC),
+                "actor": self.actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "detail": json.loads(json.dumps(detail, default=str)),
+                "cause": self.cause,
+            }
+        )
+
+    async def commit(self) -> None:
+        wall = datetime.now(UTC)
+        if self.events:
+            await self.session.execute(
+                insert(self.infra.outbox),
+                [
+                    {
+                        "event_id": str(e.event_id),
+                        "event_type": e.event_type,
+                        "correlation_id": e.correlation_id,
+                        "occurred_at": e.occurred_at,
+                        "body": e.model_dump_json(),
+                        "recorded_at": wall,
+                    }
+                    for e in self.events
+                ],
+            )
+        if self._audit:
+            await self.session.execute(insert(self.infra.audit), self._audit)
+        await self.session.commit()
+        if self.events and self._wake is not None:
+            self._wake.set()
+
+
+class UnitOfWorkFactory:
+    """Bound to one service's database, clock and relay wake-up signal."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], infra: InfraTables, clock: Clock, wake: asyncio.Event | None
+    ) -> None:
+        self.sessions = sessions
+        self.infra = infra
+        self.clock = clock
+        self.wake = wake
+
+    def __call__(
+        self,
+        *,
+        actor: str,
+        cause: str | None = None,
+        causation_id: uuid.UUID | None = None,
+        correlation_id: str | None = None,
+    ) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.infra,
+            self.clock,
+            self.wake,
+            actor=actor,
+            cause=cause,
+            causation_id=causation_id,
+            correlation_id=correlation_id,
+        )
