@@ -182,6 +182,7 @@ class ClockSetOut(BaseModel):
 class OutboxOut(BaseModel):
     pending: int
     oldest_pending_at: datetime | None
+    in_flight: int = 0
 
 
 class EventRecord(BaseModel):
@@ -221,7 +222,10 @@ def _admin_router() -> APIRouter:
     @router.get("/outbox", response_model=OutboxOut, summary="Unpublished events — 待发布事件")
     async def outbox(runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]) -> OutboxOut:
         pending, oldest = await runtime.relay.pending()
-        return OutboxOut(pending=pending, oldest_pending_at=local(oldest) if oldest else None)
+        return OutboxOut(
+            pending=pending, oldest_pending_at=local(oldest) if oldest else None,
+            in_flight=runtime.consumer.in_flight,
+        )
 
     @router.get("/events", response_model=list[EventRecord], summary="Events of one thread, in order — 按关联号查询事件")
     async def events(

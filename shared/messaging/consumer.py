@@ -45,8 +45,17 @@ class EventConsumer:
         # Handlers of one process run one at a time: simple, deterministic, and enough for the
         # targets; replicas of a service still consume in parallel (guards and the inbox hold).
         self._lock = asyncio.Lock()
+        # Messages delivered and not yet settled: "quiet" needs this at 0 as well as empty queues.
+        self.in_flight = 0
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        self.in_flight += 1
+        try:
+            await self._on_message(message)
+        finally:
+            self.in_flight -= 1
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope, payload = parse_event(message.body)
         except InvalidEvent as exc:
