@@ -162,6 +162,48 @@ def run(
     raise typer.Exit(0 if stopping and all(c in (0, -2, 130) for c in codes) else 1)
 
 
+dlq_app = typer.Typer(help="Dead-lettered messages — 死信队列", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    service: Annotated[Optional[list[str]], typer.Option(help="service (repeatable); default all")] = None,  # noqa: UP045
+    limit: int = 100,
+    show_body: Annotated[bool, typer.Option("--body")] = False,
+) -> None:
+    """List dead-lettered messages (they stay in the DLQ)."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from shared.messaging.dlq import list_dead_letters
+
+    letters = asyncio.run(list_dead_letters(Settings().amqp_url, service, limit))
+    table = Table("service", "event_id", "event_type", "reason", "count", *(["body"] if show_body else []))
+    for d in letters:
+        table.add_row(d.service, d.message_id or "-", d.event_type or "-", d.reason or "-", str(d.count),
+                      *([d.body] if show_body else []))
+    Console().print(table)
+    typer.echo(f"{len(letters)} dead-lettered message(s)")
+
+
+@dlq_app.command("republish")
+def dlq_republish(
+    service: Annotated[Optional[list[str]], typer.Option(help="service (repeatable); default all")] = None,  # noqa: UP045
+    event_id: Annotated[Optional[str], typer.Option(help="only this event")] = None,  # noqa: UP045
+    limit: int = 100,
+) -> None:
+    """Re-publish dead-lettered messages to ccer.events (inboxes absorb duplicates)."""
+    import asyncio
+
+    from shared.messaging.dlq import republish_dead_letters
+
+    moved = asyncio.run(republish_dead_letters(Settings().amqp_url, service, limit, event_id))
+    typer.echo(f"re-published {moved} message(s)")
+
+
 def main() -> None:
     app()
 
