@@ -111,6 +111,29 @@ def ensure_rabbitmq(url: str) -> None:
     raise typer.Exit(1)
 
 
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_management_ui(url: str) -> str | None:
+    """Best effort: operators watch the queues in RabbitMQ's management UI (port 15672)."""
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or "localhost"
+    if not _port_open(host, 15672) and host in ("localhost", "127.0.0.1") and shutil.which("rabbitmq-plugins"):
+        subprocess.run(["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],
+                       check=False, capture_output=True, timeout=120)
+        for _ in range(20):
+            if _port_open(host, 15672):
+                break
+            time.sleep(0.5)
+    return f"http://{host}:15672 (guest/guest)" if _port_open(host, 15672) else None
+
+
 @app.command()
 def run(
     services: Annotated[Optional[list[str]], typer.Argument(help="services to start (default: all four)")] = None,  # noqa: UP045
@@ -119,6 +142,7 @@ def run(
     settings = Settings()
     chosen = services or list(SERVICES)
     ensure_rabbitmq(settings.amqp_url)
+    management = ensure_management_ui(settings.amqp_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     procs: list[subprocess.Popen[bytes]] = []
     for name in chosen:
@@ -128,7 +152,10 @@ def run(
         port = settings.port(name)
         typer.echo(f"  {name:22s} http://{settings.host}:{port}/docs")
     db = settings.db_url or f"SQLite under {settings.data_dir.resolve()}"
-    typer.echo(f"\n  database: {db}\n  broker:   {settings.amqp_url}\n  Ctrl-C stops everything.\n")
+    typer.echo(f"\n  database: {db}\n  broker:   {settings.amqp_url}")
+    if management:
+        typer.echo(f"  queues:   {management}")
+    typer.echo("  Ctrl-C stops everything.\n")
 
     stopping = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import aio_pika
@@ -48,9 +49,9 @@ class Broker:
 
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(self.url, reconnect_interval=1.0, fail_fast=True)
-        self._publish_channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)  # type: ignore[assignment]
-        await declare_topology(self._publish_channel, self.delivery_limit)  # type: ignore[arg-type]
-        self._exchange = await self._publish_channel.get_exchange(EXCHANGE)  # type: ignore[union-attr]
+        self._publish_channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)
+        await declare_topology(self._publish_channel, self.delivery_limit)
+        self._exchange = await self._publish_channel.get_exchange(EXCHANGE)
         self._connected.set()
 
     async def connect_forever(self, stop: asyncio.Event) -> None:
@@ -86,12 +87,14 @@ class Broker:
         )
         await self._exchange.publish(message, routing_key=event_type, mandatory=True, timeout=10)
 
-    async def consume(self, service: str, callback: object) -> None:
+    async def consume(
+        self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]
+    ) -> None:
         assert self.connection is not None
-        self._consume_channel = await self.connection.channel()  # type: ignore[assignment]
-        await self._consume_channel.set_qos(prefetch_count=self.prefetch)  # type: ignore[union-attr]
-        queue = await self._consume_channel.get_queue(queue_name(service))  # type: ignore[union-attr]
-        await queue.consume(callback)  # type: ignore[arg-type]
+        self._consume_channel = await self.connection.channel()
+        await self._consume_channel.set_qos(prefetch_count=self.prefetch)
+        queue = await self._consume_channel.get_queue(queue_name(service))
+        await queue.consume(callback)
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -118,6 +121,6 @@ def delivery_count(message: AbstractIncomingMessage) -> int:
     headers = message.headers or {}
     value = headers.get("x-delivery-count", 0)
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(str(value))
     except (TypeError, ValueError):
         return 0

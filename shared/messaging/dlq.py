@@ -32,7 +32,7 @@ def _death(message: aio_pika.abc.AbstractIncomingMessage) -> tuple[str | None, i
     if isinstance(deaths, list) and deaths:
         first = deaths[0]
         if isinstance(first, dict):
-            return str(first.get("reason")), int(first.get("count", 1))  # type: ignore[call-overload]
+            return str(first.get("reason")), int(str(first.get("count", 1)))
     return None, 0
 
 
@@ -44,7 +44,7 @@ async def list_dead_letters(amqp_url: str, services: list[str] | None = None, li
         channel = await connection.channel()
         for service in services or consuming_services():
             queue = await channel.declare_queue(dlq_name(service), passive=True)
-            held = []
+            held: list[aio_pika.abc.AbstractIncomingMessage] = []
             while len(held) < limit:
                 message = await queue.get(no_ack=False, fail=False)
                 if message is None:

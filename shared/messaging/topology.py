@@ -46,7 +46,15 @@ def queue_arguments(service: str, delivery_limit: int) -> dict[str, Any]:
 DLQ_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum"}
 
 
-def definitions(vhost: str = "/", delivery_limit: int = 5) -> dict[str, Any]:
+def _password_hash(password: str, salt: bytes = b"ccer") -> str:
+    """RabbitMQ's rabbit_password_hashing_sha256 format: base64(salt + sha256(salt + password))."""
+    import base64
+    import hashlib
+
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def definitions(vhost: str = "/", delivery_limit: int = 5, user: str = "guest", password: str = "guest") -> dict[str, Any]:
     queues, bindings = [], []
     for service in consuming_services():
         queues.append(
@@ -68,8 +76,11 @@ def definitions(vhost: str = "/", delivery_limit: int = 5) -> dict[str, Any]:
         )
     return {
         "rabbit_version": "3.10.8",
+        # Loading definitions at boot skips RabbitMQ's default user, so the file carries one.
+        "users": [{"name": user, "password_hash": _password_hash(password),
+                   "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}],
         "vhosts": [{"name": vhost}],
-        "permissions": [{"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
+        "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
         "exchanges": [
             {"name": EXCHANGE, "vhost": vhost, "type": "topic", "durable": True, "auto_delete": False,
              "internal": False, "arguments": {}},
