@@ -231,6 +231,34 @@ def dlq_republish(
     typer.echo(f"re-published {moved} message(s)")
 
 
+@app.command()
+def replay(
+    files: Annotated[list[Path], typer.Argument(help="scenario files (YAML), replayed in order")],
+    base_url_template: Annotated[str, typer.Option(
+        help="service base URL; {port} is CCER_<SERVICE>_PORT, {host} CCER_HOST, {service} the name")
+    ] = "http://{host}:{port}",
+    amqp_url: Annotated[Optional[str], typer.Option(help="broker URL, vhost included (default CCER_AMQP_URL)")] = None,  # noqa: UP045
+    quiet_timeout: Annotated[float, typer.Option(help="seconds to wait for outboxes and queues to drain")] = 60.0,
+) -> None:
+    """Replay scenario files against the running stack: reset all four services and purge their queues,
+    then run each step, waiting for the system to be quiet before every expectation. Exits 1 at the first
+    unmet expectation (printing what was expected and what was seen), 2 for a malformed file."""
+    import asyncio
+
+    from shared.replay import Endpoints, ScenarioError, load_scenario, replay_scenarios
+
+    try:
+        scenarios = [load_scenario(f) for f in files]
+    except ScenarioError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    endpoints = Endpoints.from_settings(Settings(), base_url_template=base_url_template, amqp_url=amqp_url)
+    results = asyncio.run(replay_scenarios(scenarios, endpoints, quiet_timeout=quiet_timeout))
+    passed = sum(r.ok for r in results)
+    typer.echo(f"{passed} of {len(scenarios)} scenario(s) passed")
+    raise typer.Exit(0 if passed == len(scenarios) else 1)
+
+
 def main() -> None:
     app()
 

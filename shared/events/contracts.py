@@ -170,10 +170,17 @@ class PeriodRef(Contract):
 
 
 class NoticeRef(Contract):
+    """The notice as it stood before the submission it travels with (so a reviewer recomputes the
+    checks of domain.md §6.3 with the same figures the registry used)."""
+
     id: str
     obligation: Quantity
     fulfilled: Quantity
     under_review: Quantity
+    # CCER already registered / under review for the notice (the cap check's "already" part).
+    ccer_registered: Quantity | None = None
+    ccer_under_review: Quantity | None = None
+    period_code: str | None = None
 
 
 class AllowanceItem(Contract):

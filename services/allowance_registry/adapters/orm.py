@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import NAMING_CONVENTION, UTCDateTime, infra_tables
@@ -43,3 +43,243 @@ class Binding(Base):
     status: Mapped[str] = mapped_column(String(20))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Instrument(Base):
+    """An instrument (标的): allowances of one vintage, or a first-period offset-CCER instrument."""
+
+    __tablename__ = "instruments"
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    vintage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class CompliancePeriod(Base):
+    """A compliance period's scope and offset rules (履约范围 / 抵销规则), proposed and approved."""
+
+    __tablename__ = "compliance_periods"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    builtin: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    allowance_instruments: Mapped[list[str]] = mapped_column(JSON)
+    cap_bp: Mapped[int] = mapped_column(Integer)
+    eligibility: Mapped[dict[str, Any]] = mapped_column(JSON)
+    application_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    target_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recall_after_working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(120))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AllowanceHolding(Base):
+    """Allowances of one instrument in one account: registry side (incl. frozen) and trading side."""
+
+    __tablename__ = "allowance_holdings"
+    __table_args__ = (
+        CheckConstraint("registry >= 0", name="registry_not_negative"),
+        CheckConstraint("trading >= 0", name="trading_not_negative"),
+        CheckConstraint("frozen >= 0 AND frozen <= registry", name="frozen_within_registry"),
+    )
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(30), primary_key=True)
+    registry: Mapped[int] = mapped_column(BigInteger, default=0)
+    trading: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CcerHolding(Base):
+    """Generated offset CCER (first period) of one instrument in one account (registry side)."""
+
+    __tablename__ = "ccer_holdings"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("frozen >= 0 AND frozen <= quantity", name="frozen_within_quantity"),
+    )
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(30), primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Allocation(Base):
+    __tablename__ = "allocations"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    instrument: Mapped[str] = mapped_column(String(30))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    side: Mapped[str] = mapped_column(String(10))
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allocated_by: Mapped[str] = mapped_column(String(120))
+
+
+class Transfer(Base):
+    """划转 between the registry side and the trading side."""
+
+    __tablename__ = "transfers"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    instrument: Mapped[str] = mapped_column(String(30))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(20))
+    transferred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transferred_by: Mapped[str] = mapped_column(String(120))
+
+
+class ProvincialNotice(Base):
+    """省级履约通知书: the total obligation of a province's units for a period."""
+
+    __tablename__ = "provincial_notices"
+    __table_args__ = (UniqueConstraint("period_code", "province"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(40))
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    total_obligation: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(120))
+
+
+class Notice(Base):
+    """企业履约通知书: one per account and period, with its progress."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("period_code", "account_id"),
+        CheckConstraint("obligation > 0", name="obligation_positive"),
+        CheckConstraint("fulfilled >= 0 AND fulfilled <= obligation", name="fulfilled_within_obligation"),
+        CheckConstraint("under_review >= 0", name="under_review_not_negative"),
+        CheckConstraint("ccer_registered >= 0 AND ccer_under_review >= 0", name="ccer_not_negative"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(40), index=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    obligation: Mapped[int] = mapped_column(BigInteger)
+    fulfilled: Mapped[int] = mapped_column(BigInteger, default=0)
+    under_review: Mapped[int] = mapped_column(BigInteger, default=0)
+    ccer_registered: Mapped[int] = mapped_column(BigInteger, default=0)
+    ccer_under_review: Mapped[int] = mapped_column(BigInteger, default=0)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(120))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PendingOffset(Base):
+    """待抵销: an offset lot frozen in the new registry, as the allowance registry holds it.
+
+    quantity = available + reserved + registered + recalled, available being derived."""
+
+    __tablename__ = "pending_offsets"
+    __table_args__ = (
+        CheckConstraint("reserved >= 0 AND registered >= 0 AND recalled >= 0", name="parts_not_negative"),
+        CheckConstraint("reserved + registered + recalled <= quantity", name="parts_within_quantity"),
+        CheckConstraint("cancelled <= registered AND released <= recalled", name="confirmations_within_parts"),
+    )
+    lot_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    registry_account_id: Mapped[str] = mapped_column(String(40))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_uscc: Mapped[str] = mapped_column(String(18))
+    project: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(20))
+    vintage: Mapped[int] = mapped_column(Integer)
+    units_recorded_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    registered: Mapped[int] = mapped_column(BigInteger, default=0)
+    recalled: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    released: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Set when a recall instant passed while part of the lot was reserved: whatever a rejection
+    # releases later is recalled at once.
+    recall_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recall_period_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class LotRefusal(Base):
+    """An offset lot the allowance registry refused (nothing pending was recorded)."""
+
+    __tablename__ = "lot_refusals"
+    lot_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    allowance_account_id: Mapped[str] = mapped_column(String(40))
+    registry_account_id: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Application(Base):
+    """履约申请: items reserved at submission; revisions count submissions."""
+
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    notice_id: Mapped[str] = mapped_column(String(40), index=True)
+    period_code: Mapped[str] = mapped_column(String(40))
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    holder_uscc: Mapped[str] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Surrender(Base):
+    """Allowances (or offset CCER) surrendered by an approved application: once per item and revision."""
+
+    __tablename__ = "surrenders"
+    __table_args__ = (UniqueConstraint("application_id", "revision", "item"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    item: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    notice_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    instrument: Mapped[str] = mapped_column(String(30))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    surrendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OffsetRegistration(Base):
+    """抵销登记 of one lot item of an approved application, and the new registry's cancellation of it."""
+
+    __tablename__ = "offset_registrations"
+    __table_args__ = (
+        UniqueConstraint("application_id", "revision", "item"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    item: Mapped[int] = mapped_column(Integer)
+    notice_id: Mapped[str] = mapped_column(String(40))
+    period_code: Mapped[str] = mapped_column(String(40))
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    lot_id: Mapped[str] = mapped_column(String(60), index=True)
+    project: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancel_serial_ranges: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,158 @@
+"""Offset lots (全国履约抵销, domain.md §6.2 steps 4-8) and the checks on moving units: each check is a
+small named function returning findings with stable codes, every finding at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.errors import Finding
+
+__all__ = [
+    "CONFLICT_CODES",
+    "LotQuantities",
+    "LotStatus",
+    "ReleaseReason",
+    "cancellation_purpose",
+    "freeze_findings",
+    "insufficient",
+    "lot_consistency_findings",
+    "trade_findings",
+]
+
+
+class LotStatus(StrEnum):
+    """frozen — 已冻结（待抵销）; settled — 已了结（全部注销或解冻）"""
+
+    frozen = "frozen"
+    settled = "settled"
+
+
+class ReleaseReason(StrEnum):
+    """recalled — 召回解冻; refused — 配额注登系统拒收解冻"""
+
+    recalled = "recalled"
+    refused = "refused"
+
+
+# Codes that mean "the state of things does not allow it" (409) rather than "the input is wrong" (422).
+CONFLICT_CODES = frozenset({
+    "ACCOUNT_NOT_ACTIVE",
+    "ACCOUNT_NOT_BOUND",
+    "INSUFFICIENT_AVAILABLE",
+    "INSUFFICIENT_TRADING",
+    "TRADING_ACCOUNT_NOT_ACTIVE",
+})
+
+
+def _f(code: str, message: str, message_zh: str, field: str | None = None) -> Finding:
+    return Finding(code=code, message=message, message_zh=message_zh, field=field)
+
+
+@dataclass(frozen=True)
+class LotQuantities:
+    quantity: int
+    cancelled: int
+    released: int
+
+    @property
+    def frozen(self) -> int:
+        """What is still frozen in the lot (pending in the allowance registry)."""
+        return self.quantity - self.cancelled - self.released
+
+    @property
+    def status(self) -> LotStatus:
+        return LotStatus.settled if self.frozen == 0 else LotStatus.frozen
+
+
+def insufficient(state: str, project_number: str, requested: int, held: int, field: str = "quantity") -> Finding:
+    """``INSUFFICIENT_AVAILABLE`` / ``INSUFFICIENT_TRADING``: asked for more than is held in that state."""
+    zh_state = {"available": "一般持有账户可用", "trading": "交易持仓"}.get(state, state)
+    return _f(
+        f"INSUFFICIENT_{state.upper()}",
+        f"{requested} t of project {project_number} requested, only {held} t {state}",
+        f"项目 {project_number} 申请 {requested} 吨，{zh_state}仅 {held} 吨",
+        field,
+    )
+
+
+def freeze_findings(
+    *, account_active: bool, binding_active: bool, project_known: bool, project_number: str,
+    requested: int, available: int,
+) -> list[Finding]:
+    """Why a national compliance offset (全国履约抵销) of ``requested`` units may not freeze."""
+    findings = []
+    if not account_active:
+        findings.append(_f("ACCOUNT_NOT_ACTIVE", "the registry account is not active", "登记账户状态异常", "account_id"))
+    if not binding_active:
+        findings.append(_f(
+            "ACCOUNT_NOT_BOUND",
+            "the account has no active binding to an allowance-registry account; bind it first",
+            "该账户未与配额注登系统登记账户绑定（或绑定未生效），请先完成绑定", "account_id",
+        ))
+    if not project_known:
+        findings.append(_f("PROJECT_NOT_FOUND", f"project {project_number} is not known to this registry",
+                           f"项目 {project_number} 不存在", "project_number"))
+    elif requested > available:
+        findings.append(insufficient("available", project_number, requested, available))
+    return findings
+
+
+def trade_findings(
+    *, seller_known: bool, buyer_known: bool, same_account: bool, project_known: bool, project_number: str,
+    seller_trading_active: bool, buyer_trading_active: bool, requested: int, seller_holds: int,
+) -> list[Finding]:
+    """Why an exchange trade may not settle."""
+    findings = []
+    if same_account:
+        findings.append(_f("SAME_ACCOUNT", "seller and buyer are the same account", "买卖双方为同一账户",
+                           "buyer_account_id"))
+    if not seller_known:
+        findings.append(_f("SELLER_ACCOUNT_NOT_FOUND", "seller account not found", "卖方账户不存在",
+                           "seller_account_id"))
+    elif not seller_trading_active:
+        findings.append(_f("TRADING_ACCOUNT_NOT_ACTIVE", "the seller's trading account is not active",
+                           "卖方交易账户未激活或已暂停", "seller_account_id"))
+    if not buyer_known:
+        findings.append(_f("BUYER_ACCOUNT_NOT_FOUND", "buyer account not found", "买方账户不存在",
+                           "buyer_account_id"))
+    elif not buyer_trading_active:
+        findings.append(_f("TRADING_ACCOUNT_NOT_ACTIVE", "the buyer's trading account is not active",
+                           "买方交易账户未激活或已暂停", "buyer_account_id"))
+    if not project_known:
+        findings.append(_f("PROJECT_NOT_FOUND", f"project {project_number} is not known to this registry",
+                           f"项目 {project_number} 不存在", "project_number"))
+    elif seller_known and requested > seller_holds:
+        findings.append(insufficient("trading", project_number, requested, seller_holds))
+    return findings
+
+
+def cancellation_purpose(period_code: str) -> str:
+    """Purpose of a cancellation by offset registration, in the vocabulary of the legacy registry's
+    purposes (``offset_2023``): ``offset_<period>``."""
+    return "offset_" + period_code.replace("-", "_")
+
+
+def lot_consistency_findings(
+    lot_id: str, lot: LotQuantities, status: str, frozen_held: int, cancelled_held: int, cancellations: int,
+    released_records: int,
+) -> list[Finding]:
+    """A lot agrees with its blocks, its cancellation records and its release records."""
+    found = []
+    if lot.frozen < 0:
+        found.append(_f("LOT_OVERDRAWN", f"lot {lot_id}: cancelled + released exceed its quantity",
+                        f"抵销批次 {lot_id}：注销量与解冻量之和超过批次数量"))
+    if frozen_held != lot.frozen:
+        found.append(_f("LOT_FROZEN_MISMATCH", f"lot {lot_id}: {frozen_held} t frozen in blocks, {lot.frozen} t expected",
+                        f"抵销批次 {lot_id}：冻结区间 {frozen_held} 吨，应为 {lot.frozen} 吨"))
+    if not cancelled_held == cancellations == lot.cancelled:
+        found.append(_f("LOT_CANCELLED_MISMATCH",
+                        f"lot {lot_id}: cancelled {lot.cancelled} t, blocks {cancelled_held} t, records {cancellations} t",
+                        f"抵销批次 {lot_id}：注销量 {lot.cancelled} 吨，区间 {cancelled_held} 吨，记录 {cancellations} 吨"))
+    if released_records != lot.released:
+        found.append(_f("LOT_RELEASED_MISMATCH", f"lot {lot_id}: released {lot.released} t, records {released_records} t",
+                        f"抵销批次 {lot_id}：解冻量 {lot.released} 吨，记录 {released_records} 吨"))
+    if status != lot.status:
+        found.append(_f("LOT_STATUS_MISMATCH", f"lot {lot_id}: status {status}, expected {lot.status}",
+                        f"抵销批次 {lot_id}：状态 {status}，应为 {lot.status}"))
+    return found
