@@ -27,6 +27,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+## Replay scenarios/*.yaml against the running stack (`make run` in another terminal); resets its data.
+replay: $(STAMP)
+	$(BIN)/ccer replay scenarios/*.yaml
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

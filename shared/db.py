@@ -217,8 +217,17 @@ async def run_migrations(engine: AsyncEngine, migrations_dir: Path) -> None:
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, "head")
 
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # One migrator at a time when several replicas start together.
-            await conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-        await conn.run_sync(upgrade)
+    from alembic.util.exc import CommandError
+
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # One migrator at a time when several replicas start together.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+            await conn.run_sync(upgrade)
+    except CommandError as exc:
+        raise RuntimeError(
+            f"the database at {engine.url.render_as_string(hide_password=True)} carries a schema revision this "
+            f"version does not know ({exc}); it was made by another version of the code. Point the service at "
+            "a fresh database (SQLite: delete the file under CCER_DATA_DIR)."
+        ) from exc

@@ -14,18 +14,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.findings import Finding
+
 __all__ = ["Finding", "Problem", "ProblemBody", "install_error_handlers", "problem_response"]
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
-
-
-class Finding(BaseModel):
-    code: str
-    message: str
-    message_zh: str
-    field: str | None = None
-    item: int | None = None
 
 
 class ProblemBody(BaseModel):

@@ -5,11 +5,11 @@ with stable codes, never the first problem only."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from shared.errors import Finding
+from shared.findings import Finding
 from shared.timeutil import local
 
 __all__ = [
@@ -24,12 +24,14 @@ __all__ = [
 ]
 
 Origin = Literal["new", "legacy", "offset_ccer"]
+ORIGINS_DOC = ("new — 新 CCER（新注登系统登记）; legacy — 旧有 CCER（旧注登系统备案，已同步）; "
+               "offset_ccer — 履约抵销 CCER（第一个履约周期由配额注登系统生成）")
 
 
 class Eligibility(BaseModel):
     """Which CCER a period accepts (travels in ``application.submitted`` as ``period.eligibility``)."""
 
-    origins: list[Origin]
+    origins: list[Annotated[Origin, Field(description=ORIGINS_DOC)]] = Field(description=ORIGINS_DOC)
     # Legacy units: reductions recorded (备案) strictly before this date (2017-03-14).
     legacy_recorded_before: date | None = None
     # New units: project registered in the new registry on or after this date (launch 2024-01-22).

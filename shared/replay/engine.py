@@ -115,8 +115,13 @@ class Endpoints:
     secret: str
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, base_url_template: str = "http://{host}:{port}",
-                      amqp_url: str | None = None) -> Endpoints:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        base_url_template: str = "http://{host}:{port}",
+        amqp_url: str | None = None,
+    ) -> Endpoints:
         settings = settings or Settings()
         urls = {
             name: base_url_template.format(host=settings.host, port=settings.port(name), service=name).rstrip("/")
@@ -152,9 +157,17 @@ _METRIC = re.compile(r"^(ccer_events_(?:published|consumed)_total)\{[^}]*\}\s+([
 class Replayer:
     """Replays scenarios one after the other against one running stack."""
 
-    def __init__(self, endpoints: Endpoints, *, quiet_timeout: float = 60.0, out: TextIO | None = None,
-                 http: httpx.AsyncClient | None = None, bus: Bus | None = None, poll_seconds: float = 0.05,
-                 request_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        quiet_timeout: float = 60.0,
+        out: TextIO | None = None,
+        http: httpx.AsyncClient | None = None,
+        bus: Bus | None = None,
+        poll_seconds: float = 0.05,
+        request_timeout: float = 120.0,
+    ) -> None:
         self.endpoints = endpoints
         self.quiet_timeout = quiet_timeout
         self.report = Report(out or sys.stdout)
@@ -162,6 +175,11 @@ class Replayer:
         self.bus: Bus = bus or AmqpBus(endpoints.amqp_url)
         self.poll_seconds = poll_seconds
         self.admin = {"Authorization": f"Bearer {mint_token(endpoints.secret, 'sim_admin', sub='scenario-replay')}"}
+        # State of the scenario being replayed (set afresh by run()).
+        self.variables: dict[str, Any] = {}
+        self.clock: datetime | None = None
+        self.dirty = True
+        self.result = ReplayResult(name="", source="", ok=False, steps_total=0)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -179,17 +197,20 @@ class Replayer:
         started = time.perf_counter()
         result = ReplayResult(name=scenario.name, source=scenario.source, ok=False, steps_total=len(scenario.steps))
         self.report.start(scenario.name, scenario.source, scenario.description)
-        self.variables: dict[str, Any] = dict(scenario.vars)
-        self.clock: datetime | None = None
+        self.variables = dict(scenario.vars)
+        self.clock = None
         self.dirty = True
         self.result = result
         before: dict[str, int] | None = None
         step: Step | None = None
         try:
             tokens = self._tokens(scenario)
-            await self._ready()
-            before = await self._event_counts()
-            await self._reset()
+            try:
+                await self._ready()
+                before = await self._event_counts()
+                await self._reset()
+            except (httpx.HTTPError, OSError, ConnectionError) as exc:
+                raise _Stop(Failure(f"cannot reach the stack: {type(exc).__name__}: {exc}")) from exc
             active: list[Check] = []
             for step in scenario.steps:
                 active += [inv for inv in scenario.invariants if inv.starts_at(step)]
@@ -216,8 +237,9 @@ class Replayer:
         tokens = {}
         for actor in scenario.actors.values():
             try:
-                claims = {k: substitute(getattr(actor, k), self.variables)
-                          for k in ("sub", "org", "province", "exchange")}
+                claims = {
+                    k: substitute(getattr(actor, k), self.variables) for k in ("sub", "org", "province", "exchange")
+                }
                 tokens[actor.name] = mint_token(self.endpoints.secret, actor.role, **claims)
             except (ValueError, UnboundVariable) as exc:
                 raise _Stop(Failure(f"actor {actor.name}: cannot mint a token: {exc}")) from exc
@@ -254,11 +276,25 @@ class Replayer:
             failure = stop.failure
             stop.reported = True
             raise
+        except Exception as exc:  # a broken connection, an unreadable answer: report it like a failed check
+            failure = Failure(f"{type(exc).__name__}: {exc}")
+            stopped = _Stop(failure)
+            stopped.reported = True
+            raise stopped from exc
         finally:
             millis = (time.perf_counter() - t0) * 1000
-            self.report.step(step.number, step.section, step.title, failure is None, at=self.clock,
-                             actor=step.call.actor if step.call else None, request=answer.request if answer else None,
-                             status=answer.status if answer else None, millis=millis, extra=extra)
+            self.report.step(
+                step.number,
+                step.section,
+                step.title,
+                failure is None,
+                at=self.clock,
+                actor=step.call.actor if step.call else None,
+                request=answer.request if answer else None,
+                status=answer.status if answer else None,
+                millis=millis,
+                extra=extra,
+            )
             for that in checked:
                 self.report.check(that, True)
             if failure is not None:
@@ -280,13 +316,23 @@ class Replayer:
                 call = Call(actor=s.actor, service=s.service, method="get", path=f"/api/v1/accounts/{account}/holdings")
                 answer = await self._request(call, tokens)
                 if answer.status != 200 or not isinstance(answer.body, dict):
-                    raise _Stop(Failure(check.that, answer.line, [f"expected 200 with holdings, saw {answer.status}"],
-                                        None, answer.body))
+                    raise _Stop(
+                        Failure(
+                            check.that,
+                            answer.line,
+                            [f"expected 200 with holdings, saw {answer.status}"],
+                            None,
+                            answer.body,
+                        )
+                    )
                 rows += answer.body.get("items") or []
             problems = serial_problems(rows, issued)
             if problems:
-                raise _Stop(Failure(check.that, f"holdings of {', '.join(map(str, accounts))}", problems,
-                                    {"issued": issued}, rows))
+                raise _Stop(
+                    Failure(
+                        check.that, f"holdings of {', '.join(map(str, accounts))}", problems, {"issued": issued}, rows
+                    )
+                )
             return
         assert check.call is not None
         answer = await self._request(check.call, tokens)
@@ -310,8 +356,9 @@ class Replayer:
         headers["Authorization"] = f"Bearer {tokens[call.actor]}"
         t0 = time.perf_counter()
         try:
-            response = await self.http.request(call.method.upper(), self.endpoints.urls[call.service] + path,
-                                               json=body, headers=headers)
+            response = await self.http.request(
+                call.method.upper(), self.endpoints.urls[call.service] + path, json=body, headers=headers
+            )
         except httpx.HTTPError as exc:
             raise _Stop(Failure(f"{described}: no answer ({type(exc).__name__}: {exc})", described)) from exc
         finally:
@@ -360,23 +407,35 @@ class Replayer:
         try:
             return await self.http.request(method, self.endpoints.urls[service] + path, json=json, headers=self.admin)
         except httpx.HTTPError as exc:
-            raise _Stop(Failure(f"{service} at {self.endpoints.urls[service]} does not answer "
-                                f"({type(exc).__name__}: {exc}); is the stack running?")) from exc
+            raise _Stop(
+                Failure(
+                    f"{service} at {self.endpoints.urls[service]} does not answer "
+                    f"({type(exc).__name__}: {exc}); is the stack running?"
+                )
+            ) from exc
 
     async def _ready(self) -> None:
         for service in SERVICES:
             answer = await self._admin("GET", service, "/readyz")
             if answer.status_code != 200:
-                raise _Stop(Failure(f"{service} is not ready", f"GET {service} /readyz → {answer.status_code}",
-                                    seen=_body(answer)))
+                raise _Stop(
+                    Failure(
+                        f"{service} is not ready", f"GET {service} /readyz → {answer.status_code}", seen=_body(answer)
+                    )
+                )
 
     async def _reset(self) -> None:
         purged = await self.bus.purge()
         for service in SERVICES:
             answer = await self._admin("POST", service, f"{ADMIN}/reset")
             if answer.status_code != 200:
-                raise _Stop(Failure(f"reset of {service} refused", f"POST {service} {ADMIN}/reset → "
-                                    f"{answer.status_code}", seen=_body(answer)))
+                raise _Stop(
+                    Failure(
+                        f"reset of {service} refused",
+                        f"POST {service} {ADMIN}/reset → {answer.status_code}",
+                        seen=_body(answer),
+                    )
+                )
         purged += await self.bus.purge()
         self.dirty = True
         await self._wait_quiet()
@@ -389,8 +448,13 @@ class Replayer:
         for service in SERVICES:
             answer = await self._admin("PUT", service, f"{ADMIN}/clock", {"now": at.isoformat()})
             if answer.status_code != 200:
-                raise _Stop(Failure(f"moving the clock of {service} to {at.isoformat()} was refused",
-                                    f"PUT {service} {ADMIN}/clock → {answer.status_code}", seen=_body(answer)))
+                raise _Stop(
+                    Failure(
+                        f"moving the clock of {service} to {at.isoformat()} was refused",
+                        f"PUT {service} {ADMIN}/clock → {answer.status_code}",
+                        seen=_body(answer),
+                    )
+                )
             jobs += int((_body(answer) or {}).get("jobs_run") or 0)
         self.clock = at
         self.dirty = True
@@ -413,8 +477,12 @@ class Replayer:
         for queue, depth in depths.items():
             if queue.endswith(".dlq"):
                 if depth:
-                    raise _Stop(Failure(f"{depth} event(s) were dead-lettered into {queue}: a consumer could not "
-                                        "handle them (see that service's log and its DLQ)"))
+                    raise _Stop(
+                        Failure(
+                            f"{depth} event(s) were dead-lettered into {queue}: a consumer could not "
+                            "handle them (see that service's log and its DLQ)"
+                        )
+                    )
             elif depth is None:
                 busy.append(f"queue {queue} does not exist")
             elif depth:
@@ -431,8 +499,7 @@ class Replayer:
                 self.dirty = False
                 return
             if time.monotonic() > deadline:
-                raise _Stop(Failure(f"the system is not quiet after {self.quiet_timeout:g} s",
-                                    problems=busy))
+                raise _Stop(Failure(f"the system is not quiet after {self.quiet_timeout:g} s", problems=busy))
             await asyncio.sleep(self.poll_seconds)
 
     async def _event_counts(self) -> dict[str, int]:
@@ -458,8 +525,9 @@ def _codes_hint(body: Any) -> str:
     return f" ({', '.join(codes)})" if codes else ""
 
 
-async def replay_scenarios(scenarios: Sequence[Scenario], endpoints: Endpoints, *, quiet_timeout: float = 60.0,
-                           out: TextIO | None = None) -> list[ReplayResult]:
+async def replay_scenarios(
+    scenarios: Sequence[Scenario], endpoints: Endpoints, *, quiet_timeout: float = 60.0, out: TextIO | None = None
+) -> list[ReplayResult]:
     """Replay ``scenarios`` in order, stopping after the first that fails; returns their results."""
     results = []
     async with Replayer(endpoints, quiet_timeout=quiet_timeout, out=out) as replayer:

@@ -159,7 +159,7 @@ class Mismatch:
         return f"{self.path}: {self.message}"
 
 
-_OPERATORS = {"$len", "$ne", "$gt", "$gte", "$lt", "$lte", "$exact", "$exists", "$contains"}
+_OPERATORS = {"$len", "$ne", "$gt", "$gte", "$lt", "$lte", "$exact", "$exists", "$contains", "$each"}
 
 
 def _is_operator(expected: Any) -> bool:
@@ -172,7 +172,8 @@ def match(expected: Any, actual: Any, path: str = "$") -> list[Mismatch]:
     elements are fine); scalars are equal (timestamps compared as instants, so ``+08:00`` and ``Z``
     agree). An expected dict whose keys are operators checks instead of matching:
     ``{$len: 2}``, ``{$ne: x}``, ``{$gt|$gte|$lt|$lte: n}``, ``{$exact: value}`` (equal, no subset),
-    ``{$exists: false}`` (the key is absent), ``{$contains: text}`` (a substring of a string)."""
+    ``{$exists: false}`` (the key is absent), ``{$contains: text}`` (a substring of a string),
+    ``{$each: pattern}`` (every element of a non-empty list matches the pattern)."""
     if _is_operator(expected):
         return _operators(expected, actual, path)
     if isinstance(expected, dict):
@@ -219,11 +220,15 @@ def _match_list(expected: list[Any], actual: list[Any], path: str) -> list[Misma
             continue
         # Explain against the closest element: the one with the fewest mismatches.
         closest = min((match(want, a, f"{path}[{j}]") for j, a in enumerate(actual)), key=len)
-        found.append(Mismatch(sub, f"no element matches {short(want)}; closest differs at "
-                                   + "; ".join(str(m) for m in closest)))
+        found.append(
+            Mismatch(sub, f"no element matches {short(want)}; closest differs at " + "; ".join(str(m) for m in closest))
+        )
     if not found:
-        found.append(Mismatch(path, f"the {len(expected)} expected elements cannot each match a different "
-                                    f"element of {short(actual)}"))
+        found.append(
+            Mismatch(
+                path, f"the {len(expected)} expected elements cannot each match a different element of {short(actual)}"
+            )
+        )
     return found
 
 
@@ -231,6 +236,13 @@ def _operators(ops: dict[str, Any], actual: Any, path: str) -> list[Mismatch]:
     found: list[Mismatch] = []
     for op, arg in ops.items():
         ok: bool
+        if op == "$each":
+            if not isinstance(actual, list) or not actual:
+                found.append(Mismatch(path, f"expected a non-empty list, saw {short(actual)}"))
+            else:
+                for i, element in enumerate(actual):
+                    found += match(arg, element, f"{path}[{i}]")
+            continue
         if op == "$exists":
             ok = bool(arg)  # reached only when the key is present
         elif op == "$len":
@@ -347,8 +359,10 @@ def serial_problems(rows: list[dict[str, Any]], issued: dict[str, int]) -> list[
         spans.sort()
         for (f1, l1, s1), (f2, l2, s2) in itertools.pairwise(spans):
             if f2 <= l1:
-                problems.append(f"project {project}: ranges overlap: {prefix}{f1}-{prefix}{l1} ({s1}) and "
-                                f"{prefix}{f2}-{prefix}{l2} ({s2})")
+                problems.append(
+                    f"project {project}: ranges overlap: {prefix}{f1}-{prefix}{l1} ({s1}) and "
+                    f"{prefix}{f2}-{prefix}{l2} ({s2})"
+                )
     for project, quantity in issued.items():
         held = totals.get(str(project), 0)
         if held != quantity:

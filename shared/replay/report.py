@@ -54,22 +54,40 @@ class ReplayResult:
     failure: Failure | None = None
 
     def summary(self) -> str:
-        events = ("events: n/a" if self.events_published is None
-                  else f"{self.events_published} events published, {self.events_consumed} consumed")
+        events = (
+            "events: n/a"
+            if self.events_published is None
+            else f"{self.events_published} events published, {self.events_consumed} consumed"
+        )
         if self.ok:
-            return (f"✓ {self.name}: {self.steps_done} steps, {self.checks} checks, {events}, "
-                    f"{self.jobs_run} scheduled jobs run, {self.wall_seconds:.1f} s wall time")
+            return (
+                f"✓ {self.name}: {self.steps_done} steps, {self.checks} checks, {events}, "
+                f"{self.jobs_run} scheduled jobs run, {self.wall_seconds:.1f} s wall time"
+            )
         where = f"step {self.failed_step} of {self.steps_total}" if self.failed_step else "set-up of the replay"
         return f"✗ {self.name}: failed at {where} after {self.wall_seconds:.1f} s ({events})"
 
 
 def render_body(body: Any, max_lines: int = 40) -> str:
-    """Pretty JSON, cut after ``max_lines`` lines so that a long list does not drown the report."""
-    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, indent=2, default=str)
+    """JSON with anything short kept on one line, cut after ``max_lines`` lines so that a long list
+    does not drown the report."""
+    text = body if isinstance(body, str) else _pretty(body, 0)
     lines = text.splitlines() or [""]
     if len(lines) > max_lines:
         lines = [*lines[:max_lines], f"… ({len(lines) - max_lines} more lines)"]
     return "\n".join(lines)
+
+
+def _pretty(value: Any, depth: int, width: int = 100) -> str:
+    flat = _one_line(value)
+    pad, close = "  " * (depth + 1), "  " * depth
+    if len(flat) + len(pad) <= width or not isinstance(value, dict | list) or not value:
+        return flat
+    if isinstance(value, dict):
+        inner = [f"{pad}{_one_line(k)}: {_pretty(v, depth + 1, width)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(inner) + "\n" + close + "}"
+    inner = [pad + _pretty(v, depth + 1, width) for v in value]
+    return "[\n" + ",\n".join(inner) + "\n" + close + "]"
 
 
 def _one_line(value: Any) -> str:
@@ -77,7 +95,9 @@ def _one_line(value: Any) -> str:
 
 
 def _when(at: datetime | None) -> str:
-    return local(at).isoformat(sep=" ", timespec="minutes") if at else "clock not set (wall time)"
+    if at is None:
+        return "clock not set (wall time)"
+    return local(at).isoformat(sep=" ", timespec="seconds" if at.second else "minutes")
 
 
 class Report:
@@ -98,8 +118,20 @@ class Report:
     def note(self, text: str) -> None:
         self.line(f"  · {text}")
 
-    def step(self, number: int, section: str, title: str, ok: bool, *, at: datetime | None, actor: str | None,
-             request: str | None, status: int | None, millis: float, extra: str = "") -> None:
+    def step(
+        self,
+        number: int,
+        section: str,
+        title: str,
+        ok: bool,
+        *,
+        at: datetime | None,
+        actor: str | None,
+        request: str | None,
+        status: int | None,
+        millis: float,
+        extra: str = "",
+    ) -> None:
         if section != self.section:
             self.section = section
             self.line(f"  ── {section} ──")

@@ -53,8 +53,17 @@ from shared.auth import ROLES
 from shared.replay.matching import variables_in
 from shared.settings import SERVICES
 
-__all__ = ["Actor", "Call", "Check", "Scenario", "ScenarioError", "SerialCheck", "Step", "load_scenario",
-           "parse_scenario"]
+__all__ = [
+    "Actor",
+    "Call",
+    "Check",
+    "Scenario",
+    "ScenarioError",
+    "SerialCheck",
+    "Step",
+    "load_scenario",
+    "parse_scenario",
+]
 
 SERVICE_ALIASES = {
     "new": "new_ccer_registry",
@@ -190,7 +199,9 @@ class _Parser:
             raise self.fail(where, f"expected a mapping, got {node!r}")
         unknown = sorted(set(node) - allowed)
         if unknown:
-            raise self.fail(where, f"unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(sorted(allowed))})")
+            raise self.fail(
+                where, f"unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(sorted(allowed))})"
+            )
         missing = [k for k in required if k not in node]
         if missing:
             raise self.fail(where, f"missing {', '.join(missing)}")
@@ -209,8 +220,9 @@ class _Parser:
         raw_invariants = doc.get("invariants") or []
         if not isinstance(raw_invariants, list):
             raise self.fail("invariants", "expected a list")
-        invariants = [self.check(f"invariant {i + 1}", node, None, None, invariant=True)
-                      for i, node in enumerate(raw_invariants)]
+        invariants = [
+            self.check(f"invariant {i + 1}", node, None, None, invariant=True) for i, node in enumerate(raw_invariants)
+        ]
         steps: list[Step] = []
         for section, key in (("set-up", "setup"), ("steps", "steps")):
             nodes = doc.get(key) or []
@@ -223,8 +235,13 @@ class _Parser:
             if inv.since is not None and inv.since not in self.ids:
                 raise self.fail(f"invariant {inv.that!r}", f"since: no step has id {inv.since!r}")
         return Scenario(
-            name=str(doc["name"]), description=str(doc.get("description") or "").strip(), source=self.source,
-            actors=self.actors, vars=dict(variables), steps=steps, invariants=invariants,
+            name=str(doc["name"]),
+            description=str(doc.get("description") or "").strip(),
+            source=self.source,
+            actors=self.actors,
+            vars=dict(variables),
+            steps=steps,
+            invariants=invariants,
         )
 
     def actor(self, name: str, node: Any) -> Actor:
@@ -234,9 +251,15 @@ class _Parser:
             raise self.fail(where, f"unknown role {node['role']!r} (one of {', '.join(ROLES)})")
         for key in ("org", "province", "exchange", "sub"):
             if key in node and not isinstance(node[key], str):
-                raise self.fail(where, f"{key} must be a string; quote it in YAML (\"{node[key]}\")")
-        return Actor(name=name, role=node["role"], sub=node.get("sub") or name, org=node.get("org"),
-                     province=node.get("province"), exchange=node.get("exchange"))
+                raise self.fail(where, f'{key} must be a string; quote it in YAML ("{node[key]}")')
+        return Actor(
+            name=name,
+            role=node["role"],
+            sub=node.get("sub") or name,
+            org=node.get("org"),
+            province=node.get("province"),
+            exchange=node.get("exchange"),
+        )
 
     def service(self, where: str, value: Any) -> str:
         if value not in SERVICE_ALIASES:
@@ -251,11 +274,18 @@ class _Parser:
     def uses(self, where: str, *values: Any) -> None:
         unbound = sorted(set().union(*(variables_in(v) for v in values)) - self.defined)
         if unbound:
-            raise self.fail(where, "uses " + ", ".join(f"${{{u}}}" for u in unbound)
-                            + " before any vars/save defines it")
+            raise self.fail(
+                where, "uses " + ", ".join(f"${{{u}}}" for u in unbound) + " before any vars/save defines it"
+            )
 
-    def call(self, where: str, node: dict[str, Any], actor: str | None, service: str | None,
-             methods: tuple[str, ...] = METHODS) -> Call:
+    def call(
+        self,
+        where: str,
+        node: dict[str, Any],
+        actor: str | None,
+        service: str | None,
+        methods: tuple[str, ...] = METHODS,
+    ) -> Call:
         chosen = [m for m in methods if m in node]
         if len(chosen) != 1:
             raise self.fail(where, f"exactly one of {', '.join(methods)} is needed")
@@ -285,8 +315,18 @@ class _Parser:
             raise self.fail(where, "headers must be a mapping")
         self.uses(where, path, node.get("body"), headers, node.get("match"))
         self.defined |= set(save)
-        return Call(actor=actor, service=service, method=method, path=path, body=node.get("body"), headers=headers,
-                    expect_status=status, expect_codes=codes, match=node.get("match"), save=dict(save))
+        return Call(
+            actor=actor,
+            service=service,
+            method=method,
+            path=path,
+            body=node.get("body"),
+            headers=headers,
+            expect_status=status,
+            expect_codes=codes,
+            match=node.get("match"),
+            save=dict(save),
+        )
 
     def check(self, where: str, node: Any, actor: str | None, service: str | None, *, invariant: bool = False) -> Check:
         node = self.keys(where, node, _INVARIANT_KEYS if invariant else _CHECK_KEYS, ("that",))
@@ -298,16 +338,23 @@ class _Parser:
             if "get" in node:
                 raise self.fail(where, "an expectation is either a get or a serials check, not both")
             s = self.keys(f"{where} serials", node["serials"], _SERIAL_KEYS, ("accounts", "issued"))
-            s_actor = self.actor_name(where, s["as"]) if "as" in s else (
-                self.actor_name(where, node["as"]) if "as" in node else actor)
+            s_actor = (
+                self.actor_name(where, s["as"])
+                if "as" in s
+                else (self.actor_name(where, node["as"]) if "as" in node else actor)
+            )
             if s_actor is None:
                 raise self.fail(where, "serials: as: which actor reads the holdings?")
             if not isinstance(s["accounts"], list) or not isinstance(s["issued"], dict):
                 raise self.fail(where, "serials: accounts is a list of account ids, issued maps project → quantity")
             if not invariant:
                 self.uses(where, s["accounts"], s["issued"])
-            serials = SerialCheck(actor=s_actor, service=self.service(where, s.get("service", "new_ccer_registry")),
-                                  accounts=s["accounts"], issued=s["issued"])
+            serials = SerialCheck(
+                actor=s_actor,
+                service=self.service(where, s.get("service", "new_ccer_registry")),
+                accounts=s["accounts"],
+                issued=s["issued"],
+            )
             return Check(that=str(node["that"]), serials=serials, since=since)
         if invariant:
             # Invariants' variables are checked at their `since` step (check_invariant_variables).
@@ -341,8 +388,9 @@ class _Parser:
         expect = [self.check(f"{where} expectation {i + 1}", e, actor, service) for i, e in enumerate(expect_nodes)]
         if call is None and at is None and not expect:
             raise self.fail(where, "a step needs a request, a clock move (at) or expectations")
-        return Step(number=number, title=str(node["step"]), section=section, id=step_id, at=at, call=call,
-                    expect=expect)
+        return Step(
+            number=number, title=str(node["step"]), section=section, id=step_id, at=at, call=call, expect=expect
+        )
 
     def instant(self, where: str, value: Any) -> datetime:
         try:
@@ -352,15 +400,20 @@ class _Parser:
         if at.tzinfo is None:
             raise self.fail(where, f"at: {value!r} needs a UTC offset, e.g. +08:00")
         if self.last_at is not None and at < self.last_at:
-            raise self.fail(where, f"at: {value} is before the previous step's {self.last_at.isoformat()}; "
-                                   "the clock only moves forward")
+            raise self.fail(
+                where,
+                f"at: {value} is before the previous step's {self.last_at.isoformat()}; the clock only moves forward",
+            )
         self.last_at = at
         return at
 
     def check_invariant_variables(self, step: Step, invariants: list[Check]) -> None:
         for inv in invariants:
             if inv.starts_at(step):
-                self.uses(f"invariant {inv.that!r} (from step {step.number})",
-                          inv.serials.accounts if inv.serials else None,
-                          inv.serials.issued if inv.serials else None,
-                          inv.call.path if inv.call else None, inv.call.match if inv.call else None)
+                self.uses(
+                    f"invariant {inv.that!r} (from step {step.number})",
+                    inv.serials.accounts if inv.serials else None,
+                    inv.serials.issued if inv.serials else None,
+                    inv.call.path if inv.call else None,
+                    inv.call.match if inv.call else None,
+                )

@@ -40,9 +40,14 @@ class Unit:
 
     async def open(self) -> Unit:
         answer = await self.client.post(
-            f"{BASE}/accounts", headers=self.stack.token("ncsc_operator"),
-            json={"holder": {"name": self.name, "uscc": self.uscc}, "province": self.province,
-                  "account_type": self.account_type})
+            f"{BASE}/accounts",
+            headers=self.stack.token("ncsc_operator"),
+            json={
+                "holder": {"name": self.name, "uscc": self.uscc},
+                "province": self.province,
+                "account_type": self.account_type,
+            },
+        )
         assert answer.status_code == 201, answer.text
         self.account_id = answer.json()["id"]
         return self
@@ -50,13 +55,22 @@ class Unit:
     async def bind(self) -> Unit:
         """Open the allowance account and run the real binding handshake until it is active."""
         allowance = await self.stack["allowance_registry"].client.post(
-            f"{BASE}/accounts", headers=self.stack.token("registry_initiator"),
-            json={"holder": {"name": self.name, "uscc": self.uscc}, "province": self.province,
-                  "account_type": "national_key_emitter", "sector": "power"})
+            f"{BASE}/accounts",
+            headers=self.stack.token("registry_initiator"),
+            json={
+                "holder": {"name": self.name, "uscc": self.uscc},
+                "province": self.province,
+                "account_type": "national_key_emitter",
+                "sector": "power",
+            },
+        )
         assert allowance.status_code == 201, allowance.text
         self.allowance_account_id = allowance.json()["id"]
-        answer = await self.client.post(f"{BASE}/accounts/{self.account_id}/binding", headers=self.headers,
-                                        json={"allowance_account_id": self.allowance_account_id})
+        answer = await self.client.post(
+            f"{BASE}/accounts/{self.account_id}/binding",
+            headers=self.headers,
+            json={"allowance_account_id": self.allowance_account_id},
+        )
         assert answer.status_code == 202, answer.text
         await self.stack.quiet()
         binding = await self.client.get(f"{BASE}/accounts/{self.account_id}/binding", headers=self.headers)
@@ -71,35 +85,60 @@ class Unit:
     async def holding(self, project: str, vintage: int, origin: str = "new") -> dict[str, Any]:
         return (await self.holdings())[(project, origin, vintage)]
 
-    async def freeze(self, project: str, quantity: int, **extra: Any) -> httpx.Response:
-        return await self.client.post(f"{BASE}/offset-lots", headers=self.headers, json={
-            "account_id": self.account_id, "project_number": project, "origin": "new", "quantity": quantity, **extra})
+    async def freeze(self, project: str, quantity: Any, **extra: Any) -> httpx.Response:
+        return await self.client.post(
+            f"{BASE}/offset-lots",
+            headers=self.headers,
+            json={
+                "account_id": self.account_id,
+                "project_number": project,
+                "origin": "new",
+                "quantity": quantity,
+                **extra,
+            },
+        )
 
     async def transfer(self, direction: str, project: str, quantity: int) -> httpx.Response:
-        return await self.client.post(f"{BASE}/accounts/{self.account_id}/transfers", headers=self.headers,
-                                      json={"direction": direction, "project_number": project, "quantity": quantity})
+        return await self.client.post(
+            f"{BASE}/accounts/{self.account_id}/transfers",
+            headers=self.headers,
+            json={"direction": direction, "project_number": project, "quantity": quantity},
+        )
 
 
 async def register_project(stack: Stack, number: str | None = None, **overrides: Any) -> str:
     number = number or project_number()
-    body = {"number": number, "name": "河北风电项目", "owner_uscc": uscc(), "type": "wind",
-            "methodology": "CCMCC-01", "region": "130000", "registered_at": "2024-06-01",
-            "within_national_ets": False, **overrides}
-    answer = await stack["new_ccer_registry"].client.post(f"{BASE}/projects", json=body,
-                                                          headers=stack.token("ncsc_operator"))
+    body = {
+        "number": number,
+        "name": "河北风电项目",
+        "owner_uscc": uscc(),
+        "type": "wind",
+        "methodology": "CCMCC-01",
+        "region": "130000",
+        "registered_at": "2024-06-01",
+        "within_national_ets": False,
+        **overrides,
+    }
+    answer = await stack["new_ccer_registry"].client.post(
+        f"{BASE}/projects", json=body, headers=stack.token("ncsc_operator")
+    )
     assert answer.status_code == 201, answer.text
     return number
 
 
 async def issue(stack: Stack, project: str, account_id: str, quantity: int, vintage: int = 2023) -> dict[str, Any]:
     answer = await stack["new_ccer_registry"].client.post(
-        f"{BASE}/projects/{project}/issuances", headers=stack.token("ncsc_operator"),
-        json={"vintage": vintage, "quantity": quantity, "account_id": account_id})
+        f"{BASE}/projects/{project}/issuances",
+        headers=stack.token("ncsc_operator"),
+        json={"vintage": vintage, "quantity": quantity, "account_id": account_id},
+    )
     assert answer.status_code == 201, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
-async def funded_unit(stack: Stack, quantity: int = 1000, *, bound: bool = True, vintage: int = 2023) -> tuple[Unit, str]:
+async def funded_unit(
+    stack: Stack, quantity: int = 1000, *, bound: bool = True, vintage: int = 2023
+) -> tuple[Unit, str]:
     """A (bound) unit holding ``quantity`` available units of a fresh project."""
     unit = await Unit(stack).open()
     if bound:
@@ -112,11 +151,12 @@ async def funded_unit(stack: Stack, quantity: int = 1000, *, bound: bool = True,
 async def assert_reconciled(stack: Stack, project: str) -> dict[str, Any]:
     """Invariant 1 of domain.md §3 and the lot bookkeeping hold for the project."""
     answer = await stack["new_ccer_registry"].client.get(
-        f"{BASE}/admin/reconciliation", params={"project_number": project}, headers=stack.token("ncsc_operator"))
+        f"{BASE}/admin/reconciliation", params={"project_number": project}, headers=stack.token("ncsc_operator")
+    )
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert report["discrepancies"] == [] and report["consistent"], report
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 def s(project: str, vintage: int, n: int) -> str:
@@ -125,25 +165,44 @@ def s(project: str, vintage: int, n: int) -> str:
 
 
 def registered(lot_id: str, quantity: int, registration_id: str | None = None, **kw: Any) -> dict[str, Any]:
-    return {"registration_id": registration_id or f"REG-{uuid.uuid4().hex[:12]}", "lot_id": lot_id,
-            "application_id": f"APP-{uuid.uuid4().hex[:12]}", "period_code": "2023", "quantity": quantity,
-            "registered_at": "2024-12-30T10:00:00+08:00", **kw}
+    return {
+        "registration_id": registration_id or f"REG-{uuid.uuid4().hex[:12]}",
+        "lot_id": lot_id,
+        "application_id": f"APP-{uuid.uuid4().hex[:12]}",
+        "period_code": "2023",
+        "quantity": quantity,
+        "registered_at": "2024-12-30T10:00:00+08:00",
+        **kw,
+    }
 
 
 def recalled(lot_id: str, quantity: int) -> dict[str, Any]:
-    return {"lot_id": lot_id, "quantity": quantity, "period_code": "2023", "reason": "unused after period end",
-            "recalled_at": "2025-01-23T00:00:00+08:00"}
+    return {
+        "lot_id": lot_id,
+        "quantity": quantity,
+        "period_code": "2023",
+        "reason": "unused after period end",
+        "recalled_at": "2025-01-23T00:00:00+08:00",
+    }
 
 
 def refused(lot_id: str) -> dict[str, Any]:
-    return {"lot_id": lot_id, "reasons": [{"code": "ALLOWANCE_ACCOUNT_NOT_FOUND", "message": "no such account",
-                                           "message_zh": "配额账户不存在"}]}
+    return {
+        "lot_id": lot_id,
+        "reasons": [
+            {"code": "ALLOWANCE_ACCOUNT_NOT_FOUND", "message": "no such account", "message_zh": "配额账户不存在"}
+        ],
+    }
 
 
 async def produced(stack: Stack, correlation_id: str, event_type: str) -> list[dict[str, Any]]:
     """Payloads of the events of ``event_type`` the new registry produced in that thread."""
     answer = await stack["new_ccer_registry"].client.get(
-        f"{BASE}/admin/events", params={"correlation_id": correlation_id}, headers=stack.token("ncsc_operator"))
+        f"{BASE}/admin/events", params={"correlation_id": correlation_id}, headers=stack.token("ncsc_operator")
+    )
     assert answer.status_code == 200, answer.text
-    return [e["envelope"]["payload"] for e in answer.json()
-            if e["direction"] == "produced" and e["event_type"] == event_type]
+    return [
+        e["envelope"]["payload"]
+        for e in answer.json()
+        if e["direction"] == "produced" and e["event_type"] == event_type
+    ]

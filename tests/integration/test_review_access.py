@@ -99,8 +99,9 @@ async def test_the_list_filters_by_status_pages_and_exports_csv(stack: Stack) ->
     headers = initiator(stack, unit)
     assert (await first_review(stack, cases[0]["id"], headers, "approve")).status_code == 200
 
-    waiting = await client.get(f"{BASE}/reviews", params={"status": "awaiting_second_review", "limit": 500},
-                               headers=headers)
+    waiting = await client.get(
+        f"{BASE}/reviews", params={"status": "awaiting_second_review", "limit": 500}, headers=headers
+    )
     assert cases[0]["id"] in {c["id"] for c in waiting.json()["items"]}
     assert {c["status"] for c in waiting.json()["items"]} == {"awaiting_second_review"}
 
@@ -116,8 +117,7 @@ async def test_the_list_filters_by_status_pages_and_exports_csv(stack: Stack) ->
     assert {c["id"] for c in cases} <= set(seen)
     assert len(seen) == len(set(seen))
 
-    exported = await client.get(f"{BASE}/reviews", params={"limit": 500},
-                                headers={**headers, "Accept": "text/csv"})
+    exported = await client.get(f"{BASE}/reviews", params={"limit": 500}, headers={**headers, "Accept": "text/csv"})
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert {c["id"] for c in cases} <= {r["id"] for r in rows}
@@ -133,13 +133,20 @@ async def test_the_dashboard_shows_completion_and_units_short_for_the_own_provin
     elsewhere = Unit(province="450000", period_code=period)
     for unit in (done, short, elsewhere):
         await issue_notice(stack, unit)
-    await stack.publish("allowance_registry.compliance.completed", {
-        "notice_id": done.notice_id, "period_code": period, "account": done.account(),
-        "completed_at": "2024-12-25T10:00:00+08:00"})
+    await stack.publish(
+        "allowance_registry.compliance.completed",
+        {
+            "notice_id": done.notice_id,
+            "period_code": period,
+            "account": done.account(),
+            "completed_at": "2024-12-25T10:00:00+08:00",
+        },
+    )
     await stack.quiet()
 
     answer = await stack["provincial_review"].client.get(
-        f"{BASE}/dashboard", params={"period_code": period}, headers=confirmer(stack, done))
+        f"{BASE}/dashboard", params={"period_code": period}, headers=confirmer(stack, done)
+    )
 
     assert answer.status_code == 200, answer.text
     board = answer.json()

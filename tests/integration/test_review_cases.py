@@ -42,8 +42,12 @@ async def test_a_submitted_application_opens_a_case_in_its_province_with_passing
     assert case["account"] == unit.account()
     assert [i["kind"] for i in case["items"]] == ["allowance", "ccer"]
     assert [c["code"] for c in case["checks"]] == [
-        "HOLDER_MATCHES_NOTICE", "OBLIGATION_MATCHES_NOTICE", "OFFSET_WITHIN_CAP", "LOT_ELIGIBLE",
-        "SUBMITTED_BEFORE_DEADLINE"]
+        "HOLDER_MATCHES_NOTICE",
+        "OBLIGATION_MATCHES_NOTICE",
+        "OFFSET_WITHIN_CAP",
+        "LOT_ELIGIBLE",
+        "SUBMITTED_BEFORE_DEADLINE",
+    ]
     assert failing(case) == []
     assert case["recommendation"] is None and case["findings"] == []
     assert [h["action"] for h in case["history"]] == ["opened"]
@@ -71,9 +75,12 @@ async def test_a_resubmitted_revision_opens_a_second_case(stack: Stack) -> None:
     await submit(stack, unit.submitted(first["application_id"], revision=2))
 
     answer = await stack["provincial_review"].client.get(
-        f"{BASE}/reviews", params={"application_id": first["application_id"]}, headers=initiator(stack, unit))
-    assert [(c["revision"], c["status"]) for c in answer.json()["items"]] == [(1, "rejected"),
-                                                                               (2, "awaiting_first_review")]
+        f"{BASE}/reviews", params={"application_id": first["application_id"]}, headers=initiator(stack, unit)
+    )
+    assert [(c["revision"], c["status"]) for c in answer.json()["items"]] == [
+        (1, "rejected"),
+        (2, "awaiting_first_review"),
+    ]
     assert failing(answer.json()["items"][1]) == []
 
 
@@ -95,8 +102,10 @@ async def test_checks_say_the_notice_is_missing_and_are_recomputed_when_it_arriv
 
 async def test_a_notice_issued_to_another_holder_fails_the_holder_check(stack: Stack) -> None:
     unit = Unit()
-    await stack.publish("allowance_registry.notice.issued",
-                        unit.notice_issued(account={**unit.account(), "name": "别的单位"}, obligation=900_000))
+    await stack.publish(
+        "allowance_registry.notice.issued",
+        unit.notice_issued(account={**unit.account(), "name": "别的单位"}, obligation=900_000),
+    )
     payload = unit.submitted()
 
     await submit(stack, payload)
@@ -170,12 +179,17 @@ async def test_rejection_carries_every_finding_at_once(stack: Stack) -> None:
     unit = Unit()
     await issue_notice(stack, unit)
     ets_project = new_project("CCER-99-0009", within_national_ets=True, registered_or_recorded_at="2023-05-01")
-    payload = unit.submitted(ccer=60_000, allowances=900_000, project=ets_project,
-                             submitted_at="2025-01-01T08:00:00+08:00")
+    payload = unit.submitted(
+        ccer=60_000, allowances=900_000, project=ets_project, submitted_at="2025-01-01T08:00:00+08:00"
+    )
     await submit(stack, payload)
     case = await the_case(stack, unit, payload["application_id"])
-    by_hand = {"code": "CONTACT_PHONE_INVALID", "message": "the contact phone number is not reachable",
-               "message_zh": "联系电话无法接通", "item": None}
+    by_hand = {
+        "code": "CONTACT_PHONE_INVALID",
+        "message": "the contact phone number is not reachable",
+        "message_zh": "联系电话无法接通",
+        "item": None,
+    }
 
     first = await first_review(stack, case["id"], initiator(stack, unit), "reject", [by_hand])
     assert first.status_code == 200, first.text
@@ -183,8 +197,13 @@ async def test_rejection_carries_every_finding_at_once(stack: Stack) -> None:
 
     assert second.status_code == 200, second.text
     assert second.json()["status"] == "rejected"
-    expected = {"OFFSET_CAP_EXCEEDED", "LOT_WITHIN_NATIONAL_ETS", "NEW_REGISTERED_TOO_EARLY", "DEADLINE_PASSED",
-                "CONTACT_PHONE_INVALID"}
+    expected = {
+        "OFFSET_CAP_EXCEEDED",
+        "LOT_WITHIN_NATIONAL_ETS",
+        "NEW_REGISTERED_TOO_EARLY",
+        "DEADLINE_PASSED",
+        "CONTACT_PHONE_INVALID",
+    }
     assert {f["code"] for f in second.json()["findings"]} == expected
     events = await produced(stack, payload["application_id"])
     assert [e["event_type"] for e in events] == ["provincial_review.application.rejected"]
@@ -222,8 +241,11 @@ async def test_send_back_returns_the_case_to_first_review_with_the_comment(stack
     assert back["status"] == "awaiting_first_review"
     assert back["recommendation"] is None and back["first_reviewer"] is None
     last = back["history"][-1]
-    assert (last["action"], last["status"], last["comment"]) == ("second_review", "awaiting_first_review",
-                                                                 "请核对项目登记日期")
+    assert (last["action"], last["status"], last["comment"]) == (
+        "second_review",
+        "awaiting_first_review",
+        "请核对项目登记日期",
+    )
     assert last["detail"]["decision"] == "send_back"
     assert last["detail"]["recommendation"] == "approve"
     assert await produced(stack, payload["application_id"]) == []
@@ -293,9 +315,31 @@ async def test_an_approval_is_not_confirmed_when_a_reissued_notice_breaks_a_chec
 
     assert answer.status_code == 409
     assert answer.json()["code"] == "AUTOMATED_CHECKS_FAILED"
-    assert {e["code"] for e in answer.json()["errors"]} == {"OBLIGATION_MISMATCH", "OBLIGATION_EXCEEDED",
-                                                         "OFFSET_CAP_EXCEEDED"}
+    assert {e["code"] for e in answer.json()["errors"]} == {
+        "OBLIGATION_MISMATCH",
+        "OBLIGATION_EXCEEDED",
+        "OFFSET_CAP_EXCEEDED",
+    }
     shown = await the_case(stack, unit, payload["application_id"])
     assert shown["history"][-1]["action"] == "checks_recomputed"
     back = await second_review(stack, case["id"], confirmer(stack, unit), "send_back", "通知书已重新发放")
     assert back.json()["status"] == "awaiting_first_review"
+
+
+async def test_a_repeated_first_review_with_the_same_idempotency_key_changes_nothing(stack: Stack) -> None:
+    unit = Unit()
+    await issue_notice(stack, unit)
+    payload = unit.submitted()
+    await submit(stack, payload)
+    case = await the_case(stack, unit, payload["application_id"])
+    headers = {**initiator(stack, unit, "li-idem"), "Idempotency-Key": f"k-{uuid.uuid4().hex}"}
+    body = {"recommendation": "approve", "findings": []}
+    client = stack["provincial_review"].client
+
+    first = await client.post(f"{BASE}/reviews/{case['id']}/first-review", json=body, headers=headers)
+    again = await client.post(f"{BASE}/reviews/{case['id']}/first-review", json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json() == first.json()
+    shown = await the_case(stack, unit, payload["application_id"])
+    assert [h["action"] for h in shown["history"]] == ["opened", "first_review"]

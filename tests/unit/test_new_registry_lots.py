@@ -27,8 +27,9 @@ def codes(findings: list) -> list[str]:
 
 
 def test_an_unbound_account_asking_for_too_much_hears_both_problems_at_once() -> None:
-    findings = freeze_findings(account_active=True, binding_active=False, project_known=True, project_number="P1",
-                               requested=101, available=100)
+    findings = freeze_findings(
+        account_active=True, binding_active=False, project_known=True, project_number="P1", requested=101, available=100
+    )
 
     assert codes(findings) == ["ACCOUNT_NOT_BOUND", "INSUFFICIENT_AVAILABLE"]
     assert all(f.message and f.message_zh for f in findings)
@@ -36,20 +37,38 @@ def test_an_unbound_account_asking_for_too_much_hears_both_problems_at_once() ->
 
 
 def test_a_bound_account_freezing_all_it_holds_passes() -> None:
-    assert freeze_findings(account_active=True, binding_active=True, project_known=True, project_number="P1",
-                           requested=100, available=100) == []
+    assert (
+        freeze_findings(
+            account_active=True,
+            binding_active=True,
+            project_known=True,
+            project_number="P1",
+            requested=100,
+            available=100,
+        )
+        == []
+    )
 
 
 def test_an_unknown_project_is_reported_instead_of_a_shortfall() -> None:
-    findings = freeze_findings(account_active=True, binding_active=True, project_known=False, project_number="P9",
-                               requested=1, available=0)
+    findings = freeze_findings(
+        account_active=True, binding_active=True, project_known=False, project_number="P9", requested=1, available=0
+    )
     assert codes(findings) == ["PROJECT_NOT_FOUND"]
 
 
 def test_a_trade_lists_every_problem() -> None:
-    findings = trade_findings(seller_known=True, buyer_known=False, same_account=False, project_known=True,
-                              project_number="P1", seller_trading_active=False, buyer_trading_active=True,
-                              requested=10, seller_holds=5)
+    findings = trade_findings(
+        seller_known=True,
+        buyer_known=False,
+        same_account=False,
+        project_known=True,
+        project_number="P1",
+        seller_trading_active=False,
+        buyer_trading_active=True,
+        requested=10,
+        seller_holds=5,
+    )
     assert codes(findings) == ["TRADING_ACCOUNT_NOT_ACTIVE", "BUYER_ACCOUNT_NOT_FOUND", "INSUFFICIENT_TRADING"]
 
 
@@ -71,15 +90,19 @@ def test_cancellation_purpose_names_the_period() -> None:
 
 def test_holdings_rows_are_per_project_origin_and_vintage_with_merged_ranges() -> None:
     p23, p24 = "CCER-P1-2023", "CCER-P1-2024"
-    rows = summarise_holdings([
-        ("P1", "new", 2023, "available", SerialRange(p23, 11, 20)),
-        ("P1", "new", 2023, "available", SerialRange(p23, 1, 10)),
-        ("P1", "new", 2023, "frozen", SerialRange(p23, 21, 25)),
-        ("P1", "new", 2024, "trading", SerialRange(p24, 1, 5)),
-    ])
+    rows = summarise_holdings(
+        [
+            ("P1", "new", 2023, "available", SerialRange(p23, 11, 20)),
+            ("P1", "new", 2023, "available", SerialRange(p23, 1, 10)),
+            ("P1", "new", 2023, "frozen", SerialRange(p23, 21, 25)),
+            ("P1", "new", 2024, "trading", SerialRange(p24, 1, 5)),
+        ]
+    )
 
-    assert [(r.vintage, r.quantities[UnitState.available], r.quantities[UnitState.frozen],
-             r.quantities[UnitState.trading]) for r in rows] == [(2023, 20, 5, 0), (2024, 0, 0, 5)]
+    assert [
+        (r.vintage, r.quantities[UnitState.available], r.quantities[UnitState.frozen], r.quantities[UnitState.trading])
+        for r in rows
+    ] == [(2023, 20, 5, 0), (2024, 0, 0, 5)]
     assert rows[0].ranges[UnitState.available] == [SerialRange(p23, 1, 20)]
 
 
@@ -110,8 +133,11 @@ class LotLifecycle(RuleBasedStateMachine):
         self.released_records: dict[str, int] = {}
 
     def _held(self, **where: object) -> list[Block[int]]:
-        return [Block(k, r.vintage, r.range) for k, r in self.rows.items()
-                if all(getattr(r, f) == v for f, v in where.items())]
+        return [
+            Block(k, r.vintage, r.range)
+            for k, r in self.rows.items()
+            if all(getattr(r, f) == v for f, v in where.items())
+        ]
 
     def _move(self, blocks: list[Block[int]], quantity: int, **changes: object) -> list[SerialRange]:
         plan = plan_take(blocks, quantity)
@@ -194,12 +220,22 @@ class LotLifecycle(RuleBasedStateMachine):
     @invariant()
     def every_lot_agrees_with_its_blocks_and_records(self) -> None:
         for lot, q in self.lot_q.items():
-            held = {s: sum(r.range.size for r in self.rows.values() if r.lot == lot and r.state == s)
-                    for s in ("frozen", "cancelled")}
-            assert lot_consistency_findings(
-                lot, q, q.status, frozen_held=held["frozen"], cancelled_held=held["cancelled"],
-                cancellations=self.cancelled_records.get(lot, 0), released_records=self.released_records.get(lot, 0),
-            ) == []
+            held = {
+                s: sum(r.range.size for r in self.rows.values() if r.lot == lot and r.state == s)
+                for s in ("frozen", "cancelled")
+            }
+            assert (
+                lot_consistency_findings(
+                    lot,
+                    q,
+                    q.status,
+                    frozen_held=held["frozen"],
+                    cancelled_held=held["cancelled"],
+                    cancellations=self.cancelled_records.get(lot, 0),
+                    released_records=self.released_records.get(lot, 0),
+                )
+                == []
+            )
 
     @invariant()
     def only_frozen_and_cancelled_units_belong_to_a_lot(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,7 +39,9 @@ def test_issuance_ranges_are_contiguous_and_continue_after_earlier_issuances_of_
 
 def test_a_serial_with_hyphens_in_its_project_number_parses_back() -> None:
     assert parse_serial("CCER-14-0001-2023-17") == ("CCER-14-0001-2023", 17)
-    assert SerialRange.from_labels("CCER-14-0001-2023-1", "CCER-14-0001-2023-9") == SerialRange("CCER-14-0001-2023", 1, 9)
+    assert SerialRange.from_labels("CCER-14-0001-2023-1", "CCER-14-0001-2023-9") == SerialRange(
+        "CCER-14-0001-2023", 1, 9
+    )
     with pytest.raises(ValueError):
         parse_serial("CCER-P1-2023-0")
     with pytest.raises(ValueError):
@@ -69,8 +73,9 @@ def test_taking_more_than_is_held_is_refused_with_what_is_held() -> None:
 
 
 def test_merge_joins_adjacent_ranges_of_one_prefix_only() -> None:
-    merged = merge_ranges([SerialRange(P, 11, 20), SerialRange(P, 1, 10), SerialRange("CCER-P1-2024", 21, 30),
-                           SerialRange(P, 22, 25)])
+    merged = merge_ranges(
+        [SerialRange(P, 11, 20), SerialRange(P, 1, 10), SerialRange("CCER-P1-2024", 21, 30), SerialRange(P, 22, 25)]
+    )
 
     assert merged == [SerialRange(P, 1, 20), SerialRange(P, 22, 25), SerialRange("CCER-P1-2024", 21, 30)]
 
@@ -100,8 +105,9 @@ def test_coverage_check_is_silent_when_blocks_partition_the_issuance() -> None:
 def partitions(draw: st.DrawFn) -> list[SerialRange]:
     """Disjoint ranges over one or two prefixes, in random order."""
     ranges = []
-    for prefix in draw(st.lists(st.sampled_from(["CCER-P1-2023", "CCER-P1-2024"]), min_size=1, max_size=2,
-                                unique=True)):
+    for prefix in draw(
+        st.lists(st.sampled_from(["CCER-P1-2023", "CCER-P1-2024"]), min_size=1, max_size=2, unique=True)
+    ):
         n = 1
         for size, gap in draw(st.lists(st.tuples(st.integers(1, 50), st.integers(0, 3)), min_size=1, max_size=8)):
             n += gap
@@ -134,7 +140,7 @@ def test_merging_keeps_every_serial_and_leaves_no_adjacent_ranges(ranges: list[S
 
     assert units(merged) == units(ranges)
     assert overlaps(merged) == []
-    for a, b in zip(merged, merged[1:], strict=False):
+    for a, b in itertools.pairwise(merged):
         assert a.prefix != b.prefix or b.first > a.last + 1
 
 
@@ -143,4 +149,4 @@ def test_a_block_duplicated_or_dropped_is_always_reported(ranges: list[SerialRan
     i = data.draw(st.integers(0, len(ranges) - 1))
 
     assert {d.code for d in coverage_discrepancies(ranges, [*ranges, ranges[i]])} == {"SERIALS_HELD_TWICE"}
-    assert {d.code for d in coverage_discrepancies(ranges, ranges[:i] + ranges[i + 1:])} == {"SERIALS_MISSING"}
+    assert {d.code for d in coverage_discrepancies(ranges, ranges[:i] + ranges[i + 1 :])} == {"SERIALS_MISSING"}

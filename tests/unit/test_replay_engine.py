@@ -28,7 +28,7 @@ class FakeStack:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         service, path, method = request.url.host, request.url.path, request.method
-        body = json.loads(request.content) if request.content else None
+        body: dict[str, Any] = json.loads(request.content) if request.content else {}
         self.calls.append((method, service, path, body))
         if path == "/readyz":
             return httpx.Response(200, json={"status": "ready"})
@@ -39,7 +39,9 @@ class FakeStack:
             self.lots.clear()
             return httpx.Response(200, json={"status": "reset"})
         if path == "/api/v1/admin/clock":
-            return httpx.Response(200, json={"now": body["now"], "jobs_run": 1 if service == "allowance_registry" else 0})
+            return httpx.Response(
+                200, json={"now": body["now"], "jobs_run": 1 if service == "allowance_registry" else 0}
+            )
         if path == "/api/v1/admin/outbox":
             if self.outbox_busy_polls:
                 self.outbox_busy_polls -= 1
@@ -47,16 +49,18 @@ class FakeStack:
             return httpx.Response(200, json={"pending": 0, "in_flight": 0})
         if service == "new_ccer_registry" and path == "/api/v1/offset-lots" and method == "POST":
             if body["quantity"] > 100:
-                return httpx.Response(422, json={"code": "VALIDATION_FAILED",
-                                                 "errors": [{"code": "INSUFFICIENT_UNITS"}, {"code": "OTHER"}]})
+                return httpx.Response(
+                    422,
+                    json={"code": "VALIDATION_FAILED", "errors": [{"code": "INSUFFICIENT_UNITS"}, {"code": "OTHER"}]},
+                )
             lot = {"lot_id": f"LOT-{len(self.lots) + 1}", "quantity": body["quantity"], "status": "frozen"}
             self.lots[lot["lot_id"]] = lot
             self.outbox_busy_polls = 3
             self.published += 1
             return httpx.Response(201, json=lot)
         if service == "new_ccer_registry" and path.startswith("/api/v1/offset-lots/"):
-            lot = self.lots.get(path.rsplit("/", 1)[1])
-            return httpx.Response(200, json=lot) if lot else httpx.Response(404, json={"code": "NOT_FOUND"})
+            found = self.lots.get(path.rsplit("/", 1)[1])
+            return httpx.Response(200, json=found) if found else httpx.Response(404, json={"code": "NOT_FOUND"})
         return httpx.Response(404, json={"code": "NOT_FOUND"})
 
 
@@ -138,10 +142,23 @@ async def test_an_expectation_waits_until_the_outboxes_are_empty() -> None:
 
 
 async def test_the_first_unmet_expectation_stops_the_replay_with_what_was_expected_and_seen() -> None:
-    wrong = {**FREEZE, "expect": [{"that": "the lot is settled", "get": "/api/v1/offset-lots/${lot}",
-                                   "match": {"status": "settled", "quantity": 30}}]}
-    never = {"step": "never runs", "as": "plant", "service": "new", "post": "/api/v1/offset-lots",
-             "body": {"quantity": 1}}
+    wrong = {
+        **FREEZE,
+        "expect": [
+            {
+                "that": "the lot is settled",
+                "get": "/api/v1/offset-lots/${lot}",
+                "match": {"status": "settled", "quantity": 30},
+            }
+        ],
+    }
+    never = {
+        "step": "never runs",
+        "as": "plant",
+        "service": "new",
+        "post": "/api/v1/offset-lots",
+        "body": {"quantity": 1},
+    }
     stack = FakeStack()
     result, report = await replay(scenario(wrong, never), stack)
 
@@ -157,8 +174,15 @@ async def test_the_first_unmet_expectation_stops_the_replay_with_what_was_expect
 
 
 async def test_a_refusal_is_checked_against_exactly_its_problem_codes() -> None:
-    refused = {"step": "too much", "as": "plant", "service": "new", "post": "/api/v1/offset-lots",
-               "body": {"quantity": 1000}, "expect_status": 422, "expect_codes": ["INSUFFICIENT_UNITS", "OTHER"]}
+    refused = {
+        "step": "too much",
+        "as": "plant",
+        "service": "new",
+        "post": "/api/v1/offset-lots",
+        "body": {"quantity": 1000},
+        "expect_status": 422,
+        "expect_codes": ["INSUFFICIENT_UNITS", "OTHER"],
+    }
     result, report = await replay(scenario(refused), FakeStack())
     assert result.ok, report
 
@@ -169,8 +193,13 @@ async def test_a_refusal_is_checked_against_exactly_its_problem_codes() -> None:
 
 
 async def test_an_unexpected_status_shows_the_problem_codes() -> None:
-    refused = {"step": "too much", "as": "plant", "service": "new", "post": "/api/v1/offset-lots",
-               "body": {"quantity": 1000}}
+    refused = {
+        "step": "too much",
+        "as": "plant",
+        "service": "new",
+        "post": "/api/v1/offset-lots",
+        "body": {"quantity": 1000},
+    }
     result, report = await replay(scenario(refused), FakeStack())
     assert not result.ok
     assert "expected a 2xx status, saw 422 (INSUFFICIENT_UNITS, OTHER)" in report
@@ -228,3 +257,12 @@ def test_the_repository_scenarios_parse() -> None:
     for path in files:
         parsed = load_scenario(path)
         assert parsed.steps, path
+
+
+def test_bodies_in_the_report_keep_short_values_on_one_line() -> None:
+    from shared.replay.report import render_body
+
+    text = render_body({"items": [{"lot_id": "L1", "serial_ranges": [["CCER-P1-2024-1", "CCER-P1-2024-30000"]]}]})
+    assert text == '{"items": [{"lot_id": "L1", "serial_ranges": [["CCER-P1-2024-1", "CCER-P1-2024-30000"]]}]}'
+    long = render_body({"rows": [{"n": i, "text": "x" * 30} for i in range(100)]}, max_lines=5)
+    assert long.splitlines()[-1].startswith("… (")

@@ -20,13 +20,17 @@ from shared.replay.matching import (
 
 def test_a_whole_string_variable_keeps_its_type() -> None:
     assert substitute({"quantity": "${q}", "ids": ["${lot}"]}, {"q": 25000, "lot": "LOT-1"}) == {
-        "quantity": 25000, "ids": ["LOT-1"]}
+        "quantity": 25000,
+        "ids": ["LOT-1"],
+    }
 
 
 def test_variables_inside_text_and_dotted_fields_are_formatted_in() -> None:
     variables = {"app": {"id": "APP-7", "revision": 2}}
-    assert substitute("/api/v1/applications/${app.id}?rev=${app.revision}", variables) == \
-        "/api/v1/applications/APP-7?rev=2"
+    assert (
+        substitute("/api/v1/applications/${app.id}?rev=${app.revision}", variables)
+        == "/api/v1/applications/APP-7?rev=2"
+    )
 
 
 def test_an_unknown_variable_names_itself_and_what_is_defined() -> None:
@@ -69,8 +73,9 @@ def test_list_elements_match_in_any_order_each_against_a_different_element() -> 
 
 
 def test_a_mismatch_names_the_path_the_expected_and_the_seen_value() -> None:
-    found = match({"notice": {"fulfilled": 1000000, "status": "complete"}},
-                  {"notice": {"fulfilled": 975000, "status": "open"}})
+    found = match(
+        {"notice": {"fulfilled": 1000000, "status": "complete"}}, {"notice": {"fulfilled": 975000, "status": "open"}}
+    )
     assert [str(m) for m in found] == [
         "$.notice.fulfilled: expected 1000000, saw 975000",
         '$.notice.status: expected "complete", saw "open"',
@@ -78,8 +83,10 @@ def test_a_mismatch_names_the_path_the_expected_and_the_seen_value() -> None:
 
 
 def test_a_missing_list_element_is_explained_against_the_closest_one() -> None:
-    found = match({"items": [{"lot_id": "L1", "recalled": 5000}]},
-                  {"items": [{"lot_id": "L1", "recalled": 0}, {"lot_id": "L2", "recalled": 20000}]})
+    found = match(
+        {"items": [{"lot_id": "L1", "recalled": 5000}]},
+        {"items": [{"lot_id": "L1", "recalled": 0}, {"lot_id": "L2", "recalled": 20000}]},
+    )
     assert len(found) == 1
     assert "$.items[0]" in str(found[0]) and "recalled: expected 5000, saw 0" in str(found[0])
 
@@ -100,12 +107,23 @@ def test_operators_check_lengths_bounds_absence_and_exact_values() -> None:
     assert match({"items": {"$exact": [1, 2]}}, actual) == []
     assert match({"items": {"$exact": [2]}}, actual) != []
     assert [str(m) for m in match({"findings": {"$len": 3}}, actual)] == [
-        '$.findings: expected length 3, saw 2: [{"code": "A"}, {"code": "B"}]']
+        '$.findings: expected length 3, saw 2: [{"code": "A"}, {"code": "B"}]'
+    ]
     assert match({"quantity": {"$ne": None}}, actual) == []
 
 
+def test_each_requires_every_element_to_match() -> None:
+    checks = [{"code": "CAP", "passed": True}, {"code": "ETS", "passed": False}]
+    assert [str(m) for m in match({"$each": {"passed": True}}, checks)] == ["$[1].passed: expected true, saw false"]
+    assert match({"$each": {"passed": True}}, checks[:1]) == []
+    assert match({"$each": {"passed": True}}, []) != []
+
+
 def test_problem_codes_come_from_every_error_else_the_top_level_code() -> None:
-    body = {"code": "VALIDATION_FAILED", "errors": [{"code": "OFFSET_CAP_EXCEEDED"}, {"code": "LOT_WITHIN_NATIONAL_ETS"}]}
+    body = {
+        "code": "VALIDATION_FAILED",
+        "errors": [{"code": "OFFSET_CAP_EXCEEDED"}, {"code": "LOT_WITHIN_NATIONAL_ETS"}],
+    }
     assert problem_codes(body) == ["OFFSET_CAP_EXCEEDED", "LOT_WITHIN_NATIONAL_ETS"]
     assert problem_codes({"code": "BINDING_ALREADY_ACTIVE", "errors": []}) == ["BINDING_ALREADY_ACTIVE"]
     assert problem_codes("not json") == []
@@ -115,8 +133,10 @@ def test_problem_codes_come_from_every_error_else_the_top_level_code() -> None:
 
 
 def row(project: str, **ranges: list[list[str]]) -> dict:
-    sizes = {state: sum(int(b.rsplit("-", 1)[1]) - int(a.rsplit("-", 1)[1]) + 1 for a, b in pairs)
-             for state, pairs in ranges.items()}
+    sizes = {
+        state: sum(int(b.rsplit("-", 1)[1]) - int(a.rsplit("-", 1)[1]) + 1 for a, b in pairs)
+        for state, pairs in ranges.items()
+    }
     return {"project_number": project, "origin": "new", "vintage": 2024, **sizes, "serial_ranges": ranges}
 
 
@@ -125,8 +145,14 @@ def s(project: str, n: int) -> str:
 
 
 def test_disjoint_ranges_that_add_up_to_the_issuance_pass() -> None:
-    rows = [row("P1", available=[[s("P1", 1), s("P1", 30000)]], frozen=[[s("P1", 30001), s("P1", 35000)]],
-                cancelled=[[s("P1", 35001), s("P1", 60000)]])]
+    rows = [
+        row(
+            "P1",
+            available=[[s("P1", 1), s("P1", 30000)]],
+            frozen=[[s("P1", 30001), s("P1", 35000)]],
+            cancelled=[[s("P1", 35001), s("P1", 60000)]],
+        )
+    ]
     assert serial_problems(rows, {"P1": 60000}) == []
 
 
@@ -147,7 +173,8 @@ def test_a_quantity_that_disagrees_with_its_ranges_is_reported() -> None:
     bad = row("P1", available=[[s("P1", 1), s("P1", 100)]])
     bad["available"] = 90
     assert serial_problems([bad], {"P1": 100}) == [
-        "project P1 (origin new, vintage 2024): available is 90 but its ranges hold 100 units"]
+        "project P1 (origin new, vintage 2024): available is 90 but its ranges hold 100 units"
+    ]
 
 
 def test_integer_serials_are_understood_too() -> None:

@@ -29,14 +29,21 @@ DEADLINE = datetime(2025, 1, 1, tzinfo=CST)
 
 
 def new_lot(**kw: object) -> LotFacts:
-    return LotFacts(**{"origin": "new", "project_number": "CCER-P1", "registered_or_recorded_at": date(2024, 6, 1),
-                       **kw})
+    return LotFacts(
+        **{"origin": "new", "project_number": "CCER-P1", "registered_or_recorded_at": date(2024, 6, 1), **kw}
+    )
 
 
 def application(**kw: object) -> ApplicationFacts:
     base = ApplicationFacts(
-        account=UNIT, period_code="2023", cap_bp=500, deadline=DEADLINE, eligibility=ELIGIBILITY_2023,
-        notice_id="NTC-1", obligation=1_000_000, fulfilled=0,
+        account=UNIT,
+        period_code="2023",
+        cap_bp=500,
+        deadline=DEADLINE,
+        eligibility=ELIGIBILITY_2023,
+        notice_id="NTC-1",
+        obligation=1_000_000,
+        fulfilled=0,
         items=(ItemFacts("allowance", 950_000), ItemFacts("ccer", 50_000, new_lot())),
         submitted_at=datetime(2024, 12, 20, 10, tzinfo=CST),
     )
@@ -57,7 +64,12 @@ def test_a_conforming_application_passes_every_check_in_a_fixed_order() -> None:
     checks = automated_checks(application(), NOTICE, NoticeUsage())
 
     assert [c.code for c in checks] == [
-        CheckCode.holder, CheckCode.obligation, CheckCode.cap, CheckCode.lot, CheckCode.deadline]
+        CheckCode.holder,
+        CheckCode.obligation,
+        CheckCode.cap,
+        CheckCode.lot,
+        CheckCode.deadline,
+    ]
     assert all(c.passed for c in checks)
     assert all(c.detail and c.detail_zh for c in checks)
     assert failing_findings(checks) == []
@@ -78,8 +90,11 @@ def test_holder_name_and_uscc_are_compared_with_the_notice_and_every_mismatch_is
     check = by_code(automated_checks(application(), notice, NoticeUsage()))[CheckCode.holder][0]
 
     assert not check.passed
-    assert [f.code for f in check.findings] == ["NOTICE_ACCOUNT_MISMATCH", "HOLDER_NAME_MISMATCH",
-                                                 "HOLDER_USCC_MISMATCH"]
+    assert [f.code for f in check.findings] == [
+        "NOTICE_ACCOUNT_MISMATCH",
+        "HOLDER_NAME_MISMATCH",
+        "HOLDER_USCC_MISMATCH",
+    ]
 
 
 def test_an_obligation_differing_from_the_issued_notice_fails() -> None:
@@ -128,10 +143,16 @@ def test_the_cap_uses_the_issued_obligation_not_the_claimed_one() -> None:
 
 
 def test_each_ccer_item_gets_its_own_eligibility_check_with_every_finding() -> None:
-    bad_legacy = LotFacts(origin="legacy", project_number="CCER-L9", units_recorded_at=date(2018, 1, 1),
-                          within_national_ets=True)
-    app = application(items=(ItemFacts("allowance", 900_000), ItemFacts("ccer", 20_000, new_lot()),
-                             ItemFacts("ccer", 10_000, bad_legacy)))
+    bad_legacy = LotFacts(
+        origin="legacy", project_number="CCER-L9", units_recorded_at=date(2018, 1, 1), within_national_ets=True
+    )
+    app = application(
+        items=(
+            ItemFacts("allowance", 900_000),
+            ItemFacts("ccer", 20_000, new_lot()),
+            ItemFacts("ccer", 10_000, bad_legacy),
+        )
+    )
 
     lots = by_code(automated_checks(app, NOTICE, NoticeUsage()))[CheckCode.lot]
 
@@ -141,8 +162,12 @@ def test_each_ccer_item_gets_its_own_eligibility_check_with_every_finding() -> N
 
 
 def test_offset_ccer_of_the_first_period_is_not_eligible_in_2023() -> None:
-    app = application(items=(ItemFacts("allowance", 950_000),
-                             ItemFacts("offset_ccer", 50_000, LotFacts(origin="offset_ccer", project_number="CCER21000057"))))
+    app = application(
+        items=(
+            ItemFacts("allowance", 950_000),
+            ItemFacts("offset_ccer", 50_000, LotFacts(origin="offset_ccer", project_number="CCER21000057")),
+        )
+    )
 
     lot = by_code(automated_checks(app, NOTICE, NoticeUsage()))[CheckCode.lot][0]
 

@@ -95,8 +95,10 @@ def test_the_second_reviewer_must_not_be_the_first_reviewer_whatever_roles_they_
     assert refused.value.conflict
 
 
-@pytest.mark.parametrize(("recommendation", "final"), [
-    (Recommendation.approve, ReviewStatus.approved), (Recommendation.reject, ReviewStatus.rejected)])
+@pytest.mark.parametrize(
+    ("recommendation", "final"),
+    [(Recommendation.approve, ReviewStatus.approved), (Recommendation.reject, ReviewStatus.rejected)],
+)
 def test_confirming_makes_the_recommendation_final(recommendation: Recommendation, final: ReviewStatus) -> None:
     outcome = second_review(awaiting_second(recommendation), "bob", Decision.confirm, "")
 
@@ -133,5 +135,7 @@ def test_an_approval_is_not_confirmed_once_a_check_has_started_failing() -> None
         second_review(awaiting_second(Recommendation.approve), "bob", Decision.confirm, "", FAILING)
 
     assert refused.value.code == "AUTOMATED_CHECKS_FAILED"
-    assert second_review(awaiting_second(Recommendation.approve), "bob", Decision.send_back, "重新核对", FAILING).status \
+    assert (
+        second_review(awaiting_second(Recommendation.approve), "bob", Decision.send_back, "重新核对", FAILING).status
         is ReviewStatus.awaiting_first_review
+    )

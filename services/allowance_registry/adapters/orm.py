@@ -84,14 +84,15 @@ class AllowanceHolding(Base):
 
     __tablename__ = "allowance_holdings"
     __table_args__ = (
-        CheckConstraint("registry >= 0", name="registry_not_negative"),
-        CheckConstraint("trading >= 0", name="trading_not_negative"),
-        CheckConstraint("frozen >= 0 AND frozen <= registry", name="frozen_within_registry"),
+        CheckConstraint("registry_side >= 0", name="registry_not_negative"),
+        CheckConstraint("trading_side >= 0", name="trading_not_negative"),
+        CheckConstraint("frozen >= 0 AND frozen <= registry_side", name="frozen_within_registry"),
     )
     account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     instrument: Mapped[str] = mapped_column(String(30), primary_key=True)
-    registry: Mapped[int] = mapped_column(BigInteger, default=0)
-    trading: Mapped[int] = mapped_column(BigInteger, default=0)
+    # ("registry" is reserved on declarative classes.)
+    registry_side: Mapped[int] = mapped_column(BigInteger, default=0)
+    trading_side: Mapped[int] = mapped_column(BigInteger, default=0)
     frozen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -54,7 +54,7 @@ async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any
 
 async def ensure_allowance_holding(session: AsyncSession, account_id: str, instrument: str) -> None:
     await insert_ignore(session, AllowanceHolding,
-                         {"account_id": account_id, "instrument": instrument, "registry": 0, "trading": 0, "frozen": 0})
+                         {"account_id": account_id, "instrument": instrument, "registry_side": 0, "trading_side": 0, "frozen": 0})
 
 
 def _holding(account_id: str, instrument: str) -> ColumnElement[bool]:
@@ -68,7 +68,7 @@ async def _one_row(session: AsyncSession, stmt: Any) -> bool:
 
 async def credit_allowances(session: AsyncSession, account_id: str, instrument: str, side: str, quantity: int) -> None:
     await ensure_allowance_holding(session, account_id, instrument)
-    column = AllowanceHolding.registry if side == "registry" else AllowanceHolding.trading
+    column = AllowanceHolding.registry_side if side == "registry" else AllowanceHolding.trading_side
     await session.execute(
         update(AllowanceHolding).where(_holding(account_id, instrument))
         .values({column: column + quantity}).execution_options(synchronize_session=False)
@@ -78,17 +78,17 @@ async def credit_allowances(session: AsyncSession, account_id: str, instrument: 
 async def transfer_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int, direction: str) -> bool:
     h = AllowanceHolding
     if direction == "to_trading":
-        stmt = (update(h).where(_holding(account_id, instrument), h.registry - h.frozen >= quantity)
-                .values(registry=h.registry - quantity, trading=h.trading + quantity))
+        stmt = (update(h).where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
+                .values(registry_side=h.registry_side - quantity, trading_side=h.trading_side + quantity))
     else:
-        stmt = (update(h).where(_holding(account_id, instrument), h.trading >= quantity)
-                .values(registry=h.registry + quantity, trading=h.trading - quantity))
+        stmt = (update(h).where(_holding(account_id, instrument), h.trading_side >= quantity)
+                .values(registry_side=h.registry_side + quantity, trading_side=h.trading_side - quantity))
     return await _one_row(session, stmt)
 
 
 async def freeze_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     h = AllowanceHolding
-    return await _one_row(session, update(h).where(_holding(account_id, instrument), h.registry - h.frozen >= quantity)
+    return await _one_row(session, update(h).where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
                           .values(frozen=h.frozen + quantity))
 
 
@@ -102,7 +102,7 @@ async def surrender_allowances(session: AsyncSession, account_id: str, instrumen
     """Frozen allowances leave the holding: gone exactly once."""
     h = AllowanceHolding
     return await _one_row(session, update(h).where(_holding(account_id, instrument), h.frozen >= quantity)
-                          .values(frozen=h.frozen - quantity, registry=h.registry - quantity))
+                          .values(frozen=h.frozen - quantity, registry_side=h.registry_side - quantity))
 
 
 def _ccer(account_id: str, instrument: str) -> ColumnElement[bool]:

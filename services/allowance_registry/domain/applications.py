@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from shared.errors import Finding
+from shared.findings import Finding
 from shared.offset_rules import (
     Eligibility,
     LotFacts,

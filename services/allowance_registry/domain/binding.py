@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = ["AccountFacts", "binding_findings"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.errors import Finding
+from shared.findings import Finding
 from shared.offset_rules import offset_cap
 
 __all__ = ["NoticeStatus", "Progress", "ccer_offsettable", "issuance_findings"]

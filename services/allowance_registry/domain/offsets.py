@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = ["LotBalance", "PendingStatus", "RecallSplit", "offset_refusal_findings", "split_for_recall"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.errors import Finding
+from shared.findings import Finding
 from shared.offset_rules import Eligibility
 from shared.workdays import WorkdayCalendar, due_after_working_days
 

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from services.allowance_registry.domain.applications import ApplicationStatus, ItemKind
+from services.allowance_registry.domain.notices import NoticeStatus
+from services.allowance_registry.domain.offsets import PendingStatus
+from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
 from shared.domain_types import AccountType, Holder, check_province
+from shared.offset_rules import Eligibility
+from shared.timeutil import local
+
+# Responses show times in Asia/Shanghai (+08:00).
+LocalTime = Annotated[datetime, AfterValidator(local)]
+
+INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 
 
 class OpenAccountIn(BaseModel):
@@ -23,3 +38,288 @@ class AccountOut(BaseModel):
     account_type: AccountType
     sector: str | None
     status: str = Field(description="active — 正常")
+
+
+# --- instruments and compliance periods ------------------------------------------------------
+class InstrumentKind(StrEnum):
+    """allowance — 配额; offset_ccer — 履约抵销 CCER（第一个履约周期生成）"""
+
+    allowance = "allowance"
+    offset_ccer = "offset_ccer"
+
+
+class InstrumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=INSTRUMENT_PATTERN, description="instrument code — 标的编码, e.g. PE2021000097")
+    name: str = Field(min_length=1, max_length=200, description="instrument name — 标的名称")
+    kind: Literal["allowance"] = Field(description="allowance — 配额")
+    vintage: StrictInt = Field(ge=2000, le=2100, description="compliance year of the allowances — 配额年度")
+
+
+class InstrumentOut(BaseModel):
+    code: str
+    name: str
+    kind: InstrumentKind
+    vintage: int | None
+
+
+class PeriodIn(BaseModel):
+    """A period definition, or ``{builtin}`` with any field overridden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    builtin: str | None = Field(default=None, description='built-in definition to start from — 内置履约期: '
+                                "\"2019-2020\", \"2023\" or \"2024\" (data shipped with the registry)")
+    code: str | None = Field(default=None, pattern=CODE_PATTERN, description="period code — 履约期编码")
+    name: str | None = Field(default=None, max_length=200, description="name — 名称")
+    allowance_instruments: list[str] | None = Field(default=None, description="allowance scope — 配额履约范围")
+    cap_bp: StrictInt | None = Field(default=None, description="offset cap in basis points of the obligation — "
+                                     "抵销比例上限（基点，500 = 5%）")
+    eligibility: Eligibility | None = Field(default=None, description="eligible CCER — CCER 履约范围（抵销规则）")
+    application_deadline: AwareDatetime | None = Field(default=None, description="application deadline — 履约申请截止时间")
+    target_date: AwareDatetime | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
+    recall_after_working_days: StrictInt | None = Field(
+        default=None, description="recall unused pending CCER this many working days after period_end — "
+        "履约期结束后多少个工作日召回待抵销 CCER")
+    period_end: date | None = Field(default=None, description="end of the compliance period — 履约期结束日")
+
+
+class PeriodOut(BaseModel):
+    code: str
+    name: str
+    status: PeriodStatus
+    builtin: str | None
+    allowance_instruments: list[str]
+    cap_bp: int
+    eligibility: Eligibility
+    application_deadline: LocalTime
+    target_date: LocalTime | None
+    recall_after_working_days: int | None
+    period_end: date | None
+    recall_at: LocalTime | None = Field(description="when unused pending offsets are recalled — 召回时间")
+    proposed_by: str
+    proposed_at: LocalTime
+    approved_by: str | None
+    approved_at: LocalTime | None
+
+
+# --- holdings --------------------------------------------------------------------------------
+class Side(StrEnum):
+    """registry — 登记持仓; trading — 交易持仓"""
+
+    registry = "registry"
+    trading = "trading"
+
+
+class Direction(StrEnum):
+    """to_registry — 交易划转至登记; to_trading — 登记划转至交易"""
+
+    to_registry = "to_registry"
+    to_trading = "to_trading"
+
+
+class AllocationIn(BaseModel):
+    account_id: str
+    instrument: str = Field(description="allowance instrument — 配额标的")
+    quantity: StrictInt = Field(gt=0, description="tonnes — 吨")
+    side: Side
+
+
+class AllocationOut(BaseModel):
+    id: str
+    account_id: str
+    instrument: str
+    quantity: int
+    side: Side
+    allocated_at: LocalTime
+
+
+class TransferIn(BaseModel):
+    instrument: str
+    quantity: StrictInt = Field(gt=0, description="tonnes — 吨")
+    direction: Direction
+
+
+class AllowanceHoldingOut(BaseModel):
+    instrument: str
+    name: str | None = None
+    registry: int = Field(description="registry holding incl. frozen — 登记持仓（含冻结）")
+    trading: int = Field(description="trading holding — 交易持仓")
+    frozen: int = Field(description="frozen in applications under review — 冻结数量")
+    available: int = Field(description="registry holding not frozen — 登记可用量")
+
+
+class CcerHoldingOut(BaseModel):
+    instrument: str
+    name: str | None = None
+    quantity: int
+    frozen: int
+
+
+class HoldingsOut(BaseModel):
+    account_id: str
+    allowances: list[AllowanceHoldingOut]
+    ccer: list[CcerHoldingOut]
+    pending_offsets_total: int = Field(description="pending offset quantity not yet registered or recalled — 待抵销总量")
+
+
+# --- notices ---------------------------------------------------------------------------------
+class ProvincialNoticeIn(BaseModel):
+    period_code: str
+    province: str = Field(description="province code — 省级行政区划代码")
+    total_obligation: StrictInt = Field(gt=0, description="total obligation of the province's units — 应履约总量")
+
+    _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
+
+
+class ProvincialNoticeOut(BaseModel):
+    id: str
+    period_code: str
+    province: str
+    total_obligation: int
+    issued_at: LocalTime
+
+
+class NoticeIn(BaseModel):
+    period_code: str
+    account_id: str
+    obligation: StrictInt = Field(gt=0, description="obligation — 应履约量")
+
+
+class NoticeOut(BaseModel):
+    id: str
+    period_code: str
+    account_id: str
+    account_name: str
+    province: str
+    obligation: int = Field(description="应履约量")
+    fulfilled: int = Field(description="已履约量")
+    under_review: int = Field(description="待审核履约量")
+    ccer_offsettable: int = Field(description="CCER 可抵消量: cap − CCER registered − CCER under review")
+    ccer_registered: int
+    ccer_under_review: int
+    deadline: LocalTime
+    status: NoticeStatus
+    issued_at: LocalTime
+    completed_at: LocalTime | None
+
+
+# --- pending offsets and registrations -------------------------------------------------------
+class LotOrigin(StrEnum):
+    """new — 新 CCER（2024-01-22 后登记）; legacy — 旧有 CCER（2017-03-14 前备案，已同步）"""
+
+    new = "new"
+    legacy = "legacy"
+
+
+class PendingOffsetOut(BaseModel):
+    lot_id: str
+    account_id: str
+    registry_account_id: str
+    project: dict[str, Any]
+    origin: LotOrigin
+    vintage: int
+    units_recorded_at: date | None
+    quantity: int
+    reserved: int = Field(description="in applications under review — 审核中")
+    registered: int = Field(description="offset registered — 已抵销登记")
+    recalled: int = Field(description="recalled — 已召回")
+    available: int = Field(description="left to apply with — 可用")
+    cancelled: int = Field(description="cancellation confirmed by the new registry — 新注登系统已注销")
+    released: int = Field(description="release confirmed by the new registry — 新注登系统已解冻")
+    status: PendingStatus
+    serial_ranges: list[list[str]]
+    frozen_at: LocalTime
+    recall_due_at: LocalTime | None
+
+
+class CancellationOut(BaseModel):
+    status: Literal["awaiting", "confirmed"] = Field(description="awaiting — 待注销; confirmed — 已注销")
+    quantity: int | None
+    cancelled_at: LocalTime | None
+    serial_ranges: list[list[str]] | None
+
+
+class RegistrationOut(BaseModel):
+    registration_id: str
+    application_id: str
+    revision: int
+    notice_id: str
+    period_code: str
+    account_id: str
+    lot_id: str
+    project: dict[str, Any]
+    origin: str
+    quantity: int
+    registered_at: LocalTime
+    cancellation: CancellationOut
+
+
+# --- applications ----------------------------------------------------------------------------
+class AllowanceItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["allowance"] = Field(description="allowance — 配额")
+    instrument: str
+    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+
+
+class CcerItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["ccer"] = Field(description="ccer — 待抵销 CCER 批次")
+    lot_id: str
+    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+
+
+class OffsetCcerItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["offset_ccer"] = Field(description="offset_ccer — 履约抵销 CCER（第一个履约周期）")
+    instrument: str
+    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+
+
+ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]
+
+
+class ApplicationIn(BaseModel):
+    notice_id: str
+    items: list[ItemIn] = Field(default_factory=list, max_length=200)
+
+
+class ItemsIn(BaseModel):
+    items: list[ItemIn] = Field(max_length=200)
+
+
+class ApplicationItemOut(BaseModel):
+    kind: ItemKind
+    quantity: int
+    instrument: str | None = None
+    lot_id: str | None = None
+    project: dict[str, Any] | None = None
+    origin: str | None = None
+
+
+class FindingOut(BaseModel):
+    code: str
+    message: str
+    message_zh: str | None = None
+    item: int | None = None
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    account_id: str
+    notice_id: str
+    period_code: str
+    province: str
+    revision: int = Field(description="submissions so far: 0 for a draft never submitted — 提交次数")
+    status: ApplicationStatus
+    items: list[ApplicationItemOut]
+    findings: list[FindingOut] = Field(description="the province's findings when returned — 退回时的全部不符合事项")
+    history: list[dict[str, Any]]
+    created_at: LocalTime
+    submitted_at: LocalTime | None
+    decided_at: LocalTime | None

@@ -160,7 +160,7 @@ async def submit_application(uow: UnitOfWork, principal: Principal, application_
     eligibility = Eligibility.model_validate(period.eligibility)
 
     allowance_codes = sorted({i.instrument for i in items if i.kind == ItemKind.allowance and i.instrument})
-    allowances = {h.instrument: h.registry - h.frozen for h in await uow.session.scalars(
+    allowances = {h.instrument: h.registry_side - h.frozen for h in await uow.session.scalars(
         select(AllowanceHolding).where(AllowanceHolding.account_id == account.id,
                                        AllowanceHolding.instrument.in_(allowance_codes))
         .order_by(AllowanceHolding.instrument).with_for_update())}
@@ -224,7 +224,7 @@ def _lot_state(lot: PendingOffset) -> LotState:
     return LotState(
         account_id=lot.account_id, pending=lot.status == PendingStatus.pending,
         available=LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled).available,
-        facts=LotFacts(origin=lot.origin, project_number=str(project.get("number", "")),  # type: ignore[arg-type]
+        facts=LotFacts(origin=lot.origin, project_number=str(project.get("number", "")),
                        registered_or_recorded_at=project.get("registered_or_recorded_at"),
                        units_recorded_at=lot.units_recorded_at,
                        within_national_ets=bool(project.get("within_national_ets", False))),

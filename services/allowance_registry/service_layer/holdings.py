@@ -6,8 +6,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from services.allowance_registry.adapters.orm import Account, Allocation, AllowanceHolding, CcerHolding, Instrument, Transfer
-from services.allowance_registry.adapters.repository import credit_allowances, ensure_allowance_holding, transfer_allowances
+from services.allowance_registry.adapters.orm import (
+    Account,
+    Allocation,
+    AllowanceHolding,
+    CcerHolding,
+    Instrument,
+    Transfer,
+)
+from services.allowance_registry.adapters.repository import (
+    credit_allowances,
+    ensure_allowance_holding,
+    transfer_allowances,
+)
 from services.allowance_registry.service_layer.accounts import get_account
 from services.allowance_registry.service_layer.offsets import pending_total
 from shared.auth import Principal

@@ -128,7 +128,7 @@ class NoticeView:
         return ccer_offsettable(n.obligation, self.cap_bp, n.ccer_registered, n.ccer_under_review)
 
 
-def _scoped_notices(principal: Principal):  # type: ignore[no-untyped-def]
+def _scoped_notices(principal: Principal):
     return (select(Notice, Account, CompliancePeriod.cap_bp)
             .join(Account, Account.id == Notice.account_id)
             .join(CompliancePeriod, CompliancePeriod.code == Notice.period_code)

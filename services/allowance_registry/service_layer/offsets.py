@@ -25,8 +25,8 @@ from shared.events.contracts import (
     OffsetCancelledV1,
     OffsetFrozenV1,
     OffsetRecalledV1,
-    OffsetReleasedV1,
     OffsetRefusedV1,
+    OffsetReleasedV1,
     Reason,
 )
 from shared.uow import UnitOfWork
@@ -49,7 +49,8 @@ RECALL_JOB = "recall_pending_offsets"
 
 async def on_offset_frozen(uow: UnitOfWork, envelope: Envelope, payload: OffsetFrozenV1) -> None:
     """Record the lot as pending, or refuse it with every reason (the new registry then releases it)."""
-    if await uow.session.get(PendingOffset, payload.lot_id) or await uow.session.get(LotRefusal, payload.lot_id):
+    known = await uow.session.get(PendingOffset, payload.lot_id) is not None
+    if known or await uow.session.get(LotRefusal, payload.lot_id) is not None:
         log.info("offset lot %s was already recorded; event %s changes nothing", payload.lot_id, envelope.event_id)
         return
     account = await uow.session.get(Account, payload.allowance_account_id)

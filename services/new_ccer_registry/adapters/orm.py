@@ -118,8 +118,9 @@ class OffsetLot(Base):
 
     __tablename__ = "offset_lots"
     __table_args__ = (
-        CheckConstraint("cancelled >= 0 AND released >= 0 AND cancelled + released <= quantity",
-                        name="quantities_valid"),
+        CheckConstraint(
+            "cancelled >= 0 AND released >= 0 AND cancelled + released <= quantity", name="quantities_valid"
+        ),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)

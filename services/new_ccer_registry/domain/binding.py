@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = ["BindingStatus", "binding_request_findings"]
 
@@ -23,9 +23,19 @@ def binding_request_findings(existing: Iterable[str]) -> list[Finding]:
     statuses = set(existing)
     findings = []
     if BindingStatus.active in statuses:
-        findings.append(Finding(code="BINDING_ALREADY_ACTIVE", message="the account already has an active binding",
-                                message_zh="该账户已有生效的绑定"))
+        findings.append(
+            Finding(
+                code="BINDING_ALREADY_ACTIVE",
+                message="the account already has an active binding",
+                message_zh="该账户已有生效的绑定",
+            )
+        )
     if BindingStatus.requested in statuses:
-        findings.append(Finding(code="BINDING_PENDING", message="a binding request is already waiting for the allowance registry",
-                                message_zh="已有绑定申请等待配额注登系统确认"))
+        findings.append(
+            Finding(
+                code="BINDING_PENDING",
+                message="a binding request is already waiting for the allowance registry",
+                message_zh="已有绑定申请等待配额注登系统确认",
+            )
+        )
     return findings

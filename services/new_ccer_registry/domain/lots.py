@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = [
     "CONFLICT_CODES",
@@ -36,13 +36,15 @@ class ReleaseReason(StrEnum):
 
 
 # Codes that mean "the state of things does not allow it" (409) rather than "the input is wrong" (422).
-CONFLICT_CODES = frozenset({
-    "ACCOUNT_NOT_ACTIVE",
-    "ACCOUNT_NOT_BOUND",
-    "INSUFFICIENT_AVAILABLE",
-    "INSUFFICIENT_TRADING",
-    "TRADING_ACCOUNT_NOT_ACTIVE",
-})
+CONFLICT_CODES = frozenset(
+    {
+        "ACCOUNT_NOT_ACTIVE",
+        "ACCOUNT_NOT_BOUND",
+        "INSUFFICIENT_AVAILABLE",
+        "INSUFFICIENT_TRADING",
+        "TRADING_ACCOUNT_NOT_ACTIVE",
+    }
+)
 
 
 def _f(code: str, message: str, message_zh: str, field: str | None = None) -> Finding:
@@ -77,51 +79,94 @@ def insufficient(state: str, project_number: str, requested: int, held: int, fie
 
 
 def freeze_findings(
-    *, account_active: bool, binding_active: bool, project_known: bool, project_number: str,
-    requested: int, available: int,
+    *,
+    account_active: bool,
+    binding_active: bool,
+    project_known: bool,
+    project_number: str,
+    requested: int,
+    available: int,
 ) -> list[Finding]:
     """Why a national compliance offset (全国履约抵销) of ``requested`` units may not freeze."""
     findings = []
     if not account_active:
-        findings.append(_f("ACCOUNT_NOT_ACTIVE", "the registry account is not active", "登记账户状态异常", "account_id"))
+        findings.append(
+            _f("ACCOUNT_NOT_ACTIVE", "the registry account is not active", "登记账户状态异常", "account_id")
+        )
     if not binding_active:
-        findings.append(_f(
-            "ACCOUNT_NOT_BOUND",
-            "the account has no active binding to an allowance-registry account; bind it first",
-            "该账户未与配额注登系统登记账户绑定（或绑定未生效），请先完成绑定", "account_id",
-        ))
+        findings.append(
+            _f(
+                "ACCOUNT_NOT_BOUND",
+                "the account has no active binding to an allowance-registry account; bind it first",
+                "该账户未与配额注登系统登记账户绑定（或绑定未生效），请先完成绑定",
+                "account_id",
+            )
+        )
     if not project_known:
-        findings.append(_f("PROJECT_NOT_FOUND", f"project {project_number} is not known to this registry",
-                           f"项目 {project_number} 不存在", "project_number"))
+        findings.append(
+            _f(
+                "PROJECT_NOT_FOUND",
+                f"project {project_number} is not known to this registry",
+                f"项目 {project_number} 不存在",
+                "project_number",
+            )
+        )
     elif requested > available:
         findings.append(insufficient("available", project_number, requested, available))
     return findings
 
 
 def trade_findings(
-    *, seller_known: bool, buyer_known: bool, same_account: bool, project_known: bool, project_number: str,
-    seller_trading_active: bool, buyer_trading_active: bool, requested: int, seller_holds: int,
+    *,
+    seller_known: bool,
+    buyer_known: bool,
+    same_account: bool,
+    project_known: bool,
+    project_number: str,
+    seller_trading_active: bool,
+    buyer_trading_active: bool,
+    requested: int,
+    seller_holds: int,
 ) -> list[Finding]:
     """Why an exchange trade may not settle."""
     findings = []
     if same_account:
-        findings.append(_f("SAME_ACCOUNT", "seller and buyer are the same account", "买卖双方为同一账户",
-                           "buyer_account_id"))
+        findings.append(
+            _f("SAME_ACCOUNT", "seller and buyer are the same account", "买卖双方为同一账户", "buyer_account_id")
+        )
     if not seller_known:
-        findings.append(_f("SELLER_ACCOUNT_NOT_FOUND", "seller account not found", "卖方账户不存在",
-                           "seller_account_id"))
+        findings.append(
+            _f("SELLER_ACCOUNT_NOT_FOUND", "seller account not found", "卖方账户不存在", "seller_account_id")
+        )
     elif not seller_trading_active:
-        findings.append(_f("TRADING_ACCOUNT_NOT_ACTIVE", "the seller's trading account is not active",
-                           "卖方交易账户未激活或已暂停", "seller_account_id"))
+        findings.append(
+            _f(
+                "TRADING_ACCOUNT_NOT_ACTIVE",
+                "the seller's trading account is not active",
+                "卖方交易账户未激活或已暂停",
+                "seller_account_id",
+            )
+        )
     if not buyer_known:
-        findings.append(_f("BUYER_ACCOUNT_NOT_FOUND", "buyer account not found", "买方账户不存在",
-                           "buyer_account_id"))
+        findings.append(_f("BUYER_ACCOUNT_NOT_FOUND", "buyer account not found", "买方账户不存在", "buyer_account_id"))
     elif not buyer_trading_active:
-        findings.append(_f("TRADING_ACCOUNT_NOT_ACTIVE", "the buyer's trading account is not active",
-                           "买方交易账户未激活或已暂停", "buyer_account_id"))
+        findings.append(
+            _f(
+                "TRADING_ACCOUNT_NOT_ACTIVE",
+                "the buyer's trading account is not active",
+                "买方交易账户未激活或已暂停",
+                "buyer_account_id",
+            )
+        )
     if not project_known:
-        findings.append(_f("PROJECT_NOT_FOUND", f"project {project_number} is not known to this registry",
-                           f"项目 {project_number} 不存在", "project_number"))
+        findings.append(
+            _f(
+                "PROJECT_NOT_FOUND",
+                f"project {project_number} is not known to this registry",
+                f"项目 {project_number} 不存在",
+                "project_number",
+            )
+        )
     elif seller_known and requested > seller_holds:
         findings.append(insufficient("trading", project_number, requested, seller_holds))
     return findings
@@ -134,25 +179,54 @@ def cancellation_purpose(period_code: str) -> str:
 
 
 def lot_consistency_findings(
-    lot_id: str, lot: LotQuantities, status: str, frozen_held: int, cancelled_held: int, cancellations: int,
+    lot_id: str,
+    lot: LotQuantities,
+    status: str,
+    frozen_held: int,
+    cancelled_held: int,
+    cancellations: int,
     released_records: int,
 ) -> list[Finding]:
     """A lot agrees with its blocks, its cancellation records and its release records."""
     found = []
     if lot.frozen < 0:
-        found.append(_f("LOT_OVERDRAWN", f"lot {lot_id}: cancelled + released exceed its quantity",
-                        f"抵销批次 {lot_id}：注销量与解冻量之和超过批次数量"))
+        found.append(
+            _f(
+                "LOT_OVERDRAWN",
+                f"lot {lot_id}: cancelled + released exceed its quantity",
+                f"抵销批次 {lot_id}：注销量与解冻量之和超过批次数量",
+            )
+        )
     if frozen_held != lot.frozen:
-        found.append(_f("LOT_FROZEN_MISMATCH", f"lot {lot_id}: {frozen_held} t frozen in blocks, {lot.frozen} t expected",
-                        f"抵销批次 {lot_id}：冻结区间 {frozen_held} 吨，应为 {lot.frozen} 吨"))
+        found.append(
+            _f(
+                "LOT_FROZEN_MISMATCH",
+                f"lot {lot_id}: {frozen_held} t frozen in blocks, {lot.frozen} t expected",
+                f"抵销批次 {lot_id}：冻结区间 {frozen_held} 吨，应为 {lot.frozen} 吨",
+            )
+        )
     if not cancelled_held == cancellations == lot.cancelled:
-        found.append(_f("LOT_CANCELLED_MISMATCH",
-                        f"lot {lot_id}: cancelled {lot.cancelled} t, blocks {cancelled_held} t, records {cancellations} t",
-                        f"抵销批次 {lot_id}：注销量 {lot.cancelled} 吨，区间 {cancelled_held} 吨，记录 {cancellations} 吨"))
+        found.append(
+            _f(
+                "LOT_CANCELLED_MISMATCH",
+                f"lot {lot_id}: cancelled {lot.cancelled} t, blocks {cancelled_held} t, records {cancellations} t",
+                f"抵销批次 {lot_id}：注销量 {lot.cancelled} 吨，区间 {cancelled_held} 吨，记录 {cancellations} 吨",
+            )
+        )
     if released_records != lot.released:
-        found.append(_f("LOT_RELEASED_MISMATCH", f"lot {lot_id}: released {lot.released} t, records {released_records} t",
-                        f"抵销批次 {lot_id}：解冻量 {lot.released} 吨，记录 {released_records} 吨"))
+        found.append(
+            _f(
+                "LOT_RELEASED_MISMATCH",
+                f"lot {lot_id}: released {lot.released} t, records {released_records} t",
+                f"抵销批次 {lot_id}：解冻量 {lot.released} 吨，记录 {released_records} 吨",
+            )
+        )
     if status != lot.status:
-        found.append(_f("LOT_STATUS_MISMATCH", f"lot {lot_id}: status {status}, expected {lot.status}",
-                        f"抵销批次 {lot_id}：状态 {status}，应为 {lot.status}"))
+        found.append(
+            _f(
+                "LOT_STATUS_MISMATCH",
+                f"lot {lot_id}: status {status}, expected {lot.status}",
+                f"抵销批次 {lot_id}：状态 {status}，应为 {lot.status}",
+            )
+        )
     return found

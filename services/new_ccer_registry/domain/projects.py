@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from services.new_ccer_registry.domain.serials import SerialRange, issuance_prefix
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = ["PROJECT_NUMBER_PATTERN", "issuance_findings", "next_issuance_range"]
 
@@ -18,16 +18,27 @@ def issuance_findings(*, account_known: bool, account_active: bool, vintage: int
     """Why units of ``vintage`` may not be issued into the account now."""
     findings = []
     if not account_known:
-        findings.append(Finding(code="ACCOUNT_NOT_FOUND", message="account not found", message_zh="账户不存在",
-                                field="account_id"))
+        findings.append(
+            Finding(code="ACCOUNT_NOT_FOUND", message="account not found", message_zh="账户不存在", field="account_id")
+        )
     elif not account_active:
-        findings.append(Finding(code="ACCOUNT_NOT_ACTIVE", message="the registry account is not active",
-                                message_zh="登记账户状态异常", field="account_id"))
+        findings.append(
+            Finding(
+                code="ACCOUNT_NOT_ACTIVE",
+                message="the registry account is not active",
+                message_zh="登记账户状态异常",
+                field="account_id",
+            )
+        )
     if vintage > current_year:
-        findings.append(Finding(
-            code="VINTAGE_IN_FUTURE", message=f"vintage {vintage} is after the current year {current_year}",
-            message_zh=f"减排量年份 {vintage} 晚于当前年份 {current_year}", field="vintage",
-        ))
+        findings.append(
+            Finding(
+                code="VINTAGE_IN_FUTURE",
+                message=f"vintage {vintage} is after the current year {current_year}",
+                message_zh=f"减排量年份 {vintage} 晚于当前年份 {current_year}",
+                field="vintage",
+            )
+        )
     return findings
 
 

@@ -147,21 +147,39 @@ def coverage_discrepancies(issued: Iterable[SerialRange], held: Iterable[SerialR
     found = []
     twice_issued = overlaps(issued)
     if twice_issued:
-        found.append(Discrepancy("SERIALS_ISSUED_TWICE", "serials were issued more than once",
-                                 "序列号被重复签发", tuple(twice_issued)))
+        found.append(
+            Discrepancy(
+                "SERIALS_ISSUED_TWICE", "serials were issued more than once", "序列号被重复签发", tuple(twice_issued)
+            )
+        )
     twice_held = overlaps(held)
     if twice_held:
-        found.append(Discrepancy("SERIALS_HELD_TWICE", "serials are in more than one holding block",
-                                 "序列号同时存在于多个持仓区间", tuple(twice_held)))
+        found.append(
+            Discrepancy(
+                "SERIALS_HELD_TWICE",
+                "serials are in more than one holding block",
+                "序列号同时存在于多个持仓区间",
+                tuple(twice_held),
+            )
+        )
     issued_m, held_m = merge_ranges(issued), merge_ranges(held)
     missing = _difference(issued_m, held_m)
     if missing:
-        found.append(Discrepancy("SERIALS_MISSING", "issued serials that no holding accounts for",
-                                 "已签发但未在任何持仓中的序列号", tuple(missing)))
+        found.append(
+            Discrepancy(
+                "SERIALS_MISSING",
+                "issued serials that no holding accounts for",
+                "已签发但未在任何持仓中的序列号",
+                tuple(missing),
+            )
+        )
     extra = _difference(held_m, issued_m)
     if extra:
-        found.append(Discrepancy("SERIALS_NOT_ISSUED", "held serials that were never issued",
-                                 "持仓中存在未签发的序列号", tuple(extra)))
+        found.append(
+            Discrepancy(
+                "SERIALS_NOT_ISSUED", "held serials that were never issued", "持仓中存在未签发的序列号", tuple(extra)
+            )
+        )
     return found
 
 

@@ -31,7 +31,7 @@ Anyone = Annotated[Principal, Depends(get_principal)]
 def binding_out(b: Binding | None) -> BindingOut | None:
     if b is None:
         return None
-    return BindingOut(binding_id=b.id, allowance_account_id=b.allowance_account_id, status=b.status, reasons=b.reasons)  # type: ignore[arg-type]
+    return BindingOut(binding_id=b.id, allowance_account_id=b.allowance_account_id, status=b.status, reasons=b.reasons)
 
 
 async def account_out(uow: object, account: Account) -> AccountOut:
@@ -39,19 +39,22 @@ async def account_out(uow: object, account: Account) -> AccountOut:
     trading = await session.scalar(select(TradingAccount).where(TradingAccount.registry_account_id == account.id))
     return AccountOut(
         id=account.id,
-        holder={"name": account.holder_name, "uscc": account.holder_uscc},  # type: ignore[arg-type]
-        account_type=account.account_type,  # type: ignore[arg-type]
+        holder={"name": account.holder_name, "uscc": account.holder_uscc},
+        account_type=account.account_type,
         province=account.province,
         status=account.status,
         trading_account=TradingAccountOut(
             id=trading.id, status=trading.status, annual_fee_valid_until=trading.annual_fee_valid_until
-        ) if trading else None,
+        )
+        if trading
+        else None,
         binding=binding_out(await svc.latest_binding(uow, account.id)),  # type: ignore[arg-type]
     )
 
 
-@router.post("/accounts", status_code=201, response_model=AccountOut,
-             summary="Direct account opening by NCSC — 注登机构直接开户")
+@router.post(
+    "/accounts", status_code=201, response_model=AccountOut, summary="Direct account opening by NCSC — 注登机构直接开户"
+)
 async def open_account(body: OpenAccountIn, runtime: RuntimeDep, principal: Ncsc, request: Request) -> AccountOut:
     async with uow_for(runtime, principal, request) as uow:
         account = await svc.open_account(uow, body.holder, body.account_type, body.province)
@@ -67,8 +70,12 @@ async def get_account(account_id: str, runtime: RuntimeDep, principal: Anyone) -
         return await account_out(uow, account)
 
 
-@router.post("/accounts/{account_id}/binding", status_code=202, response_model=BindingRequestedOut,
-             summary="Request binding to an allowance account — 发起与配额账户绑定")
+@router.post(
+    "/accounts/{account_id}/binding",
+    status_code=202,
+    response_model=BindingRequestedOut,
+    summary="Request binding to an allowance account — 发起与配额账户绑定",
+)
 async def request_binding(
     account_id: str, body: BindingIn, runtime: RuntimeDep, principal: Holder_, request: Request
 ) -> BindingRequestedOut:
@@ -80,7 +87,11 @@ async def request_binding(
 
 
 @router.get("/accounts/{account_id}/binding", response_model=BindingOut, summary="Binding status — 绑定状态")
-async def get_binding(account_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Depends(require("enterprise", "ncsc_operator"))]) -> BindingOut:
+async def get_binding(
+    account_id: str,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require("enterprise", "ncsc_operator"))],
+) -> BindingOut:
     async with runtime.uow(actor=principal.sub) as uow:
         account = await svc.get_account(uow, account_id, principal)
         out = binding_out(await svc.latest_binding(uow, account.id))

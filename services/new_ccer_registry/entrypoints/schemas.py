@@ -47,7 +47,8 @@ class AccountOut(BaseModel):
 
 class BindingIn(BaseModel):
     allowance_account_id: str = Field(
-        min_length=1, max_length=40, description="allowance-registry account id — 配额注登系统账户")
+        min_length=1, max_length=40, description="allowance-registry account id — 配额注登系统账户"
+    )
 
 
 class BindingRequestedOut(BaseModel):
@@ -56,12 +57,16 @@ class BindingRequestedOut(BaseModel):
 
 
 # --- projects, units, offset lots ----------------------------------------------------------------
-Quantity = Annotated[int, Field(strict=True, gt=0, le=10**12, description="whole tonnes CO2e — 吨二氧化碳当量（正整数）")]
+Quantity = Annotated[
+    int, Field(strict=True, gt=0, le=10**12, description="whole tonnes CO2e — 吨二氧化碳当量（正整数）")
+]
 Serials = list[tuple[str, str]]
 SERIALS_DESC = "serial ranges [[first, last], …], lowest first — 序列号区间（首号, 末号）"
 ORIGIN_DESC = "new — 新CCER（新CCER注登系统登记）; legacy — 旧有CCER（同步自旧CCER注登系统）"
-STATE_DESC = ("trading — 交易持仓; available — 可用（一般持有账户）; frozen — 已冻结（抵销批次）; "
-              "cancelled — 已注销; awaiting_confirmation — 待确认（旧有CCER同步）")
+STATE_DESC = (
+    "trading — 交易持仓; available — 可用（一般持有账户）; frozen — 已冻结（抵销批次）; "
+    "cancelled — 已注销; awaiting_confirmation — 待确认（旧有CCER同步）"
+)
 LOT_STATUS_DESC = "frozen — 已冻结（待抵销）; settled — 已了结（全部注销或解冻）"
 UnitStateName = Literal["trading", "available", "frozen", "cancelled", "awaiting_confirmation"]
 OriginName = Literal["new", "legacy"]
@@ -78,7 +83,8 @@ class ProjectIn(BaseModel):
     region: str = Field(min_length=1, max_length=100, description="region — 项目所在地区")
     registered_at: date = Field(description="date registered in the new registry — 项目登记日期")
     within_national_ets: bool = Field(
-        False, description="under national ETS allowance management — 是否属于全国碳市场配额管理范围")
+        False, description="under national ETS allowance management — 是否属于全国碳市场配额管理范围"
+    )
 
     @field_validator("owner_uscc")
     @classmethod
@@ -130,7 +136,8 @@ class TradeOut(BaseModel):
 
 class TransferIn(BaseModel):
     direction: Literal["to_registry", "to_trading"] = Field(
-        description="to_registry — 交易账户划转至一般持有账户; to_trading — 一般持有账户划转至交易账户")
+        description="to_registry — 交易账户划转至一般持有账户; to_trading — 一般持有账户划转至交易账户"
+    )
     project_number: ProjectNumber
     quantity: Quantity
 
@@ -139,7 +146,8 @@ class TransferOut(BaseModel):
     transfer_id: str
     account_id: str
     direction: Literal["to_registry", "to_trading"] = Field(
-        description="to_registry — 交易账户划转至一般持有账户; to_trading — 一般持有账户划转至交易账户")
+        description="to_registry — 交易账户划转至一般持有账户; to_trading — 一般持有账户划转至交易账户"
+    )
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
@@ -168,7 +176,9 @@ class OffsetLotIn(BaseModel):
     project_number: ProjectNumber
     origin: OriginName = Field(description=ORIGIN_DESC)
     quantity: Quantity
-    vintage: int | None = Field(None, description="only units of this vintage (optional) — 仅冻结该年份减排量（可选）")
+    vintage: int | None = Field(
+        None, ge=2000, le=2100, description="only units of this vintage (optional) — 仅冻结该年份减排量（可选）"
+    )
 
 
 class OffsetLotCreatedOut(BaseModel):

@@ -28,13 +28,20 @@ async def open_account(uow: UnitOfWork, holder: Holder, account_type: str, provi
     """NCSC direct opening: a registry account and a trading account, bound to each other."""
     now = uow.now()
     account = Account(
-        id=new_id("NCR"), holder_name=holder.name, holder_uscc=holder.uscc, account_type=account_type,
-        province=province, status="active", opened_at=now,
+        id=new_id("NCR"),
+        holder_name=holder.name,
+        holder_uscc=holder.uscc,
+        account_type=account_type,
+        province=province,
+        status="active",
+        opened_at=now,
     )
     fee_free = account_type in ("national_key_emitter", "local_key_emitter")
     trading = TradingAccount(
-        id=new_id("NCT"), registry_account_id=account.id,
-        status="active" if fee_free else "awaiting_fees", annual_fee_valid_until=None,
+        id=new_id("NCT"),
+        registry_account_id=account.id,
+        status="active" if fee_free else "awaiting_fees",
+        annual_fee_valid_until=None,
     )
     uow.session.add_all([account])
     await uow.session.flush()
@@ -61,27 +68,35 @@ def _in_scope(account: Account, principal: Principal) -> bool:
 
 async def latest_binding(uow: UnitOfWork, account_id: str) -> Binding | None:
     return await uow.session.scalar(
-        select(Binding).where(Binding.registry_account_id == account_id).order_by(Binding.requested_at.desc(), Binding.id).limit(1)
+        select(Binding)
+        .where(Binding.registry_account_id == account_id)
+        .order_by(Binding.requested_at.desc(), Binding.id)
+        .limit(1)
     )
 
 
 async def request_binding(uow: UnitOfWork, account: Account, allowance_account_id: str) -> Binding:
-    statuses = (await uow.session.scalars(
-        select(Binding.status).where(Binding.registry_account_id == account.id)
-    )).all()
+    statuses = (
+        await uow.session.scalars(select(Binding.status).where(Binding.registry_account_id == account.id))
+    ).all()
     findings = binding_request_findings(statuses)
     if findings:
         raise Problem(409, findings[0].code, findings[0].message, findings[0].message_zh, errors=findings)
     binding = Binding(
-        id=new_id("BND"), registry_account_id=account.id, allowance_account_id=allowance_account_id,
-        status=BindingStatus.requested, reasons=[], requested_at=uow.now(),
+        id=new_id("BND"),
+        registry_account_id=account.id,
+        allowance_account_id=allowance_account_id,
+        status=BindingStatus.requested,
+        reasons=[],
+        requested_at=uow.now(),
     )
     uow.session.add(binding)
     uow.emit(
         "new_ccer_registry.binding.requested",
         BindingRequestedV1(
-            binding_id=binding.id, registry_account_id=account.id,
-            holder={"name": account.holder_name, "uscc": account.holder_uscc},  # type: ignore[arg-type]
+            binding_id=binding.id,
+            registry_account_id=account.id,
+            holder={"name": account.holder_name, "uscc": account.holder_uscc},
             allowance_account_id=allowance_account_id,
         ),
         correlation_id=binding.id,

@@ -35,8 +35,15 @@ class ReviewRepository:
         )
 
     async def list_in_province(
-        self, province: str, *, status: str | None, application_id: str | None, account_id: str | None,
-        period_code: str | None, offset: int, limit: int,
+        self,
+        province: str,
+        *,
+        status: str | None,
+        application_id: str | None,
+        account_id: str | None,
+        period_code: str | None,
+        offset: int,
+        limit: int,
     ) -> list[ReviewCase]:
         query = select(ReviewCase).where(ReviewCase.province == province)
         if status is not None:
@@ -51,23 +58,30 @@ class ReviewRepository:
         return list((await self.session.scalars(query)).all())
 
     async def open_cases_of_notice(self, notice_id: str) -> list[ReviewCase]:
-        return list((await self.session.scalars(
-            select(ReviewCase).where(ReviewCase.notice_id == notice_id, ReviewCase.status.in_(OPEN))
-            .order_by(ReviewCase.opened_at, ReviewCase.id)
-        )).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(ReviewCase)
+                    .where(ReviewCase.notice_id == notice_id, ReviewCase.status.in_(OPEN))
+                    .order_by(ReviewCase.opened_at, ReviewCase.id)
+                )
+            ).all()
+        )
 
     async def usage_of_notice(self, notice_id: str, *, excluding_application: str) -> NoticeUsage:
         """Quantities of the notice's other applications: approved, and still under review."""
         approved = ReviewCase.status == ReviewStatus.approved.value
         pending = ReviewCase.status.in_(OPEN)
-        row = (await self.session.execute(
-            select(
-                func.coalesce(func.sum(case((approved, ReviewCase.total_quantity), else_=0)), 0),
-                func.coalesce(func.sum(case((approved, ReviewCase.ccer_quantity), else_=0)), 0),
-                func.coalesce(func.sum(case((pending, ReviewCase.total_quantity), else_=0)), 0),
-                func.coalesce(func.sum(case((pending, ReviewCase.ccer_quantity), else_=0)), 0),
-            ).where(ReviewCase.notice_id == notice_id, ReviewCase.application_id != excluding_application)
-        )).one()
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(case((approved, ReviewCase.total_quantity), else_=0)), 0),
+                    func.coalesce(func.sum(case((approved, ReviewCase.ccer_quantity), else_=0)), 0),
+                    func.coalesce(func.sum(case((pending, ReviewCase.total_quantity), else_=0)), 0),
+                    func.coalesce(func.sum(case((pending, ReviewCase.ccer_quantity), else_=0)), 0),
+                ).where(ReviewCase.notice_id == notice_id, ReviewCase.application_id != excluding_application)
+            )
+        ).one()
         return NoticeUsage(*(int(v) for v in row))
 
     async def transition(self, case_id: str, expected: ReviewStatus, **values: Any) -> bool:
@@ -81,16 +95,29 @@ class ReviewRepository:
     async def set_checks(self, case_id: str, checks: list[dict[str, Any]], at: datetime) -> bool:
         """Refresh the automated checks of a case still under review (final cases keep theirs)."""
         result = await self.session.execute(
-            update(ReviewCase).where(ReviewCase.id == case_id, ReviewCase.status.in_(OPEN))
+            update(ReviewCase)
+            .where(ReviewCase.id == case_id, ReviewCase.status.in_(OPEN))
             .values(checks=checks, checks_at=at)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
     # --- history -------------------------------------------------------------------------
-    def add_history(self, case_id: str, *, at: datetime, action: str, actor: str, status: str,
-                    comment: str | None = None, **detail: Any) -> None:
-        self.session.add(ReviewHistory(case_id=case_id, at=at, action=action, actor=actor, status=status,
-                                       comment=comment, detail=detail))
+    def add_history(
+        self,
+        case_id: str,
+        *,
+        at: datetime,
+        action: str,
+        actor: str,
+        status: str,
+        comment: str | None = None,
+        **detail: Any,
+    ) -> None:
+        self.session.add(
+            ReviewHistory(
+                case_id=case_id, at=at, action=action, actor=actor, status=status, comment=comment, detail=detail
+            )
+        )
 
     async def history_of(self, case_ids: Sequence[str]) -> dict[str, list[ReviewHistory]]:
         """Histories of several cases in one query (no N+1 in lists)."""
@@ -109,10 +136,15 @@ class ReviewRepository:
         return await self.session.get(IssuedNotice, notice_id)
 
     async def notices_in_province(self, province: str, period_code: str) -> list[IssuedNotice]:
-        return list((await self.session.scalars(
-            select(IssuedNotice).where(IssuedNotice.province == province, IssuedNotice.period_code == period_code)
-            .order_by(IssuedNotice.account_name, IssuedNotice.notice_id)
-        )).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(IssuedNotice)
+                    .where(IssuedNotice.province == province, IssuedNotice.period_code == period_code)
+                    .order_by(IssuedNotice.account_name, IssuedNotice.notice_id)
+                )
+            ).all()
+        )
 
     async def completion(self, notice_id: str) -> ComplianceCompletion | None:
         return await self.session.get(ComplianceCompletion, notice_id)
@@ -120,14 +152,15 @@ class ReviewRepository:
     async def completions_in_province(self, province: str, period_code: str) -> dict[str, ComplianceCompletion]:
         rows = await self.session.scalars(
             select(ComplianceCompletion).where(
-                ComplianceCompletion.province == province, ComplianceCompletion.period_code == period_code)
+                ComplianceCompletion.province == province, ComplianceCompletion.period_code == period_code
+            )
         )
         return {r.notice_id: r for r in rows}
 
     async def status_counts(self, province: str, period_code: str) -> dict[str, int]:
         rows = await self.session.execute(
-            select(ReviewCase.status, func.count()).where(
-                ReviewCase.province == province, ReviewCase.period_code == period_code)
+            select(ReviewCase.status, func.count())
+            .where(ReviewCase.province == province, ReviewCase.period_code == period_code)
             .group_by(ReviewCase.status)
         )
         return {status: int(n) for status, n in rows.all()}

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ValidationError
 
-from shared.errors import Finding
+from shared.findings import Finding
 from shared.offset_rules import (
     Eligibility,
     LotFacts,
@@ -140,8 +140,11 @@ class _Builder:
             detail_zh = "；".join(f.message_zh for f in findings)
         else:
             detail, detail_zh = ok
-        self.checks.append(Check(code=code, passed=not findings, detail=detail, detail_zh=detail_zh,
-                                 item=item, findings=list(findings)))
+        self.checks.append(
+            Check(
+                code=code, passed=not findings, detail=detail, detail_zh=detail_zh, item=item, findings=list(findings)
+            )
+        )
 
 
 def _f(code: str, message: str, message_zh: str, item: int | None = None) -> Finding:
@@ -149,9 +152,11 @@ def _f(code: str, message: str, message_zh: str, item: int | None = None) -> Fin
 
 
 def _notice_missing(notice_id: str) -> Finding:
-    return _f("NOTICE_NOT_RECEIVED",
-              f"the compliance notice {notice_id} has not reached the province yet; checked again when it arrives",
-              f"尚未收到履约通知书 {notice_id}，收到后将重新核对")
+    return _f(
+        "NOTICE_NOT_RECEIVED",
+        f"the compliance notice {notice_id} has not reached the province yet; checked again when it arrives",
+        f"尚未收到履约通知书 {notice_id}，收到后将重新核对",
+    )
 
 
 def holder_findings(app: ApplicationFacts, notice: NoticeFacts | None) -> list[Finding]:
@@ -159,18 +164,30 @@ def holder_findings(app: ApplicationFacts, notice: NoticeFacts | None) -> list[F
         return [_notice_missing(app.notice_id)]
     findings = []
     if notice.account.id != app.account.id:
-        findings.append(_f("NOTICE_ACCOUNT_MISMATCH",
-                           f"notice {notice.notice_id} was issued to account {notice.account.id}, "
-                           f"not to the applying account {app.account.id}",
-                           f"履约通知书 {notice.notice_id} 的账户为 {notice.account.id}，与申请账户 {app.account.id} 不一致"))
+        findings.append(
+            _f(
+                "NOTICE_ACCOUNT_MISMATCH",
+                f"notice {notice.notice_id} was issued to account {notice.account.id}, "
+                f"not to the applying account {app.account.id}",
+                f"履约通知书 {notice.notice_id} 的账户为 {notice.account.id}，与申请账户 {app.account.id} 不一致",
+            )
+        )
     if notice.account.name != app.account.name:
-        findings.append(_f("HOLDER_NAME_MISMATCH",
-                           f"unit name {app.account.name!r} differs from {notice.account.name!r} on the notice",
-                           f"单位名称“{app.account.name}”与履约通知书上的“{notice.account.name}”不一致"))
+        findings.append(
+            _f(
+                "HOLDER_NAME_MISMATCH",
+                f"unit name {app.account.name!r} differs from {notice.account.name!r} on the notice",
+                f"单位名称“{app.account.name}”与履约通知书上的“{notice.account.name}”不一致",
+            )
+        )
     if notice.account.uscc != app.account.uscc:
-        findings.append(_f("HOLDER_USCC_MISMATCH",
-                           f"USCC {app.account.uscc} differs from {notice.account.uscc} on the notice",
-                           f"统一社会信用代码 {app.account.uscc} 与履约通知书上的 {notice.account.uscc} 不一致"))
+        findings.append(
+            _f(
+                "HOLDER_USCC_MISMATCH",
+                f"USCC {app.account.uscc} differs from {notice.account.uscc} on the notice",
+                f"统一社会信用代码 {app.account.uscc} 与履约通知书上的 {notice.account.uscc} 不一致",
+            )
+        )
     return findings
 
 
@@ -180,16 +197,22 @@ def obligation_check_findings(app: ApplicationFacts, notice: NoticeFacts | None,
         findings.append(_notice_missing(app.notice_id))
     else:
         if notice.period_code != app.period_code:
-            findings.append(_f("NOTICE_PERIOD_MISMATCH",
-                               f"notice {notice.notice_id} is for period {notice.period_code}, "
-                               f"the application for {app.period_code}",
-                               f"履约通知书 {notice.notice_id} 属于 {notice.period_code} 履约期，"
-                               f"申请为 {app.period_code} 履约期"))
+            findings.append(
+                _f(
+                    "NOTICE_PERIOD_MISMATCH",
+                    f"notice {notice.notice_id} is for period {notice.period_code}, "
+                    f"the application for {app.period_code}",
+                    f"履约通知书 {notice.notice_id} 属于 {notice.period_code} 履约期，申请为 {app.period_code} 履约期",
+                )
+            )
         if notice.obligation != app.obligation:
-            findings.append(_f("OBLIGATION_MISMATCH",
-                               f"the application states an obligation of {app.obligation}, "
-                               f"the issued notice {notice.obligation}",
-                               f"申请所列应履约量 {app.obligation} 与已发放履约通知书的 {notice.obligation} 不一致"))
+            findings.append(
+                _f(
+                    "OBLIGATION_MISMATCH",
+                    f"the application states an obligation of {app.obligation}, the issued notice {notice.obligation}",
+                    f"申请所列应履约量 {app.obligation} 与已发放履约通知书的 {notice.obligation} 不一致",
+                )
+            )
     obligation = notice.obligation if notice is not None else app.obligation
     # Every surrender goes through an approved review, so the province's own approvals are a floor
     # for "fulfilled" even before the allowance registry has processed them.
@@ -207,48 +230,82 @@ def _lot_checks(app: ApplicationFacts, b: _Builder) -> None:
         eligibility: Eligibility | None = Eligibility.model_validate(dict(app.eligibility))
     except ValidationError as exc:
         eligibility = None
-        problem = _f("ELIGIBILITY_RULES_INVALID",
-                     f"the period {app.period_code} carries no usable eligibility rules ({exc.error_count()} problem(s))",
-                     f"履约期 {app.period_code} 的 CCER 抵销规则缺失或无效")
+        problem = _f(
+            "ELIGIBILITY_RULES_INVALID",
+            f"the period {app.period_code} carries no usable eligibility rules ({exc.error_count()} problem(s))",
+            f"履约期 {app.period_code} 的 CCER 抵销规则缺失或无效",
+        )
     for i, item in ccer_items:
         lot = item.lot
         if eligibility is None:
             findings = [problem.model_copy(update={"item": i})]
         elif lot is None:
-            findings = [_f("LOT_FACTS_MISSING", f"item {i}: the CCER item carries no project facts",
-                           f"第 {i} 项：CCER 项缺少项目信息", i)]
+            findings = [
+                _f(
+                    "LOT_FACTS_MISSING",
+                    f"item {i}: the CCER item carries no project facts",
+                    f"第 {i} 项：CCER 项缺少项目信息",
+                    i,
+                )
+            ]
         else:
             findings = lot_eligibility_findings(eligibility, lot, item=i)
         name = lot.project_number if lot else "?"
-        b.add(CheckCode.lot, findings,
-              (f"item {i}: {item.quantity} t of {lot.origin if lot else '?'} CCER of project {name} is eligible",
-               f"第 {i} 项：项目 {name} 的 CCER {item.quantity} 吨符合抵销条件"), item=i)
+        b.add(
+            CheckCode.lot,
+            findings,
+            (
+                f"item {i}: {item.quantity} t of {lot.origin if lot else '?'} CCER of project {name} is eligible",
+                f"第 {i} 项：项目 {name} 的 CCER {item.quantity} 吨符合抵销条件",
+            ),
+            item=i,
+        )
 
 
 def automated_checks(app: ApplicationFacts, notice: NoticeFacts | None, usage: NoticeUsage) -> list[Check]:
     """The checks in a fixed order: holder, obligation, cap, one per CCER item, deadline."""
     b = _Builder()
-    b.add(CheckCode.holder, holder_findings(app, notice),
-          (f"unit {app.account.name} ({app.account.uscc}) matches notice {app.notice_id}",
-           f"单位 {app.account.name}（{app.account.uscc}）与履约通知书 {app.notice_id} 一致"))
+    b.add(
+        CheckCode.holder,
+        holder_findings(app, notice),
+        (
+            f"unit {app.account.name} ({app.account.uscc}) matches notice {app.notice_id}",
+            f"单位 {app.account.name}（{app.account.uscc}）与履约通知书 {app.notice_id} 一致",
+        ),
+    )
 
-    b.add(CheckCode.obligation, obligation_check_findings(app, notice, usage),
-          (f"obligation {app.obligation} for {app.period_code} matches the notice; "
-           f"{app.allowances + app.ccer} t fit what is left to surrender",
-           f"{app.period_code} 应履约量 {app.obligation} 与通知书一致，申请量 {app.allowances + app.ccer} 吨未超出剩余应履约量"))
+    b.add(
+        CheckCode.obligation,
+        obligation_check_findings(app, notice, usage),
+        (
+            f"obligation {app.obligation} for {app.period_code} matches the notice; "
+            f"{app.allowances + app.ccer} t fit what is left to surrender",
+            f"{app.period_code} 应履约量 {app.obligation} 与通知书一致，申请量 {app.allowances + app.ccer} 吨未超出剩余应履约量",
+        ),
+    )
 
     obligation = notice.obligation if notice is not None else app.obligation
     already = usage.approved_ccer + usage.pending_ccer
     cap = offset_cap(obligation, app.cap_bp)
-    b.add(CheckCode.cap, cap_findings(obligation, app.cap_bp, app.ccer, already),
-          (f"CCER {app.ccer} + {already} already approved or under review ≤ cap {cap}",
-           f"CCER {app.ccer} + 已通过或审核中 {already} 未超过抵销上限 {cap}"))
+    b.add(
+        CheckCode.cap,
+        cap_findings(obligation, app.cap_bp, app.ccer, already),
+        (
+            f"CCER {app.ccer} + {already} already approved or under review ≤ cap {cap}",
+            f"CCER {app.ccer} + 已通过或审核中 {already} 未超过抵销上限 {cap}",
+        ),
+    )
 
     _lot_checks(app, b)
 
-    b.add(CheckCode.deadline, deadline_findings(app.deadline, app.submitted_at),
-          (f"submitted {local(app.submitted_at).isoformat()}, before the deadline {local(app.deadline).isoformat()}",
-           f"提交时间 {local(app.submitted_at).isoformat()} 早于截止时间 {local(app.deadline).isoformat()}"))
+    b.add(
+        CheckCode.deadline,
+        deadline_findings(app.deadline, app.submitted_at),
+        (
+            f"submitted {local(app.submitted_at).isoformat()}, before the deadline {local(app.deadline).isoformat()}",
+            f"提交时间 {local(app.submitted_at).isoformat()} 早于截止时间 {local(app.deadline).isoformat()}",
+        ),
+    )
     return b.checks
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.provincial_review.domain.checks import Check, failing_findings
-from shared.errors import Finding
+from shared.findings import Finding
 
 __all__ = [
     "CaseState",
@@ -63,8 +63,9 @@ class ReviewRefused(Exception):
     """A review step the domain does not allow. ``conflict`` for the case's state (HTTP 409),
     otherwise the reviewer's input is invalid (HTTP 422). ``findings`` lists every reason."""
 
-    def __init__(self, code: str, message: str, message_zh: str, *, conflict: bool,
-                 findings: Sequence[Finding] | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, message_zh: str, *, conflict: bool, findings: Sequence[Finding] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -110,23 +111,31 @@ def _require_status(case: CaseState, expected: ReviewStatus, step: str, step_zh:
 
 def _item_problems(findings: Sequence[Finding], item_count: int) -> list[Finding]:
     return [
-        Finding(code="FINDING_ITEM_OUT_OF_RANGE",
-                message=f"finding {n} ({f.code}) refers to item {f.item}; the application has items 0-{item_count - 1}",
-                message_zh=f"第 {n} 条意见（{f.code}）引用的第 {f.item} 项不存在（申请共 {item_count} 项）",
-                field=f"findings.{n}.item")
+        Finding(
+            code="FINDING_ITEM_OUT_OF_RANGE",
+            message=f"finding {n} ({f.code}) refers to item {f.item}; the application has items 0-{item_count - 1}",
+            message_zh=f"第 {n} 条意见（{f.code}）引用的第 {f.item} 项不存在（申请共 {item_count} 项）",
+            field=f"findings.{n}.item",
+        )
         for n, f in enumerate(findings)
         if f.item is not None and not 0 <= f.item < item_count
     ]
 
 
-def first_review(case: CaseState, reviewer: str, recommendation: Recommendation,
-                 checks: Sequence[Check], manual: Sequence[Finding]) -> FirstReview:
+def first_review(
+    case: CaseState, reviewer: str, recommendation: Recommendation, checks: Sequence[Check], manual: Sequence[Finding]
+) -> FirstReview:
     """The initiator's recommendation. ``checks`` must be current (recomputed for this step)."""
     _require_status(case, ReviewStatus.awaiting_first_review, "a first review", "初审")
     problems = _item_problems(manual, case.item_count)
     if problems:
-        raise ReviewRefused("INVALID_FINDINGS", f"{len(problems)} finding(s) refer to no item of the application",
-                            "审核意见引用了不存在的申请项", conflict=False, findings=problems)
+        raise ReviewRefused(
+            "INVALID_FINDINGS",
+            f"{len(problems)} finding(s) refer to no item of the application",
+            "审核意见引用了不存在的申请项",
+            conflict=False,
+            findings=problems,
+        )
     automated = failing_findings(checks)
     if recommendation is Recommendation.approve:
         if automated:
@@ -135,7 +144,8 @@ def first_review(case: CaseState, reviewer: str, recommendation: Recommendation,
                 "AUTOMATED_CHECKS_FAILED",
                 f"approval cannot be recommended while automated checks fail: {failing}",
                 f"自动核对未通过（{failing}），不能建议审核通过",
-                conflict=True, findings=automated,
+                conflict=True,
+                findings=automated,
             )
         if manual:
             raise ReviewRefused(
@@ -146,9 +156,7 @@ def first_review(case: CaseState, reviewer: str, recommendation: Recommendation,
             )
         return FirstReview(ReviewStatus.awaiting_second_review, recommendation, [], reviewer)
     seen = {(f.code, f.item) for f in automated}
-    findings = list(automated) + [
-        f.model_copy(update={"field": None}) for f in manual if (f.code, f.item) not in seen
-    ]
+    findings = list(automated) + [f.model_copy(update={"field": None}) for f in manual if (f.code, f.item) not in seen]
     if not findings:
         raise ReviewRefused(
             "REJECTION_WITHOUT_FINDINGS",
@@ -159,8 +167,9 @@ def first_review(case: CaseState, reviewer: str, recommendation: Recommendation,
     return FirstReview(ReviewStatus.awaiting_second_review, recommendation, findings, reviewer)
 
 
-def second_review(case: CaseState, reviewer: str, decision: Decision, comment: str,
-                  checks: Sequence[Check] = ()) -> SecondReview:
+def second_review(
+    case: CaseState, reviewer: str, decision: Decision, comment: str, checks: Sequence[Check] = ()
+) -> SecondReview:
     """The confirmer's decision; two-person rule on ``sub``, whatever roles the reviewer holds.
     ``checks`` are recomputed for this step: an approval is not confirmed if a check has started
     failing since the first review (e.g. a re-issued notice); the confirmer sends it back instead."""
@@ -175,12 +184,17 @@ def second_review(case: CaseState, reviewer: str, decision: Decision, comment: s
     comment = comment.strip()
     if decision is Decision.send_back:
         if not comment:
-            raise ReviewRefused("SEND_BACK_WITHOUT_COMMENT", "sending a case back needs a comment for the first reviewer",
-                                "退回初审须填写退回意见", conflict=False)
+            raise ReviewRefused(
+                "SEND_BACK_WITHOUT_COMMENT",
+                "sending a case back needs a comment for the first reviewer",
+                "退回初审须填写退回意见",
+                conflict=False,
+            )
         return SecondReview(ReviewStatus.awaiting_first_review, decision, False, reviewer, comment)
     if case.recommendation is None:  # unreachable through first_review; kept as a guard
-        raise ReviewRefused("NO_RECOMMENDATION", "the case has no first-review recommendation", "案件无初审意见",
-                            conflict=True)
+        raise ReviewRefused(
+            "NO_RECOMMENDATION", "the case has no first-review recommendation", "案件无初审意见", conflict=True
+        )
     if case.recommendation is Recommendation.approve:
         automated = failing_findings(checks)
         if automated:
@@ -189,7 +203,8 @@ def second_review(case: CaseState, reviewer: str, decision: Decision, comment: s
                 "AUTOMATED_CHECKS_FAILED",
                 f"automated checks fail since the first review ({failing}); send the case back instead of confirming",
                 f"初审后自动核对出现未通过项（{failing}），不能确认通过，请退回初审",
-                conflict=True, findings=automated,
+                conflict=True,
+                findings=automated,
             )
     final = ReviewStatus.approved if case.recommendation is Recommendation.approve else ReviewStatus.rejected
     return SecondReview(final, decision, True, reviewer, comment)

@@ -31,8 +31,11 @@ def spec() -> ServiceSpec:
             "allowance_registry.compliance.completed": reviews.on_compliance_completed,  # type: ignore[dict-item]
         },
         openapi_tags=[
-            {"name": "reviews", "description": "Review cases: automated checks, first review (初审) and "
-             "second review (复审) — 履约申请审核"},
+            {
+                "name": "reviews",
+                "description": "Review cases: automated checks, first review (初审) and "
+                "second review (复审) — 履约申请审核",
+            },
             {"name": "dashboard", "description": "Compliance progress of the province — 履约进度"},
         ],
     )

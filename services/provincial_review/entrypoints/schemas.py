@@ -10,15 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 
-STATUS_DOC = ("awaiting_first_review — 待初审; awaiting_second_review — 待复审; "
-              "approved — 审核通过; rejected — 审核不通过")
+STATUS_DOC = (
+    "awaiting_first_review — 待初审; awaiting_second_review — 待复审; approved — 审核通过; rejected — 审核不通过"
+)
 RECOMMENDATION_DOC = "approve — 建议通过; reject — 建议不通过"
 DECISION_DOC = "confirm — 确认初审意见（终审）; send_back — 退回初审"
-KIND_DOC = ("allowance — 配额; ccer — 待抵销 CCER 批次（全国履约抵销）; "
-            "offset_ccer — 抵销专用 CCER（第一履约期，由配额注登系统生成）")
+KIND_DOC = (
+    "allowance — 配额; ccer — 待抵销 CCER 批次（全国履约抵销）; "
+    "offset_ccer — 抵销专用 CCER（第一履约期，由配额注登系统生成）"
+)
 ORIGIN_DOC = "new — 新CCER; legacy — 旧有CCER（已同步）"
-ACTION_DOC = ("opened — 立案; checks_recomputed — 自动核对已重新计算（如收到履约通知书）; "
-              "first_review — 初审; second_review — 复审")
+ACTION_DOC = (
+    "opened — 立案; checks_recomputed — 自动核对已重新计算（如收到履约通知书）; "
+    "first_review — 初审; second_review — 复审"
+)
 
 
 class FindingIn(BaseModel):
@@ -28,16 +33,19 @@ class FindingIn(BaseModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="stable UPPER_SNAKE code — 问题代码")
     message: str = Field(min_length=1, max_length=1000, description="English text — 英文说明")
     message_zh: str = Field(min_length=1, max_length=1000, description="Chinese text — 中文说明")
-    item: int | None = Field(default=None, ge=0, description="index of the application item concerned — 所涉申请项序号（从 0 起）")
+    item: int | None = Field(
+        default=None, ge=0, description="index of the application item concerned — 所涉申请项序号（从 0 起）"
+    )
 
 
 class FirstReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     recommendation: Recommendation = Field(description=RECOMMENDATION_DOC)
     findings: list[FindingIn] = Field(
-        default_factory=list, max_length=200,
+        default_factory=list,
+        max_length=200,
         description="findings added by hand; the failing automated checks' findings are added by the service "
-                    "— 人工审核意见；未通过的自动核对结果由系统自动附上",
+        "— 人工审核意见；未通过的自动核对结果由系统自动附上",
     )
 
 
@@ -146,4 +154,6 @@ class DashboardOut(BaseModel):
     complete: int = Field(description="units whose notice is complete — 已完成履约的单位数")
     share_complete: float = Field(description="complete / units, 0-1 — 履约完成率")
     units_short: list[UnitShortOut] = Field(description="units not yet complete — 未完成履约的单位")
-    reviews: dict[str, int] = Field(description=f"review cases of the period by status — 各状态审核案件数: {STATUS_DOC}")
+    reviews: dict[str, int] = Field(
+        description=f"review cases of the period by status — 各状态审核案件数: {STATUS_DOC}"
+    )
