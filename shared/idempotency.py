@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Problem
 
-__all__ = ["IdempotencyMiddleware"]
+__all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
 
 
 class IdempotencyMiddleware:
@@ -126,3 +126,46 @@ class IdempotencyMiddleware:
             "headers": [(b"content-type", b"application/problem+json")],
         })
         await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
+
+
+class RejectNulMiddleware:
+    """NUL is never valid in any field (PostgreSQL text cannot hold it): a 422, not a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        where = []
+        if b"%00" in raw_path or b"\x00" in raw_path or "\x00" in scope["path"]:
+            where.append("path")
+        if b"%00" in scope.get("query_string", b""):
+            where.append("query")
+        body = b""
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            more = True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+            if b"\x00" in body or b"\\u0000" in body:
+                where.append("body")
+        if where:
+            problem = Problem.invalid(
+                "NUL_CHARACTER", f"the NUL character is not allowed (in {', '.join(where)})",
+                f"不允许使用空字符（NUL），位置：{'、'.join(where)}", where[0])
+            await IdempotencyMiddleware._send_problem(send, problem)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed and scope["method"] in ("POST", "PUT", "PATCH"):
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -25,7 +25,7 @@ from shared.clock import Clock
 from shared.db import InfraTables, create_engine_for, ensure_database, run_migrations, session_factory
 from shared.errors import Problem, ProblemBody, install_error_handlers
 from shared.events import Envelope
-from shared.idempotency import IdempotencyMiddleware
+from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
 from shared.messaging.broker import Broker
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.relay import OutboxRelay
@@ -313,6 +313,8 @@ def create_service_app(spec: ServiceSpec, settings: Settings | None = None, *, c
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
+    app.add_middleware(RejectNulMiddleware)
 
     @app.middleware("http")
     async def _metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -185,3 +185,17 @@ def test_a_real_clock_without_a_configured_secret_refuses_to_start() -> None:
     with pytest.raises(ValueError, match="CCER_JWT_SECRET"):
         Settings(clock="real", jwt_secret="ccer-sim-dev-secret")
     assert Settings(clock="real", jwt_secret="a-real-secret-of-some-length-000").secret.startswith("a-real")
+
+
+async def test_a_nul_character_anywhere_is_a_422_problem_not_a_500(stack: Stack) -> None:
+    client = stack["new_ccer_registry"].client
+    headers = stack.token("ncsc_operator")
+    in_path = await client.get("/api/v1/accounts/a%00b", headers=headers)
+    in_query = await client.get("/api/v1/admin/events", params={"correlation_id": "a\x00b"}, headers=stack.token("sim_admin"))
+    body = account_body()
+    body["holder"]["name"] = "测试\u0000单位"
+    in_body = await client.post("/api/v1/accounts", json=body, headers=headers)
+    for answer in (in_path, in_query, in_body):
+        assert answer.status_code == 422
+        assert answer.json()["code"] == "NUL_CHARACTER"
+        assert answer.json()["errors"][0]["message_zh"]

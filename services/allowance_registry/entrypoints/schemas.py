@@ -19,6 +19,9 @@ from shared.timeutil import local
 # Responses show times in Asia/Shanghai (+08:00).
 LocalTime = Annotated[datetime, AfterValidator(local)]
 
+# Far above any real holding, far below a 64-bit column: an absurd number is a 422, never a 500.
+MAX_QUANTITY = 10**15
+
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 
 
@@ -122,7 +125,7 @@ class Direction(StrEnum):
 class AllocationIn(BaseModel):
     account_id: str
     instrument: str = Field(description="allowance instrument — 配额标的")
-    quantity: StrictInt = Field(gt=0, description="tonnes — 吨")
+    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
     side: Side
 
 
@@ -137,7 +140,7 @@ class AllocationOut(BaseModel):
 
 class TransferIn(BaseModel):
     instrument: str
-    quantity: StrictInt = Field(gt=0, description="tonnes — 吨")
+    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
     direction: Direction
 
 
@@ -168,7 +171,7 @@ class HoldingsOut(BaseModel):
 class ProvincialNoticeIn(BaseModel):
     period_code: str
     province: str = Field(description="province code — 省级行政区划代码")
-    total_obligation: StrictInt = Field(gt=0, description="total obligation of the province's units — 应履约总量")
+    total_obligation: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量")
 
     _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
 
@@ -184,7 +187,7 @@ class ProvincialNoticeOut(BaseModel):
 class NoticeIn(BaseModel):
     period_code: str
     account_id: str
-    obligation: StrictInt = Field(gt=0, description="obligation — 应履约量")
+    obligation: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="obligation — 应履约量")
 
 
 class NoticeOut(BaseModel):
@@ -262,7 +265,8 @@ class AllowanceItemIn(BaseModel):
 
     kind: Literal["allowance"] = Field(description="allowance — 配额")
     instrument: str
-    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                               description="tonnes, positive — 吨（正整数，提交时校验）")
 
 
 class CcerItemIn(BaseModel):
@@ -270,7 +274,8 @@ class CcerItemIn(BaseModel):
 
     kind: Literal["ccer"] = Field(description="ccer — 待抵销 CCER 批次")
     lot_id: str
-    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                               description="tonnes, positive — 吨（正整数，提交时校验）")
 
 
 class OffsetCcerItemIn(BaseModel):
@@ -278,7 +283,8 @@ class OffsetCcerItemIn(BaseModel):
 
     kind: Literal["offset_ccer"] = Field(description="offset_ccer — 履约抵销 CCER（第一个履约周期）")
     instrument: str
-    quantity: StrictInt = Field(description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                               description="tonnes, positive — 吨（正整数，提交时校验）")
 
 
 ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]

@@ -286,6 +286,8 @@ async def on_application_approved(uow: UnitOfWork, envelope: Envelope, payload: 
                           uow, "approved", application.revision, case_id=payload.case_id,
                           first_reviewer=payload.first_reviewer, second_reviewer=payload.second_reviewer)])
     items = _items(application.items)
+    # Lots in one order everywhere (submission, decisions, recall): no deadlock between replicas.
+    await lots_for_update(uow.session, [i.lot_id for i in items if i.kind == ItemKind.ccer and i.lot_id])
     now = uow.now()
     for n, (item, raw) in enumerate(zip(items, application.items, strict=True)):
         if item.kind == ItemKind.ccer:
