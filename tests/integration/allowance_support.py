@@ -34,7 +34,7 @@ async def set_clock(stack: Stack, when: datetime) -> dict[str, Any]:
     answer = await client(stack).put(f"{API}/admin/clock", json={"now": when.isoformat()},
                                      headers=stack.token("sim_admin"))
     assert answer.status_code == 200, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
 async def clock_within(stack: Stack, earliest: datetime = START, latest: datetime | None = None) -> datetime:
@@ -65,7 +65,7 @@ async def approved_period(stack: Stack, builtin: str | None = "2024", **override
     approved = await client(stack).post(f"{API}/compliance-periods/{body['code']}/approve",
                                         headers=stack.token("registry_confirmer", sub="checker-1"))
     assert approved.status_code == 200, approved.text
-    return approved.json()  # type: ignore[no-any-return]
+    return approved.json()
 
 
 @dataclass
@@ -89,7 +89,7 @@ async def open_allowance_account(stack: Stack, org: str, *, province: str = "110
                                  "account_type": account_type, "sector": "power"},
         headers=stack.token("registry_initiator"))
     assert answer.status_code == 201, answer.text
-    return answer.json()["id"]  # type: ignore[no-any-return]
+    return answer.json()["id"]
 
 
 async def bound_unit(stack: Stack, *, province: str = "110000", name: str = "火电测试企业") -> Unit:
@@ -128,7 +128,7 @@ async def issue_notice(stack: Stack, period_code: str, unit: Unit, obligation: i
         f"{API}/notices", json={"period_code": period_code, "account_id": unit.account_id, "obligation": obligation},
         headers=stack.token("province_initiator", province=unit.province))
     assert answer.status_code == 201, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
 def frozen_payload(unit: Unit, quantity: int, *, lot_id: str | None = None, origin: str = "new",
@@ -156,7 +156,7 @@ async def freeze_lot(stack: Stack, unit: Unit, quantity: int, **facts: Any) -> s
     payload = frozen_payload(unit, quantity, **facts)
     await stack.publish("new_ccer_registry.offset.frozen", payload, correlation_id=payload["lot_id"])
     await stack.quiet()
-    return payload["lot_id"]  # type: ignore[no-any-return]
+    return payload["lot_id"]
 
 
 async def pending(stack: Stack, unit: Unit, lot_id: str) -> dict[str, Any]:
@@ -165,7 +165,7 @@ async def pending(stack: Stack, unit: Unit, lot_id: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     lots = {p["lot_id"]: p for p in answer.json()["items"]}
     assert lot_id in lots, f"lot {lot_id} not pending in {unit.account_id}"
-    return lots[lot_id]  # type: ignore[no-any-return]
+    return lots[lot_id]
 
 
 async def holding(stack: Stack, unit: Unit, instrument: str) -> dict[str, Any]:
@@ -178,7 +178,7 @@ async def holding(stack: Stack, unit: Unit, instrument: str) -> dict[str, Any]:
 async def notice(stack: Stack, unit: Unit, notice_id: str) -> dict[str, Any]:
     answer = await client(stack).get(f"{API}/notices/{notice_id}", headers=unit.headers(stack))
     assert answer.status_code == 200, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
 async def draft(stack: Stack, unit: Unit, notice_id: str, items: list[dict[str, Any]]) -> str:
@@ -186,7 +186,7 @@ async def draft(stack: Stack, unit: Unit, notice_id: str, items: list[dict[str, 
                                       headers=unit.headers(stack))
     assert answer.status_code == 201, answer.text
     assert answer.json()["status"] == "draft"
-    return answer.json()["id"]  # type: ignore[no-any-return]
+    return answer.json()["id"]
 
 
 async def submit(stack: Stack, unit: Unit, application_id: str) -> Any:
@@ -198,13 +198,13 @@ async def submitted(stack: Stack, unit: Unit, notice_id: str, items: list[dict[s
     answer = await submit(stack, unit, application_id)
     assert answer.status_code == 200, answer.text
     await stack.quiet()
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
 async def application(stack: Stack, unit: Unit, application_id: str) -> dict[str, Any]:
     answer = await client(stack).get(f"{API}/applications/{application_id}", headers=unit.headers(stack))
     assert answer.status_code == 200, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()
 
 
 def approved_payload(application_id: str, revision: int) -> dict[str, Any]:

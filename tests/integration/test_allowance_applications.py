@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -161,7 +162,7 @@ async def test_rejection_releases_everything_and_the_resubmission_is_revision_2(
         {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 9_000},
         {"kind": "ccer", "lot_id": lot_id, "quantity": 500},
     ])
-    findings = [
+    findings: list[dict[str, Any]] = [
         {"code": "HOLDER_NAME_MISMATCH", "message": "name differs", "message_zh": "单位名称不一致", "item": None},
         {"code": "LOT_NOT_ELIGIBLE", "message": "lot 1 not eligible", "message_zh": "第 1 项不符合", "item": 1},
     ]

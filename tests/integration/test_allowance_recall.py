@@ -47,7 +47,7 @@ async def _job_due_at(stack: Stack, period_code: str) -> datetime:
         due = await session.scalar(select(jobs.c.due_at).where(jobs.c.kind == "recall_pending_offsets",
                                                                jobs.c.key == period_code))
     assert due is not None
-    return due  # type: ignore[no-any-return]
+    return due
 
 
 async def test_recall_instants_of_2023_and_2024_are_exact_to_the_second(stack: Stack) -> None:

@@ -36,7 +36,7 @@ def period(**kw: object) -> PeriodRules:
 def lot(available: int, *, account_id: str = "ALA-1", pending: bool = True, origin: str = "new",
         registered: date | None = date(2024, 3, 1), within: bool = False) -> LotState:
     return LotState(account_id=account_id, pending=pending, available=available,
-                    facts=LotFacts(origin=origin, project_number="P1", registered_or_recorded_at=registered,  # type: ignore[arg-type]
+                    facts=LotFacts(origin=origin, project_number="P1", registered_or_recorded_at=registered,
                                    within_national_ets=within))
 
 

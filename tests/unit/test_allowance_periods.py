@@ -17,7 +17,7 @@ from shared.timeutil import CST
 from shared.workdays import CalendarUnavailable, WorkdayCalendar
 
 
-def builtin(key: str, **overrides: object):  # type: ignore[no-untyped-def]
+def builtin(key: str, **overrides: object):
     return build_definition(builtin_periods()[key], key, dict(overrides))
 
 

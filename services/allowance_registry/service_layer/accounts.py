@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from services.allowance_registry.adapters.orm import Account, Binding
+from services.allowance_registry.adapters.repository import account_scope
 from services.allowance_registry.domain.binding import AccountFacts, binding_findings
 from shared.auth import Principal
 from shared.domain_types import Holder
@@ -14,7 +15,7 @@ from shared.events.contracts import BindingConfirmedV1, BindingRejectedV1, Bindi
 from shared.ids import new_id
 from shared.uow import UnitOfWork
 
-__all__ = ["active_binding", "get_account", "on_binding_requested", "open_account"]
+__all__ = ["active_binding", "get_account", "list_accounts", "on_binding_requested", "open_account"]
 
 
 async def open_account(
@@ -42,6 +43,17 @@ async def get_account(uow: UnitOfWork, account_id: str, principal: Principal) ->
     if account is None or not in_scope(account, principal):
         raise Problem.not_found("account", "账户", account_id)
     return account
+
+
+async def list_accounts(uow: UnitOfWork, principal: Principal, *, province: str | None, uscc: str | None,
+                        limit: int, offset: int) -> list[Account]:
+    """Accounts in the caller's scope: its own, its province's, or all for registry operators."""
+    query = select(Account).where(account_scope(principal))
+    if province:
+        query = query.where(Account.province == province)
+    if uscc:
+        query = query.where(Account.holder_uscc == uscc)
+    return list(await uow.session.scalars(query.order_by(Account.opened_at, Account.id).limit(limit).offset(offset)))
 
 
 async def active_binding(uow: UnitOfWork, allowance_account_id: str, registry_account_id: str | None = None) -> Binding | None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from services.allowance_registry.adapters.orm import Account
-from services.allowance_registry.adapters.repository import account_scope
 from services.allowance_registry.entrypoints.deps import CSV, Holder, HolderOrProvince, Initiator, Page, Readers
 from services.allowance_registry.entrypoints.schemas import (
     AccountOut,
@@ -51,14 +49,9 @@ async def list_accounts(
     province: Annotated[str | None, Query(description="province code — 省份")] = None,
     uscc: Annotated[str | None, Query(description="holder USCC — 统一社会信用代码")] = None,
 ) -> Any:
-    query = select(Account).where(account_scope(principal))
-    if province:
-        query = query.where(Account.province == province)
-    if uscc:
-        query = query.where(Account.holder_uscc == uscc)
     async with runtime.uow(actor=principal.sub) as uow:
-        rows = list(await uow.session.scalars(
-            query.order_by(Account.opened_at, Account.id).limit(page.limit + 1).offset(page.offset)))
+        rows = await svc.list_accounts(uow, principal, province=province, uscc=uscc, limit=page.limit + 1,
+                                       offset=page.offset)
         return respond_list(request, [account_out(a) for a in rows[: page.limit]], page, len(rows) > page.limit)
 
 
