@@ -27,21 +27,23 @@ from shared.uscc import make_uscc
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def baseline(url: str, n: int) -> list[float]:
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel(publisher_confirms=True)
-        queue = await channel.declare_queue(f"bench-{uuid.uuid4().hex[:8]}", durable=True,
-                                            arguments={"x-queue-type": "quorum"})
+        queue = await channel.declare_queue(
+            f"bench-{uuid.uuid4().hex[:8]}", durable=True, arguments={"x-queue-type": "quorum"}
+        )
         samples = []
         for _ in range(n):
             start = time.perf_counter()
             await channel.default_exchange.publish(
-                aio_pika.Message(b"x" * 600, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name)
-            while (message := await queue.get(fail=False)) is None:
+                aio_pika.Message(b"x" * 600, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name
+            )
+            while (message := await queue.get(fail=False)) is None:  # noqa: ASYNC110 - polling is the measurement
                 await asyncio.sleep(0)
             await message.ack()
             samples.append(time.perf_counter() - start)
@@ -62,23 +64,31 @@ async def roundtrips(settings: Settings, n: int) -> list[tuple[float, float]]:
         for i in range(n):
             org = make_uscc(f"91110000B{uuid.uuid4().int % 10**8:08d}")
             holder = {"name": f"基准单位{i}", "uscc": org}
-            a = await client.post(f"{allowance}/api/v1/accounts", headers=ri, json={
-                "holder": holder, "province": "110000", "account_type": "national_key_emitter"})
-            r = await client.post(f"{new}/api/v1/accounts", headers=nc, json={
-                "holder": holder, "province": "110000", "account_type": "national_key_emitter"})
+            a = await client.post(
+                f"{allowance}/api/v1/accounts",
+                headers=ri,
+                json={"holder": holder, "province": "110000", "account_type": "national_key_emitter"},
+            )
+            r = await client.post(
+                f"{new}/api/v1/accounts",
+                headers=nc,
+                json={"holder": holder, "province": "110000", "account_type": "national_key_emitter"},
+            )
             en = {"Authorization": f"Bearer {mint_token(settings.secret, 'enterprise', org=org)}"}
             rid = r.json()["id"]
             sent = datetime.now(UTC)
-            answer = await client.post(f"{new}/api/v1/accounts/{rid}/binding", headers=en,
-                                       json={"allowance_account_id": a.json()["id"]})
+            answer = await client.post(
+                f"{new}/api/v1/accounts/{rid}/binding", headers=en, json={"allowance_account_id": a.json()["id"]}
+            )
             answer.raise_for_status()
             binding_id = answer.json()["binding_id"]
             # No busy polling (it would steal the 2 cores it measures): wait, then read the commit
             # instants the services recorded for this thread.
             for _ in range(100):
                 await asyncio.sleep(0.05)
-                events = (await client.get(f"{new}/api/v1/admin/events", headers=admin,
-                                           params={"correlation_id": binding_id})).json()
+                events = (
+                    await client.get(f"{new}/api/v1/admin/events", headers=admin, params={"correlation_id": binding_id})
+                ).json()
                 done = [e for e in events if e["direction"] == "consumed"]
                 if done:
                     break
@@ -101,11 +111,17 @@ async def main() -> None:
     full = [t for t, _ in trips]
     hops = [h for _, h in trips]
     b50 = pct(base, 50) * 1000
-    print(f"baseline bare publish→consume hop (quorum)   p50 {b50:7.2f} ms  p99 {pct(base, 99) * 1000:7.2f} ms  n={args.n}")
-    for label, values in (("POST sent → binding active committed", full),
-                          ("request commit → binding active committed", hops)):
-        print(f"{label:44s} p50 {pct(values, 50) * 1000:7.2f} ms  p95 {pct(values, 95) * 1000:7.2f} ms  "
-              f"p99 {pct(values, 99) * 1000:7.2f} ms  mean {statistics.mean(values) * 1000:7.2f} ms")
+    print(
+        f"baseline bare publish→consume hop (quorum)   p50 {b50:7.2f} ms  p99 {pct(base, 99) * 1000:7.2f} ms  n={args.n}"
+    )
+    for label, values in (
+        ("POST sent → binding active committed", full),
+        ("request commit → binding active committed", hops),
+    ):
+        print(
+            f"{label:44s} p50 {pct(values, 50) * 1000:7.2f} ms  p95 {pct(values, 95) * 1000:7.2f} ms  "
+            f"p99 {pct(values, 99) * 1000:7.2f} ms  mean {statistics.mean(values) * 1000:7.2f} ms"
+        )
     print(f"ratio (commit → active, 2 hops) p50 / baseline hop p50: {pct(hops, 50) * 1000 / b50:.1f}x")
 
 

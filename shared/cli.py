@@ -24,8 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @app.command()
 def token(
-    role: Annotated[str, typer.Option(help="enterprise, province_initiator, province_confirmer, registry_initiator, "
-                                          "registry_confirmer, ncsc_operator, exchange_operator, sim_admin")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="enterprise, province_initiator, province_confirmer, registry_initiator, "
+            "registry_confirmer, ncsc_operator, exchange_operator, sim_admin"
+        ),
+    ],
     sub: Annotated[Optional[str], typer.Option(help="user id (two-person rules compare it)")] = None,  # noqa: UP045
     org: Annotated[Optional[str], typer.Option(help="USCC, for enterprise")] = None,  # noqa: UP045
     province: Annotated[Optional[str], typer.Option(help="division code, for province roles")] = None,  # noqa: UP045
@@ -36,8 +41,17 @@ def token(
     from shared.auth import mint_token
 
     try:
-        typer.echo(mint_token(Settings().secret, role, sub=sub, org=org, province=province, exchange=exchange,
-                              ttl_seconds=hours * 3600))
+        typer.echo(
+            mint_token(
+                Settings().secret,
+                role,
+                sub=sub,
+                org=org,
+                province=province,
+                exchange=exchange,
+                ttl_seconds=hours * 3600,
+            )
+        )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -125,8 +139,12 @@ def ensure_management_ui(url: str) -> str | None:
 
     host = urlparse(url).hostname or "localhost"
     if not _port_open(host, 15672) and host in ("localhost", "127.0.0.1") and shutil.which("rabbitmq-plugins"):
-        subprocess.run(["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],
-                       check=False, capture_output=True, timeout=120)
+        subprocess.run(
+            ["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],
+            check=False,
+            capture_output=True,
+            timeout=120,
+        )
         for _ in range(20):
             if _port_open(host, 15672):
                 break
@@ -210,8 +228,14 @@ def dlq_list(
     letters = asyncio.run(list_dead_letters(Settings().amqp_url, service, limit))
     table = Table("service", "event_id", "event_type", "reason", "count", *(["body"] if show_body else []))
     for d in letters:
-        table.add_row(d.service, d.message_id or "-", d.event_type or "-", d.reason or "-", str(d.count),
-                      *([d.body] if show_body else []))
+        table.add_row(
+            d.service,
+            d.message_id or "-",
+            d.event_type or "-",
+            d.reason or "-",
+            str(d.count),
+            *([d.body] if show_body else []),
+        )
     Console().print(table)
     typer.echo(f"{len(letters)} dead-lettered message(s)")
 
@@ -234,8 +258,8 @@ def dlq_republish(
 @app.command()
 def replay(
     files: Annotated[list[Path], typer.Argument(help="scenario files (YAML), replayed in order")],
-    base_url_template: Annotated[str, typer.Option(
-        help="service base URL; {port} is CCER_<SERVICE>_PORT, {host} CCER_HOST, {service} the name")
+    base_url_template: Annotated[
+        str, typer.Option(help="service base URL; {port} is CCER_<SERVICE>_PORT, {host} CCER_HOST, {service} the name")
     ] = "http://{host}:{port}",
     amqp_url: Annotated[Optional[str], typer.Option(help="broker URL, vhost included (default CCER_AMQP_URL)")] = None,  # noqa: UP045
     quiet_timeout: Annotated[float, typer.Option(help="seconds to wait for outboxes and queues to drain")] = 60.0,

@@ -61,7 +61,9 @@ class Problem(Exception):
         self.status = status
         self.code = code
         self.detail = message
-        self.errors = errors if errors is not None else [Finding(code=code, message=message, message_zh=message_zh, field=field)]
+        self.errors = (
+            errors if errors is not None else [Finding(code=code, message=message, message_zh=message_zh, field=field)]
+        )
 
     @classmethod
     def from_findings(cls, status: int, code: str, findings: list[Finding], summary: str, summary_zh: str) -> Problem:
@@ -147,7 +149,9 @@ def validation_findings(errors: list[dict[str, Any]]) -> list[Finding]:
             ctx = err.get("ctx") or {}
             zh = str(getattr(ctx.get("error"), "zh", zh))
         findings.append(
-            Finding(code=f"INVALID_{kind.upper()}", message=msg, message_zh=zh, field=_field_of(tuple(err.get("loc", ()))))
+            Finding(
+                code=f"INVALID_{kind.upper()}", message=msg, message_zh=zh, field=_field_of(tuple(err.get("loc", ())))
+            )
         )
     return findings
 
@@ -177,4 +181,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(Problem(500, "INTERNAL_ERROR", "internal error; nothing was changed", "内部错误，未做任何更改"))
+        return problem_response(
+            Problem(500, "INTERNAL_ERROR", "internal error; nothing was changed", "内部错误，未做任何更改")
+        )

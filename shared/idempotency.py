@@ -43,40 +43,61 @@ class IdempotencyMiddleware:
         table = runtime.infra.idempotency
 
         async with runtime.sessions() as session, session.begin():
-            row = (
-                await session.execute(select(table).where(table.c.key == key, table.c.caller == caller))
-            ).first()
+            row = (await session.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
             if row is None:
                 try:
                     await session.execute(
                         insert(table).values(
-                            key=key, caller=caller, method=scope["method"], path=scope["path"],
-                            body_hash=body_hash, created_at=datetime.now(UTC),
+                            key=key,
+                            caller=caller,
+                            method=scope["method"],
+                            path=scope["path"],
+                            body_hash=body_hash,
+                            created_at=datetime.now(UTC),
                         )
                     )
                 except IntegrityError:
                     row = None
-                    await self._send_problem(send, Problem.conflict(
-                        "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key is in progress",
-                        "使用该幂等键的请求正在处理中"))
+                    await self._send_problem(
+                        send,
+                        Problem.conflict(
+                            "IDEMPOTENCY_KEY_IN_USE",
+                            "a request with this Idempotency-Key is in progress",
+                            "使用该幂等键的请求正在处理中",
+                        ),
+                    )
                     return
         if row is not None:
             if row.body_hash != body_hash:
-                await self._send_problem(send, Problem.conflict(
-                    "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with another request body",
-                    "该幂等键已用于不同的请求内容"))
+                await self._send_problem(
+                    send,
+                    Problem.conflict(
+                        "IDEMPOTENCY_KEY_REUSED",
+                        "this Idempotency-Key was used with another request body",
+                        "该幂等键已用于不同的请求内容",
+                    ),
+                )
                 return
             if row.status_code is None:
-                await self._send_problem(send, Problem.conflict(
-                    "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key is in progress",
-                    "使用该幂等键的请求正在处理中"))
+                await self._send_problem(
+                    send,
+                    Problem.conflict(
+                        "IDEMPOTENCY_KEY_IN_USE",
+                        "a request with this Idempotency-Key is in progress",
+                        "使用该幂等键的请求正在处理中",
+                    ),
+                )
                 return
-            await send({
-                "type": "http.response.start",
-                "status": row.status_code,
-                "headers": [(b"content-type", (row.content_type or "application/json").encode()),
-                            (b"idempotent-replay", b"true")],
-            })
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": row.status_code,
+                    "headers": [
+                        (b"content-type", (row.content_type or "application/json").encode()),
+                        (b"idempotent-replay", b"true"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": (row.response_body or "").encode()})
             return
 
@@ -120,11 +141,13 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _send_problem(send: Send, problem: Problem) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": problem.status,
-            "headers": [(b"content-type", b"application/problem+json")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": problem.status,
+                "headers": [(b"content-type", b"application/problem+json")],
+            }
+        )
         await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
 
 
@@ -155,8 +178,11 @@ class RejectNulMiddleware:
                 where.append("body")
         if where:
             problem = Problem.invalid(
-                "NUL_CHARACTER", f"the NUL character is not allowed (in {', '.join(where)})",
-                f"不允许使用空字符（NUL），位置：{'、'.join(where)}", where[0])
+                "NUL_CHARACTER",
+                f"the NUL character is not allowed (in {', '.join(where)})",
+                f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
+                where[0],
+            )
             await IdempotencyMiddleware._send_problem(send, problem)
             return
         replayed = False

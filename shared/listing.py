@@ -40,7 +40,9 @@ def page_params(
         try:
             offset = int(json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())["o"])
         except Exception as exc:
-            raise Problem.invalid("INVALID_CURSOR", "cursor is not one this service issued", "游标无效", "cursor") from exc
+            raise Problem.invalid(
+                "INVALID_CURSOR", "cursor is not one this service issued", "游标无效", "cursor"
+            ) from exc
     return PageParams(limit=limit, offset=offset)
 
 

@@ -25,9 +25,7 @@ async def schedule_job(
     session: AsyncSession, infra: InfraTables, kind: str, key: str, due_at: datetime, payload: dict[str, Any]
 ) -> bool:
     """Schedule ``kind``/``key`` once; a second call with the same key changes nothing."""
-    exists = await session.scalar(
-        select(infra.jobs.c.id).where(infra.jobs.c.kind == kind, infra.jobs.c.key == key)
-    )
+    exists = await session.scalar(select(infra.jobs.c.id).where(infra.jobs.c.kind == kind, infra.jobs.c.key == key))
     if exists is not None:
         return False
     await session.execute(insert(infra.jobs).values(kind=kind, key=key, due_at=due_at, payload=payload))

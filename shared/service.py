@@ -87,8 +87,13 @@ class Runtime:
         self.calendar = WorkdayCalendar.from_file(settings.holidays_file)
         self.broker = Broker(settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch)
         self.relay = OutboxRelay(
-            self.sessions, self.infra, self.broker, self.wake,
-            batch=settings.relay_batch, poll_seconds=settings.relay_poll_seconds, metrics=self.metrics,
+            self.sessions,
+            self.infra,
+            self.broker,
+            self.wake,
+            batch=settings.relay_batch,
+            poll_seconds=settings.relay_poll_seconds,
+            metrics=self.metrics,
         )
         self.consumer = EventConsumer(spec.name, self.uow, spec.event_handlers, metrics=self.metrics)
         self.scheduler = Scheduler(self.uow, spec.job_handlers)
@@ -223,11 +228,14 @@ def _admin_router() -> APIRouter:
     async def outbox(runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]) -> OutboxOut:
         pending, oldest = await runtime.relay.pending()
         return OutboxOut(
-            pending=pending, oldest_pending_at=local(oldest) if oldest else None,
+            pending=pending,
+            oldest_pending_at=local(oldest) if oldest else None,
             in_flight=runtime.consumer.in_flight,
         )
 
-    @router.get("/events", response_model=list[EventRecord], summary="Events of one thread, in order — 按关联号查询事件")
+    @router.get(
+        "/events", response_model=list[EventRecord], summary="Events of one thread, in order — 按关联号查询事件"
+    )
     async def events(
         correlation_id: str, runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]
     ) -> list[EventRecord]:
@@ -236,19 +244,31 @@ def _admin_router() -> APIRouter:
         async with runtime.sessions() as session:
             for r in await session.execute(select(out).where(out.c.correlation_id == correlation_id)):
                 env = Envelope.model_validate_json(r.body)
-                records.append(EventRecord(
-                    direction="produced", event_id=r.event_id, event_type=r.event_type,
-                    correlation_id=r.correlation_id, occurred_at=local(r.occurred_at),
-                    recorded_at=local(r.recorded_at), published_at=local(r.published_at) if r.published_at else None,
-                    envelope=env.model_dump(mode="json"),
-                ))
+                records.append(
+                    EventRecord(
+                        direction="produced",
+                        event_id=r.event_id,
+                        event_type=r.event_type,
+                        correlation_id=r.correlation_id,
+                        occurred_at=local(r.occurred_at),
+                        recorded_at=local(r.recorded_at),
+                        published_at=local(r.published_at) if r.published_at else None,
+                        envelope=env.model_dump(mode="json"),
+                    )
+                )
             for r in await session.execute(select(inb).where(inb.c.correlation_id == correlation_id)):
                 env = Envelope.model_validate_json(r.body)
-                records.append(EventRecord(
-                    direction="consumed", event_id=r.event_id, event_type=r.event_type,
-                    correlation_id=r.correlation_id, occurred_at=local(env.occurred_at),
-                    recorded_at=local(r.recorded_at), envelope=env.model_dump(mode="json"),
-                ))
+                records.append(
+                    EventRecord(
+                        direction="consumed",
+                        event_id=r.event_id,
+                        event_type=r.event_type,
+                        correlation_id=r.correlation_id,
+                        occurred_at=local(env.occurred_at),
+                        recorded_at=local(r.recorded_at),
+                        envelope=env.model_dump(mode="json"),
+                    )
+                )
         records.sort(key=lambda e: e.recorded_at)
         return records
 
@@ -262,8 +282,11 @@ def _ops_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database and broker reachable — 数据库与消息代理可用",
-                responses={503: {"model": ProblemBody, "description": "not ready — 未就绪"}})
+    @router.get(
+        "/readyz",
+        summary="Database and broker reachable — 数据库与消息代理可用",
+        responses={503: {"model": ProblemBody, "description": "not ready — 未就绪"}},
+    )
     async def readyz(runtime: RuntimeDep) -> Any:
         checks = {"database": False, "broker": runtime.broker.ready}
         try:
@@ -275,7 +298,9 @@ def _ops_router() -> APIRouter:
         if all(checks.values()):
             return {"status": "ready", "checks": checks}
         down = [k for k, ok in checks.items() if not ok]
-        body = Problem(503, "NOT_READY", f"not ready: {', '.join(down)} unreachable", f"未就绪：{'、'.join(down)} 不可用").body()
+        body = Problem(
+            503, "NOT_READY", f"not ready: {', '.join(down)} unreachable", f"未就绪：{'、'.join(down)} 不可用"
+        ).body()
         body["checks"] = checks
         return JSONResponse(body, status_code=503, media_type="application/problem+json")
 

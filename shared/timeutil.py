@@ -21,7 +21,7 @@ def at_local(d: date, t: time = time(0, 0)) -> datetime:
 
 
 def start_of_day_after(d: date) -> datetime:
-    """"By the end of day D" means before this instant (00:00 of D+1, Asia/Shanghai)."""
+    """ "By the end of day D" means before this instant (00:00 of D+1, Asia/Shanghai)."""
     from datetime import timedelta
 
     return at_local(d + timedelta(days=1))

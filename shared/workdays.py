@@ -27,8 +27,7 @@ class CalendarUnavailable(Exception):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"no PRC working-day data for {year}: chinesecalendar does not cover it; "
-            "supply it in CCER_HOLIDAYS_FILE"
+            f"no PRC working-day data for {year}: chinesecalendar does not cover it; supply it in CCER_HOLIDAYS_FILE"
         )
         self.year = year
 
@@ -86,5 +85,5 @@ class WorkdayCalendar:
 
 
 def due_after_working_days(calendar: WorkdayCalendar, start: date, n: int) -> datetime:
-    """"N working days after D": due at 00:00 (Asia/Shanghai) of the day after the N-th working day."""
+    """ "N working days after D": due at 00:00 (Asia/Shanghai) of the day after the N-th working day."""
     return at_local(calendar.add_working_days(start, n) + timedelta(days=1))

@@ -51,7 +51,11 @@ def delete_vhost(name: str) -> None:
 async def drop_databases(prefix: str) -> None:
     engine = create_async_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
-        names = (await conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{prefix}%"})).scalars().all()
+        names = (
+            (await conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{prefix}%"}))
+            .scalars()
+            .all()
+        )
         for name in names:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await engine.dispose()
@@ -104,8 +108,15 @@ class Stack:
     async def close(self) -> None:
         await self._stack.aclose()
 
-    async def publish(self, event_type: str, payload: Any, *, correlation_id: str = "test",
-                      schema_version: int = 1, raw: bytes | None = None) -> str:
+    async def publish(
+        self,
+        event_type: str,
+        payload: Any,
+        *,
+        correlation_id: str = "test",
+        schema_version: int = 1,
+        raw: bytes | None = None,
+    ) -> str:
         """Publish one event (or raw bytes) to ``ccer.events`` as a producer service would; returns its event_id."""
         from datetime import datetime
 
@@ -113,9 +124,18 @@ class Stack:
         from shared.events.contracts import payload_model
 
         if raw is None:
-            model = payload if hasattr(payload, "model_dump") else payload_model(event_type, schema_version).model_validate(payload)
-            envelope = make_envelope(event_type, model, occurred_at=datetime.now().astimezone(),
-                                     correlation_id=correlation_id, schema_version=schema_version)
+            model = (
+                payload
+                if hasattr(payload, "model_dump")
+                else payload_model(event_type, schema_version).model_validate(payload)
+            )
+            envelope = make_envelope(
+                event_type,
+                model,
+                occurred_at=datetime.now().astimezone(),
+                correlation_id=correlation_id,
+                schema_version=schema_version,
+            )
             body, event_id = envelope.model_dump_json().encode(), str(envelope.event_id)
         else:
             body, event_id = raw, str(uuid.uuid4())
@@ -124,9 +144,16 @@ class Stack:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             exchange = await channel.get_exchange("ccer.events")
             await exchange.publish(
-                aio_pika.Message(body, message_id=event_id, type=event_type, content_type="application/json",
-                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key=event_type, mandatory=True)
+                aio_pika.Message(
+                    body,
+                    message_id=event_id,
+                    type=event_type,
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=event_type,
+                mandatory=True,
+            )
         finally:
             await connection.close()
         return event_id

@@ -300,4 +300,3 @@ def payload_model(event_type: str, version: int = 1) -> type[Contract]:
         return PAYLOADS[(event_type, version)]
     except KeyError:
         raise KeyError(f"unknown event type {event_type!r} version {version}") from None
-

@@ -65,4 +65,6 @@ def parse_event(body: bytes) -> tuple[Envelope, BaseModel]:
     try:
         return envelope, model.model_validate(envelope.payload)
     except ValidationError as exc:
-        raise InvalidEvent(f"{envelope.event_type} v{envelope.schema_version} payload does not validate: {exc}") from exc
+        raise InvalidEvent(
+            f"{envelope.event_type} v{envelope.schema_version} payload does not validate: {exc}"
+        ) from exc

@@ -87,9 +87,7 @@ class Broker:
         )
         await self._exchange.publish(message, routing_key=event_type, mandatory=True, timeout=10)
 
-    async def consume(
-        self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]
-    ) -> None:
+    async def consume(self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None:
         assert self.connection is not None
         self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)

@@ -71,7 +71,12 @@ class EventConsumer:
             delay = min(0.1 * 2 ** (attempt - 1), self.max_backoff)
             log.warning(
                 "%s %s failed on delivery %d (%s: %s); requeue after %.1fs",
-                envelope.event_type, envelope.event_id, attempt, type(exc).__name__, exc, delay,
+                envelope.event_type,
+                envelope.event_id,
+                attempt,
+                type(exc).__name__,
+                exc,
+                delay,
                 exc_info=attempt == 1,
             )
             self._count(envelope.event_type, "failed")
@@ -94,7 +99,9 @@ class EventConsumer:
                 causation_id=envelope.event_id,
                 correlation_id=envelope.correlation_id,
             ) as uow:
-                seen = await uow.session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(envelope.event_id)))
+                seen = await uow.session.scalar(
+                    select(inbox.c.event_id).where(inbox.c.event_id == str(envelope.event_id))
+                )
                 if seen is not None:
                     log.info("duplicate %s %s acknowledged, not applied", envelope.event_type, envelope.event_id)
                     return "duplicate"

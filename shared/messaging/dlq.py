@@ -51,8 +51,16 @@ async def list_dead_letters(amqp_url: str, services: list[str] | None = None, li
                     break
                 held.append(message)
                 reason, count = _death(message)
-                out.append(DeadLetter(service, message.message_id, message.type, reason, count,
-                                      message.body.decode("utf-8", "replace")))
+                out.append(
+                    DeadLetter(
+                        service,
+                        message.message_id,
+                        message.type,
+                        reason,
+                        count,
+                        message.body.decode("utf-8", "replace"),
+                    )
+                )
             for message in held:
                 await message.nack(requeue=True)
     finally:
@@ -81,10 +89,17 @@ async def republish_dead_letters(
                     continue
                 routing_key = message.type or json.loads(message.body).get("event_type")
                 await exchange.publish(
-                    aio_pika.Message(message.body, message_id=message.message_id, type=message.type,
-                                     content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                                     timestamp=message.timestamp),
-                    routing_key=routing_key, mandatory=True)
+                    aio_pika.Message(
+                        message.body,
+                        message_id=message.message_id,
+                        type=message.type,
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        timestamp=message.timestamp,
+                    ),
+                    routing_key=routing_key,
+                    mandatory=True,
+                )
                 await message.ack()
                 moved += 1
             for message in skipped:

@@ -54,38 +54,82 @@ def _password_hash(password: str, salt: bytes = b"ccer") -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
-def definitions(vhost: str = "/", delivery_limit: int = 5, user: str = "guest", password: str = "guest") -> dict[str, Any]:
+def definitions(
+    vhost: str = "/", delivery_limit: int = 5, user: str = "guest", password: str = "guest"
+) -> dict[str, Any]:
     queues, bindings = [], []
     for service in consuming_services():
         queues.append(
-            {"name": queue_name(service), "vhost": vhost, "durable": True, "auto_delete": False,
-             "arguments": queue_arguments(service, delivery_limit)}
+            {
+                "name": queue_name(service),
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": queue_arguments(service, delivery_limit),
+            }
         )
         queues.append(
-            {"name": dlq_name(service), "vhost": vhost, "durable": True, "auto_delete": False,
-             "arguments": DLQ_ARGUMENTS}
+            {
+                "name": dlq_name(service),
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": DLQ_ARGUMENTS,
+            }
         )
         for key in bindings_for(service):
             bindings.append(
-                {"source": EXCHANGE, "vhost": vhost, "destination": queue_name(service),
-                 "destination_type": "queue", "routing_key": key, "arguments": {}}
+                {
+                    "source": EXCHANGE,
+                    "vhost": vhost,
+                    "destination": queue_name(service),
+                    "destination_type": "queue",
+                    "routing_key": key,
+                    "arguments": {},
+                }
             )
         bindings.append(
-            {"source": DLX, "vhost": vhost, "destination": dlq_name(service),
-             "destination_type": "queue", "routing_key": dlq_name(service), "arguments": {}}
+            {
+                "source": DLX,
+                "vhost": vhost,
+                "destination": dlq_name(service),
+                "destination_type": "queue",
+                "routing_key": dlq_name(service),
+                "arguments": {},
+            }
         )
     return {
         "rabbit_version": "3.10.8",
         # Loading definitions at boot skips RabbitMQ's default user, so the file carries one.
-        "users": [{"name": user, "password_hash": _password_hash(password),
-                   "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}],
+        "users": [
+            {
+                "name": user,
+                "password_hash": _password_hash(password),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": ["administrator"],
+            }
+        ],
         "vhosts": [{"name": vhost}],
         "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
         "exchanges": [
-            {"name": EXCHANGE, "vhost": vhost, "type": "topic", "durable": True, "auto_delete": False,
-             "internal": False, "arguments": {}},
-            {"name": DLX, "vhost": vhost, "type": "direct", "durable": True, "auto_delete": False,
-             "internal": False, "arguments": {}},
+            {
+                "name": EXCHANGE,
+                "vhost": vhost,
+                "type": "topic",
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            },
+            {
+                "name": DLX,
+                "vhost": vhost,
+                "type": "direct",
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            },
         ],
         "queues": queues,
         "bindings": bindings,

@@ -47,15 +47,23 @@ ENDPOINTS: list[tuple[str, str, frozenset[str]]] = [
 
 
 def claims(role: str) -> dict[str, Any]:
-    return {"enterprise": {"org": uscc()}, "province_initiator": {"province": "110000"},
-            "province_confirmer": {"province": "110000"}, "exchange_operator": {"exchange": "CBGEX"}}.get(role, {})
+    return {
+        "enterprise": {"org": uscc()},
+        "province_initiator": {"province": "110000"},
+        "province_confirmer": {"province": "110000"},
+        "exchange_operator": {"exchange": "CBGEX"},
+    }.get(role, {})
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
 async def test_every_other_role_is_forbidden(stack: Stack, method: str, path: str, allowed: frozenset[str]) -> None:
     for role in ROLES:
-        answer = await client(stack).request(method, f"{API}{path}", json={} if method in ("POST", "PUT") else None,
-                                             headers=stack.token(role, **claims(role)))
+        answer = await client(stack).request(
+            method,
+            f"{API}{path}",
+            json={} if method in ("POST", "PUT") else None,
+            headers=stack.token(role, **claims(role)),
+        )
         if role in allowed:
             assert answer.status_code not in (403, 500), (role, answer.text)
         else:

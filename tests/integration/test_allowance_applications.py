@@ -55,12 +55,21 @@ async def test_seed_002_worked_example_replays_exactly(stack: Stack) -> None:
 
     before = await notice(stack, unit, issued["id"])
     assert (before["obligation"], before["fulfilled"], before["under_review"], before["ccer_offsettable"]) == (
-        1_000_000, 0, 0, 50_000)
+        1_000_000,
+        0,
+        0,
+        50_000,
+    )
 
-    app = await submitted(stack, unit, issued["id"], [
-        {"kind": "ccer", "lot_id": lot_id, "quantity": 50_000},
-        {"kind": "allowance", "instrument": "PE2021000097", "quantity": 950_000},
-    ])
+    app = await submitted(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "ccer", "lot_id": lot_id, "quantity": 50_000},
+            {"kind": "allowance", "instrument": "PE2021000097", "quantity": 950_000},
+        ],
+    )
     assert (app["status"], app["revision"]) == ("submitted", 1)
     during = await notice(stack, unit, issued["id"])
     assert (during["under_review"], during["ccer_offsettable"]) == (1_000_000, 0)
@@ -92,17 +101,23 @@ async def test_submission_reports_every_refusal_of_section_6_3_at_once(stack: St
     await allocate(stack, unit.account_id, "PE2021000097", 10_000)
     issued = await issue_notice(stack, period["code"], unit, 1_000)
     old_project = await freeze_lot(stack, unit, 500, registered_or_recorded_at="2023-06-01", within_national_ets=True)
-    legacy = await freeze_lot(stack, unit, 10, origin="legacy", registered_or_recorded_at="2015-01-01",
-                              units_recorded_at="2016-01-01")
+    legacy = await freeze_lot(
+        stack, unit, 10, origin="legacy", registered_or_recorded_at="2015-01-01", units_recorded_at="2016-01-01"
+    )
     someone_elses = await freeze_lot(stack, other, 100)
-    application_id = await draft(stack, unit, issued["id"], [
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 600},      # 0: only 100 held
-        {"kind": "allowance", "instrument": "PE2021000097", "quantity": 1},         # 1: not in scope
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 1},        # 2: duplicate item
-        {"kind": "ccer", "lot_id": old_project, "quantity": 600},                    # 3: lot has 500; ineligible
-        {"kind": "ccer", "lot_id": someone_elses, "quantity": 10},                  # 4: not the applicant's
-        {"kind": "ccer", "lot_id": legacy, "quantity": 0},                          # 5: zero; legacy not in 2024
-    ])
+    application_id = await draft(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 600},  # 0: only 100 held
+            {"kind": "allowance", "instrument": "PE2021000097", "quantity": 1},  # 1: not in scope
+            {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 1},  # 2: duplicate item
+            {"kind": "ccer", "lot_id": old_project, "quantity": 600},  # 3: lot has 500; ineligible
+            {"kind": "ccer", "lot_id": someone_elses, "quantity": 10},  # 4: not the applicant's
+            {"kind": "ccer", "lot_id": legacy, "quantity": 0},  # 5: zero; legacy not in 2024
+        ],
+    )
     await set_clock(stack, now + timedelta(hours=2))
 
     answer = await submit(stack, unit, application_id)
@@ -139,10 +154,13 @@ async def test_a_complete_notice_and_an_inactive_period_are_refused_too(stack: S
     unit = await bound_unit(stack)
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 300)
     issued = await issue_notice(stack, period["code"], unit, 100)
-    first = await submitted(stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024,
-                                                          "quantity": 100}])
+    first = await submitted(
+        stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 100}]
+    )
     await decide(stack, "provincial_review.application.approved", approved_payload(first["id"], 1))
-    again = await draft(stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 1}])
+    again = await draft(
+        stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 1}]
+    )
 
     answer = await submit(stack, unit, again)
 
@@ -158,10 +176,15 @@ async def test_rejection_releases_everything_and_the_resubmission_is_revision_2(
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 10_000)
     issued = await issue_notice(stack, period["code"], unit, 10_000)
     lot_id = await freeze_lot(stack, unit, 800)
-    app = await submitted(stack, unit, issued["id"], [
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 9_000},
-        {"kind": "ccer", "lot_id": lot_id, "quantity": 500},
-    ])
+    app = await submitted(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 9_000},
+            {"kind": "ccer", "lot_id": lot_id, "quantity": 500},
+        ],
+    )
     findings: list[dict[str, Any]] = [
         {"code": "HOLDER_NAME_MISMATCH", "message": "name differs", "message_zh": "单位名称不一致", "item": None},
         {"code": "LOT_NOT_ELIGIBLE", "message": "lot 1 not eligible", "message_zh": "第 1 项不符合", "item": 1},
@@ -178,10 +201,16 @@ async def test_rejection_releases_everything_and_the_resubmission_is_revision_2(
     assert (lot["reserved"], lot["available"], lot["status"]) == (0, 800, "pending")
     assert (await notice(stack, unit, issued["id"]))["under_review"] == 0
 
-    amended = await client(stack).put(f"{API}/applications/{app['id']}", json={"items": [
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 9_500},
-        {"kind": "ccer", "lot_id": lot_id, "quantity": 500},
-    ]}, headers=unit.headers(stack))
+    amended = await client(stack).put(
+        f"{API}/applications/{app['id']}",
+        json={
+            "items": [
+                {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 9_500},
+                {"kind": "ccer", "lot_id": lot_id, "quantity": 500},
+            ]
+        },
+        headers=unit.headers(stack),
+    )
     assert amended.status_code == 200, amended.text
     again = await submit(stack, unit, app["id"])
     assert again.status_code == 200, again.text
@@ -200,8 +229,9 @@ async def test_a_submitted_application_cannot_be_changed(stack: Stack) -> None:
     unit = await bound_unit(stack)
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 10)
     issued = await issue_notice(stack, period["code"], unit, 10)
-    app = await submitted(stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024,
-                                                        "quantity": 10}])
+    app = await submitted(
+        stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 10}]
+    )
 
     put = await client(stack).put(f"{API}/applications/{app['id']}", json={"items": []}, headers=unit.headers(stack))
     again = await submit(stack, unit, app["id"])
@@ -217,10 +247,15 @@ async def test_a_duplicated_approval_event_surrenders_once(stack: Stack) -> None
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 1_000)
     issued = await issue_notice(stack, period["code"], unit, 2_000)
     lot_id = await freeze_lot(stack, unit, 100)
-    app = await submitted(stack, unit, issued["id"], [
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 600},
-        {"kind": "ccer", "lot_id": lot_id, "quantity": 100},
-    ])
+    app = await submitted(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 600},
+            {"kind": "ccer", "lot_id": lot_id, "quantity": 100},
+        ],
+    )
     payload = approved_payload(app["id"], 1)
 
     # The same decision twice, as two distinct deliveries (different event ids), back to back.
@@ -234,8 +269,9 @@ async def test_a_duplicated_approval_event_surrenders_once(stack: Stack) -> None
     assert (lot["registered"], lot["reserved"]) == (100, 0)
     assert (await notice(stack, unit, issued["id"]))["fulfilled"] == 700
     assert len(await produced(stack, lot_id, "allowance_registry.offset.registered")) == 1
-    registrations = await client(stack).get(f"{API}/offset-registrations", params={"application_id": app["id"]},
-                                            headers=unit.headers(stack))
+    registrations = await client(stack).get(
+        f"{API}/offset-registrations", params={"application_id": app["id"]}, headers=unit.headers(stack)
+    )
     assert len(registrations.json()["items"]) == 1
 
 
@@ -246,16 +282,18 @@ async def test_concurrent_approvals_never_double_surrender(stack: Stack) -> None
     unit = await bound_unit(stack)
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 1_000)
     issued = await issue_notice(stack, period["code"], unit, 1_000)
-    app = await submitted(stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024,
-                                                        "quantity": 700}])
+    app = await submitted(
+        stack, unit, issued["id"], [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 700}]
+    )
     from services.allowance_registry.service_layer.applications import on_application_approved
 
     runtime = stack[REG].runtime
     payload = ApplicationApprovedV1.model_validate(approved_payload(app["id"], 1))
 
     async def replica() -> None:
-        envelope = make_envelope("provincial_review.application.approved", payload,
-                                 occurred_at=runtime.clock.now(), correlation_id=app["id"])
+        envelope = make_envelope(
+            "provincial_review.application.approved", payload, occurred_at=runtime.clock.now(), correlation_id=app["id"]
+        )
         async with runtime.uow(actor="test-replica", causation_id=envelope.event_id) as uow:
             await on_application_approved(uow, envelope, payload)
             await uow.commit()
@@ -275,8 +313,9 @@ async def test_an_application_needs_the_applicants_own_notice(stack: Stack) -> N
     issued = await issue_notice(stack, period["code"], unit, 100)
     stranger = stack.token("enterprise", org=uscc())
 
-    answer = await client(stack).post(f"{API}/applications", json={"notice_id": issued["id"], "items": []},
-                                      headers=stranger)
+    answer = await client(stack).post(
+        f"{API}/applications", json={"notice_id": issued["id"], "items": []}, headers=stranger
+    )
     assert answer.status_code == 404
 
 
@@ -312,10 +351,15 @@ async def test_application_submitted_event_carries_account_period_notice_and_lot
     issued = await issue_notice(stack, period["code"], unit, 1_000)
     lot_id = await freeze_lot(stack, unit, 50)
 
-    app = await submitted(stack, unit, issued["id"], [
-        {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 900},
-        {"kind": "ccer", "lot_id": lot_id, "quantity": 50},
-    ])
+    app = await submitted(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 900},
+            {"kind": "ccer", "lot_id": lot_id, "quantity": 50},
+        ],
+    )
 
     [event] = await produced(stack, app["id"], "allowance_registry.application.submitted")
     assert event["revision"] == 1
@@ -341,15 +385,21 @@ async def test_an_enterprise_cannot_transfer_more_than_it_holds_and_holdings_sta
     await allocate(stack, unit.account_id, INSTRUMENT_2024, 100, side="trading")
     c = client(stack)
 
-    moved = await c.post(f"{API}/accounts/{unit.account_id}/transfers",
-                         json={"instrument": INSTRUMENT_2024, "quantity": 60, "direction": "to_registry"},
-                         headers=unit.headers(stack))
-    too_much = await c.post(f"{API}/accounts/{unit.account_id}/transfers",
-                            json={"instrument": INSTRUMENT_2024, "quantity": 41, "direction": "to_registry"},
-                            headers=unit.headers(stack))
-    back_too_much = await c.post(f"{API}/accounts/{unit.account_id}/transfers",
-                                 json={"instrument": INSTRUMENT_2024, "quantity": 61, "direction": "to_trading"},
-                                 headers=unit.headers(stack))
+    moved = await c.post(
+        f"{API}/accounts/{unit.account_id}/transfers",
+        json={"instrument": INSTRUMENT_2024, "quantity": 60, "direction": "to_registry"},
+        headers=unit.headers(stack),
+    )
+    too_much = await c.post(
+        f"{API}/accounts/{unit.account_id}/transfers",
+        json={"instrument": INSTRUMENT_2024, "quantity": 41, "direction": "to_registry"},
+        headers=unit.headers(stack),
+    )
+    back_too_much = await c.post(
+        f"{API}/accounts/{unit.account_id}/transfers",
+        json={"instrument": INSTRUMENT_2024, "quantity": 61, "direction": "to_trading"},
+        headers=unit.headers(stack),
+    )
 
     assert moved.status_code == 200, moved.text
     assert too_much.status_code == 409 and too_much.json()["code"] == "INSUFFICIENT_HOLDING"
@@ -366,14 +416,20 @@ async def test_holdings_and_transfers_are_the_holders_own(stack: Stack) -> None:
     for headers in (stack.token("enterprise", org=uscc()), stack.token("province_initiator", province="110000")):
         assert (await c.get(f"{API}/accounts/{account_id}/holdings", headers=headers)).status_code == 404
         assert (await c.get(f"{API}/accounts/{account_id}", headers=headers)).status_code == 404
-    transfer = await c.post(f"{API}/accounts/{account_id}/transfers",
-                            json={"instrument": INSTRUMENT_2024, "quantity": 1, "direction": "to_trading"},
-                            headers=stack.token("enterprise", org=uscc()))
+    transfer = await c.post(
+        f"{API}/accounts/{account_id}/transfers",
+        json={"instrument": INSTRUMENT_2024, "quantity": 1, "direction": "to_trading"},
+        headers=stack.token("enterprise", org=uscc()),
+    )
     assert transfer.status_code == 404
-    assert (await c.get(f"{API}/accounts/{account_id}/holdings",
-                        headers=stack.token("province_initiator", province="440000"))).status_code == 200
-    listed = await c.get(f"{API}/accounts", params={"province": "440000"},
-                         headers=stack.token("province_confirmer", province="110000"))
+    assert (
+        await c.get(
+            f"{API}/accounts/{account_id}/holdings", headers=stack.token("province_initiator", province="440000")
+        )
+    ).status_code == 200
+    listed = await c.get(
+        f"{API}/accounts", params={"province": "440000"}, headers=stack.token("province_confirmer", province="110000")
+    )
     assert listed.json()["items"] == []
     listed = await c.get(f"{API}/accounts", params={"province": "440000"}, headers=stack.token("registry_confirmer"))
     assert account_id in {a["id"] for a in listed.json()["items"]}

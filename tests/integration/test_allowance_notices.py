@@ -31,14 +31,17 @@ async def test_a_province_issues_one_notice_per_unit_and_period(stack: Stack) ->
     assert (issued["fulfilled"], issued["under_review"], issued["ccer_offsettable"]) == (0, 0, 50_000)
     assert (issued["status"], issued["deadline"]) == ("open", "2026-01-01T00:00:00+08:00")
     again = await client(stack).post(
-        f"{API}/notices", json={"period_code": period["code"], "account_id": unit.account_id, "obligation": 5},
-        headers=stack.token("province_initiator", province="320000"))
+        f"{API}/notices",
+        json={"period_code": period["code"], "account_id": unit.account_id, "obligation": 5},
+        headers=stack.token("province_initiator", province="320000"),
+    )
     assert again.status_code == 409
     assert [e["code"] for e in again.json()["errors"]] == ["NOTICE_EXISTS"]
     [event] = await produced(stack, issued["id"], "allowance_registry.notice.issued")
     assert event["account"]["id"] == unit.account_id and event["obligation"] == 1_000_000
-    listed = await client(stack).get(f"{API}/notices", params={"period_code": period["code"]},
-                                     headers=unit.headers(stack))
+    listed = await client(stack).get(
+        f"{API}/notices", params={"period_code": period["code"]}, headers=unit.headers(stack)
+    )
     assert [n["id"] for n in listed.json()["items"]] == [issued["id"]]
 
 
@@ -49,30 +52,47 @@ async def test_a_province_cannot_issue_notices_outside_its_region_or_beyond_its_
     account_id = await open_allowance_account(stack, uscc(), province="330000")
     local_unit = await open_allowance_account(stack, uscc(), province="330000", account_type="local_key_emitter")
 
-    outside = await c.post(f"{API}/notices", json={"period_code": period["code"], "account_id": account_id,
-                                                   "obligation": 10},
-                           headers=stack.token("province_initiator", province="110000"))
+    outside = await c.post(
+        f"{API}/notices",
+        json={"period_code": period["code"], "account_id": account_id, "obligation": 10},
+        headers=stack.token("province_initiator", province="110000"),
+    )
     assert outside.status_code == 404
     province = stack.token("province_initiator", province="330000")
-    no_provincial = await c.post(f"{API}/notices", json={"period_code": period["code"], "account_id": account_id,
-                                                         "obligation": 10}, headers=province)
+    no_provincial = await c.post(
+        f"{API}/notices",
+        json={"period_code": period["code"], "account_id": account_id, "obligation": 10},
+        headers=province,
+    )
     assert no_provincial.status_code == 409
     assert [e["code"] for e in no_provincial.json()["errors"]] == ["PROVINCIAL_NOTICE_MISSING"]
-    provincial = await c.post(f"{API}/provincial-notices", json={"period_code": period["code"], "province": "330000",
-                                                                 "total_obligation": 100},
-                              headers=stack.token("registry_initiator"))
+    provincial = await c.post(
+        f"{API}/provincial-notices",
+        json={"period_code": period["code"], "province": "330000", "total_obligation": 100},
+        headers=stack.token("registry_initiator"),
+    )
     assert provincial.status_code == 201
-    too_much = await c.post(f"{API}/notices", json={"period_code": period["code"], "account_id": local_unit,
-                                                    "obligation": 101}, headers=province)
+    too_much = await c.post(
+        f"{API}/notices",
+        json={"period_code": period["code"], "account_id": local_unit, "obligation": 101},
+        headers=province,
+    )
     assert too_much.status_code == 409
     assert {e["code"] for e in too_much.json()["errors"]} == {"PROVINCIAL_TOTAL_EXCEEDED", "NOT_NATIONAL_KEY_EMITTER"}
-    ok = await c.post(f"{API}/notices", json={"period_code": period["code"], "account_id": account_id,
-                                              "obligation": 100}, headers=province)
+    ok = await c.post(
+        f"{API}/notices",
+        json={"period_code": period["code"], "account_id": account_id, "obligation": 100},
+        headers=province,
+    )
     assert ok.status_code == 201, ok.text
     # The confirmer role does not issue notices; nor does the registry.
-    assert (await c.post(f"{API}/notices", json={"period_code": period["code"], "account_id": account_id,
-                                                 "obligation": 1},
-                         headers=stack.token("province_confirmer", province="330000"))).status_code == 403
+    assert (
+        await c.post(
+            f"{API}/notices",
+            json={"period_code": period["code"], "account_id": account_id, "obligation": 1},
+            headers=stack.token("province_confirmer", province="330000"),
+        )
+    ).status_code == 403
 
 
 async def test_notices_outside_the_callers_scope_answer_404(stack: Stack) -> None:
@@ -82,12 +102,18 @@ async def test_notices_outside_the_callers_scope_answer_404(stack: Stack) -> Non
     issued = await issue_notice(stack, period["code"], unit, 10)
     c = client(stack)
 
-    assert (await c.get(f"{API}/notices/{issued['id']}",
-                        headers=stack.token("province_confirmer", province="110000"))).status_code == 404
-    assert (await c.get(f"{API}/notices/{issued['id']}",
-                        headers=stack.token("enterprise", org=uscc()))).status_code == 404
-    assert (await c.get(f"{API}/notices/{issued['id']}",
-                        headers=stack.token("province_confirmer", province="370000"))).status_code == 200
-    listed = await c.get(f"{API}/notices", params={"account_id": unit.account_id},
-                         headers=stack.token("province_initiator", province="110000"))
+    assert (
+        await c.get(f"{API}/notices/{issued['id']}", headers=stack.token("province_confirmer", province="110000"))
+    ).status_code == 404
+    assert (
+        await c.get(f"{API}/notices/{issued['id']}", headers=stack.token("enterprise", org=uscc()))
+    ).status_code == 404
+    assert (
+        await c.get(f"{API}/notices/{issued['id']}", headers=stack.token("province_confirmer", province="370000"))
+    ).status_code == 200
+    listed = await c.get(
+        f"{API}/notices",
+        params={"account_id": unit.account_id},
+        headers=stack.token("province_initiator", province="110000"),
+    )
     assert listed.json()["items"] == []

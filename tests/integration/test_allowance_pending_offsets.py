@@ -60,13 +60,19 @@ async def test_a_lot_without_binding_or_account_is_refused_with_every_reason(sta
         return {r["code"] for r in event["reasons"]}
 
     assert reasons(await produced(stack, no_binding["lot_id"], "allowance_registry.offset.refused")) == {
-        "NO_ACTIVE_BINDING"}
+        "NO_ACTIVE_BINDING"
+    }
     assert reasons(await produced(stack, no_account["lot_id"], "allowance_registry.offset.refused")) == {
-        "ALLOWANCE_ACCOUNT_NOT_FOUND", "NO_ACTIVE_BINDING"}
+        "ALLOWANCE_ACCOUNT_NOT_FOUND",
+        "NO_ACTIVE_BINDING",
+    }
     assert reasons(await produced(stack, wrong_holder["lot_id"], "allowance_registry.offset.refused")) == {
-        "HOLDER_USCC_MISMATCH", "BINDING_HOLDER_MISMATCH"}
-    listed = await client(stack).get(f"{API}/pending-offsets", params={"account_id": unit.account_id},
-                                     headers=unit.headers(stack))
+        "HOLDER_USCC_MISMATCH",
+        "BINDING_HOLDER_MISMATCH",
+    }
+    listed = await client(stack).get(
+        f"{API}/pending-offsets", params={"account_id": unit.account_id}, headers=unit.headers(stack)
+    )
     assert wrong_holder["lot_id"] not in {p["lot_id"] for p in listed.json()["items"]}
 
 
@@ -79,8 +85,9 @@ async def test_the_same_lot_delivered_twice_is_recorded_once(stack: Stack) -> No
     await stack.publish("new_ccer_registry.offset.frozen", payload, correlation_id=payload["lot_id"])
     await stack.quiet()
 
-    listed = await client(stack).get(f"{API}/pending-offsets", params={"account_id": unit.account_id},
-                                     headers=unit.headers(stack))
+    listed = await client(stack).get(
+        f"{API}/pending-offsets", params={"account_id": unit.account_id}, headers=unit.headers(stack)
+    )
     assert [p["quantity"] for p in listed.json()["items"]] == [70]
 
 
@@ -95,16 +102,22 @@ async def test_cancellation_confirms_the_registration(stack: Stack) -> None:
     await decide(stack, "provincial_review.application.approved", approved_payload(app["id"], 1))
     [registered] = await produced(stack, lot_id, "allowance_registry.offset.registered")
 
-    cancelled = {"lot_id": lot_id, "registration_id": registered["registration_id"], "quantity": 40,
-                 "serial_ranges": [["CCER-X-2024-1", "CCER-X-2024-40"]], "cancelled_at": "2024-03-05T11:00:00+08:00"}
+    cancelled = {
+        "lot_id": lot_id,
+        "registration_id": registered["registration_id"],
+        "quantity": 40,
+        "serial_ranges": [["CCER-X-2024-1", "CCER-X-2024-40"]],
+        "cancelled_at": "2024-03-05T11:00:00+08:00",
+    }
     await stack.publish("new_ccer_registry.offset.cancelled", cancelled, correlation_id=lot_id)
     await stack.publish("new_ccer_registry.offset.cancelled", cancelled, correlation_id=lot_id)
     await stack.quiet()
 
     lot = await pending(stack, unit, lot_id)
     assert (lot["registered"], lot["cancelled"], lot["available"], lot["status"]) == (40, 40, 60, "pending")
-    registrations = await client(stack).get(f"{API}/offset-registrations", params={"lot_id": lot_id},
-                                            headers=unit.headers(stack))
+    registrations = await client(stack).get(
+        f"{API}/offset-registrations", params={"lot_id": lot_id}, headers=unit.headers(stack)
+    )
     [row] = registrations.json()["items"]
     assert row["cancellation"]["status"] == "confirmed" and row["cancellation"]["quantity"] == 40
     assert row["registration_id"] == registered["registration_id"]
@@ -119,10 +132,16 @@ async def test_pending_offsets_outside_the_callers_scope_are_invisible(stack: St
     for headers in (stack.token("enterprise", org=uscc()), stack.token("province_initiator", province="110000")):
         listed = await c.get(f"{API}/pending-offsets", params={"account_id": unit.account_id}, headers=headers)
         assert listed.status_code == 200 and listed.json()["items"] == []
-    own = await c.get(f"{API}/pending-offsets", params={"account_id": unit.account_id, "status": "pending"},
-                      headers=stack.token("province_initiator", province="510000"))
+    own = await c.get(
+        f"{API}/pending-offsets",
+        params={"account_id": unit.account_id, "status": "pending"},
+        headers=stack.token("province_initiator", province="510000"),
+    )
     assert [p["lot_id"] for p in own.json()["items"]] == [lot_id]
     assert (await c.get(f"{API}/pending-offsets", headers=stack.token("registry_initiator"))).status_code == 403
-    csv = await c.get(f"{API}/pending-offsets", params={"account_id": unit.account_id},
-                      headers={**unit.headers(stack), "Accept": "text/csv"})
+    csv = await c.get(
+        f"{API}/pending-offsets",
+        params={"account_id": unit.account_id},
+        headers={**unit.headers(stack), "Accept": "text/csv"},
+    )
     assert csv.headers["content-type"].startswith("text/csv") and lot_id in csv.text

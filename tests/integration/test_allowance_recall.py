@@ -44,8 +44,9 @@ async def _job_due_at(stack: Stack, period_code: str) -> datetime:
     runtime = stack[REG].runtime
     jobs = runtime.infra.jobs
     async with runtime.sessions() as session:
-        due = await session.scalar(select(jobs.c.due_at).where(jobs.c.kind == "recall_pending_offsets",
-                                                               jobs.c.key == period_code))
+        due = await session.scalar(
+            select(jobs.c.due_at).where(jobs.c.kind == "recall_pending_offsets", jobs.c.key == period_code)
+        )
     assert due is not None
     return due
 
@@ -71,10 +72,15 @@ async def test_the_2023_recall_runs_at_its_instant_and_takes_only_the_unreserved
     issued = await issue_notice(stack, period["code"], unit, 1_000)
     partly_reserved = await freeze_lot(stack, unit, 100)
     unused = await freeze_lot(stack, unit, 20)
-    app = await submitted(stack, unit, issued["id"], [
-        {"kind": "allowance", "instrument": INSTRUMENT_2023, "quantity": 900},
-        {"kind": "ccer", "lot_id": partly_reserved, "quantity": 30},
-    ])
+    app = await submitted(
+        stack,
+        unit,
+        issued["id"],
+        [
+            {"kind": "allowance", "instrument": INSTRUMENT_2023, "quantity": 900},
+            {"kind": "ccer", "lot_id": partly_reserved, "quantity": 30},
+        ],
+    )
 
     await set_clock(stack, RECALL_2023 - SECOND)
     await stack.quiet()
@@ -99,9 +105,16 @@ async def test_the_2023_recall_runs_at_its_instant_and_takes_only_the_unreserved
     assert (lot["registered"], lot["recalled"], lot["status"]) == (30, 70, "offset")
     assert len(await produced(stack, partly_reserved, "allowance_registry.offset.recalled")) == 1
     # A release confirmed by the new registry is recorded against the recall.
-    await stack.publish("new_ccer_registry.offset.released",
-                        {"lot_id": partly_reserved, "quantity": 70, "serial_ranges": [["CCER-A-2024-31", "CCER-A-2024-100"]],
-                         "released_at": "2025-01-23T00:00:05+08:00"}, correlation_id=partly_reserved)
+    await stack.publish(
+        "new_ccer_registry.offset.released",
+        {
+            "lot_id": partly_reserved,
+            "quantity": 70,
+            "serial_ranges": [["CCER-A-2024-31", "CCER-A-2024-100"]],
+            "released_at": "2025-01-23T00:00:05+08:00",
+        },
+        correlation_id=partly_reserved,
+    )
     await stack.quiet()
     assert (await pending(stack, unit, partly_reserved))["released"] == 70
 
@@ -120,8 +133,13 @@ async def test_a_rejection_after_the_recall_instant_recalls_the_reserved_part_at
     lot = await pending(stack, unit, lot_id)
     assert (lot["recalled"], lot["reserved"], lot["status"]) == (60, 40, "pending")
 
-    await decide(stack, "provincial_review.application.rejected", rejected_payload(app["id"], 1, [
-        {"code": "LOT_NOT_ELIGIBLE", "message": "not eligible", "message_zh": "不符合", "item": 0}]))
+    await decide(
+        stack,
+        "provincial_review.application.rejected",
+        rejected_payload(
+            app["id"], 1, [{"code": "LOT_NOT_ELIGIBLE", "message": "not eligible", "message_zh": "不符合", "item": 0}]
+        ),
+    )
 
     lot = await pending(stack, unit, lot_id)
     assert (lot["recalled"], lot["reserved"], lot["available"], lot["status"]) == (100, 0, 0, "recalled")

@@ -10,19 +10,27 @@ from tests.harness import Stack, uscc
 pytestmark = pytest.mark.integration
 
 
-async def open_pair(stack: Stack, *, holder_uscc: str, allowance_uscc: str | None = None,
-                    allowance_type: str = "national_key_emitter") -> tuple[str, str]:
+async def open_pair(
+    stack: Stack, *, holder_uscc: str, allowance_uscc: str | None = None, allowance_type: str = "national_key_emitter"
+) -> tuple[str, str]:
     allowance = await stack["allowance_registry"].client.post(
         "/api/v1/accounts",
-        json={"holder": {"name": "华能测试电厂", "uscc": allowance_uscc or holder_uscc}, "province": "110000",
-              "account_type": allowance_type, "sector": "power"},
+        json={
+            "holder": {"name": "华能测试电厂", "uscc": allowance_uscc or holder_uscc},
+            "province": "110000",
+            "account_type": allowance_type,
+            "sector": "power",
+        },
         headers=stack.token("registry_initiator"),
     )
     assert allowance.status_code == 201, allowance.text
     registry = await stack["new_ccer_registry"].client.post(
         "/api/v1/accounts",
-        json={"holder": {"name": "华能测试电厂", "uscc": holder_uscc}, "province": "110000",
-              "account_type": "national_key_emitter"},
+        json={
+            "holder": {"name": "华能测试电厂", "uscc": holder_uscc},
+            "province": "110000",
+            "account_type": "national_key_emitter",
+        },
         headers=stack.token("ncsc_operator"),
     )
     assert registry.status_code == 201, registry.text
@@ -32,8 +40,9 @@ async def open_pair(stack: Stack, *, holder_uscc: str, allowance_uscc: str | Non
 async def request_binding(stack: Stack, org: str, registry_id: str, allowance_id: str) -> dict:
     new = stack["new_ccer_registry"].client
     headers = stack.token("enterprise", org=org)
-    answer = await new.post(f"/api/v1/accounts/{registry_id}/binding", json={"allowance_account_id": allowance_id},
-                            headers=headers)
+    answer = await new.post(
+        f"/api/v1/accounts/{registry_id}/binding", json={"allowance_account_id": allowance_id}, headers=headers
+    )
     assert answer.status_code == 202, answer.text
     assert answer.json()["status"] == "requested"
     await stack.quiet()
@@ -51,14 +60,16 @@ async def test_binding_to_own_national_key_emitter_account_becomes_active(stack:
     assert binding["status"] == "active"
     assert binding["allowance_account_id"] == allowance_id
     account = await stack["new_ccer_registry"].client.get(
-        f"/api/v1/accounts/{registry_id}", headers=stack.token("enterprise", org=org))
+        f"/api/v1/accounts/{registry_id}", headers=stack.token("enterprise", org=org)
+    )
     assert account.json()["binding"]["status"] == "active"
 
 
 async def test_binding_to_another_units_local_account_is_rejected_with_every_reason(stack: Stack) -> None:
     org = uscc()
     registry_id, allowance_id = await open_pair(
-        stack, holder_uscc=org, allowance_uscc=uscc(), allowance_type="local_key_emitter")
+        stack, holder_uscc=org, allowance_uscc=uscc(), allowance_type="local_key_emitter"
+    )
 
     binding = await request_binding(stack, org, registry_id, allowance_id)
 
@@ -83,8 +94,10 @@ async def test_a_second_binding_while_one_is_active_is_refused(stack: Stack) -> 
     assert (await request_binding(stack, org, registry_id, allowance_id))["status"] == "active"
 
     again = await stack["new_ccer_registry"].client.post(
-        f"/api/v1/accounts/{registry_id}/binding", json={"allowance_account_id": allowance_id},
-        headers=stack.token("enterprise", org=org))
+        f"/api/v1/accounts/{registry_id}/binding",
+        json={"allowance_account_id": allowance_id},
+        headers=stack.token("enterprise", org=org),
+    )
 
     assert again.status_code == 409
     assert again.json()["code"] == "BINDING_ALREADY_ACTIVE"
@@ -97,6 +110,7 @@ async def test_another_enterprise_cannot_see_or_bind_the_account(stack: Stack) -
     new = stack["new_ccer_registry"].client
 
     assert (await new.get(f"/api/v1/accounts/{registry_id}", headers=stranger)).status_code == 404
-    answer = await new.post(f"/api/v1/accounts/{registry_id}/binding",
-                            json={"allowance_account_id": allowance_id}, headers=stranger)
+    answer = await new.post(
+        f"/api/v1/accounts/{registry_id}/binding", json={"allowance_account_id": allowance_id}, headers=stranger
+    )
     assert answer.status_code == 404

@@ -31,15 +31,19 @@ def fresh_vhost() -> Iterator[str]:
 
 async def admin_events(stack: Stack, service: str, correlation_id: str) -> list[dict]:
     answer = await stack[service].client.get(
-        "/api/v1/admin/events", params={"correlation_id": correlation_id}, headers=stack.token("sim_admin"))
+        "/api/v1/admin/events", params={"correlation_id": correlation_id}, headers=stack.token("sim_admin")
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def binding_requested(registry_id: str, allowance_id: str, org: str, binding_id: str) -> BindingRequestedV1:
-    return BindingRequestedV1(binding_id=binding_id, registry_account_id=registry_id,
-                              holder={"name": "华能测试电厂", "uscc": org},  # type: ignore[arg-type]
-                              allowance_account_id=allowance_id)
+    return BindingRequestedV1(
+        binding_id=binding_id,
+        registry_account_id=registry_id,
+        holder={"name": "华能测试电厂", "uscc": org},  # type: ignore[arg-type]
+        allowance_account_id=allowance_id,
+    )
 
 
 async def test_the_same_event_delivered_twice_has_one_effect(stack: Stack) -> None:
@@ -48,9 +52,12 @@ async def test_the_same_event_delivered_twice_has_one_effect(stack: Stack) -> No
     binding_id = f"BND-{uuid.uuid4().hex[:12]}"
     from datetime import datetime
 
-    envelope = make_envelope("new_ccer_registry.binding.requested",
-                             binding_requested(registry_id, allowance_id, org, binding_id),
-                             occurred_at=datetime.now().astimezone(), correlation_id=binding_id)
+    envelope = make_envelope(
+        "new_ccer_registry.binding.requested",
+        binding_requested(registry_id, allowance_id, org, binding_id),
+        occurred_at=datetime.now().astimezone(),
+        correlation_id=binding_id,
+    )
     body = envelope.model_dump_json().encode()
 
     await stack.publish("new_ccer_registry.binding.requested", None, raw=body)
@@ -99,8 +106,11 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(fresh_
         async with app.router.lifespan_context(app):
             stack = Stack(settings)
             await app.state.runtime.broker.wait_connected()
-            await stack.publish("new_ccer_registry.binding.requested",
-                                binding_requested("NCR-x", "ALA-x", uscc(), "BND-fails"), correlation_id="BND-fails")
+            await stack.publish(
+                "new_ccer_registry.binding.requested",
+                binding_requested("NCR-x", "ALA-x", uscc(), "BND-fails"),
+                correlation_id="BND-fails",
+            )
             for _ in range(200):
                 if (await stack.queue_depths())["allowance_registry.events.dlq"] == 1:
                     break
@@ -150,9 +160,11 @@ async def test_an_event_committed_while_the_broker_is_down_is_delivered_once_it_
     new = stack["new_ccer_registry"]
 
     await asyncio.to_thread(_rabbit, "stop_app")
-    answer = await new.client.post(f"/api/v1/accounts/{registry_id}/binding",
-                                   json={"allowance_account_id": allowance_id},
-                                   headers=stack.token("enterprise", org=org))
+    answer = await new.client.post(
+        f"/api/v1/accounts/{registry_id}/binding",
+        json={"allowance_account_id": allowance_id},
+        headers=stack.token("enterprise", org=org),
+    )
     assert answer.status_code == 202  # the request commits: the event waits in the outbox
     await asyncio.sleep(1.0)
     pending, _ = await new.runtime.relay.pending()
@@ -168,8 +180,9 @@ async def test_an_event_committed_while_the_broker_is_down_is_delivered_once_it_
         await asyncio.sleep(0.1)
     await stack.quiet(timeout=60)
 
-    binding = await new.client.get(f"/api/v1/accounts/{registry_id}/binding",
-                                   headers=stack.token("enterprise", org=org))
+    binding = await new.client.get(
+        f"/api/v1/accounts/{registry_id}/binding", headers=stack.token("enterprise", org=org)
+    )
     assert binding.json()["status"] == "active"
     events = await admin_events(stack, "allowance_registry", answer.json()["binding_id"])
     assert [e["event_type"] for e in events if e["direction"] == "consumed"] == ["new_ccer_registry.binding.requested"]

@@ -13,8 +13,8 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from services.new_ccer_registry.adapters.orm import Account
 from services.legacy_ccer_registry.entrypoints import app as legacy_app
+from services.new_ccer_registry.adapters.orm import Account
 from shared.scheduler import schedule_job
 from shared.service import create_service_app
 from shared.settings import SERVICES, Settings
@@ -25,8 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 def account_body(org: str | None = None) -> dict[str, Any]:
-    return {"holder": {"name": "测试单位", "uscc": org or uscc()}, "province": "110000",
-            "account_type": "national_key_emitter"}
+    return {
+        "holder": {"name": "测试单位", "uscc": org or uscc()},
+        "province": "110000",
+        "account_type": "national_key_emitter",
+    }
 
 
 async def test_every_service_answers_health_readiness_metrics_and_openapi(stack: Stack) -> None:
@@ -44,11 +47,18 @@ async def test_every_service_answers_health_readiness_metrics_and_openapi(stack:
 
 async def test_no_token_bad_token_and_expired_token_answer_401_problems(stack: Stack) -> None:
     client = stack["new_ccer_registry"].client
-    expired = jwt.encode({"sub": "u", "role": "ncsc_operator", "exp": int(time.time()) - 10},
-                         stack.settings.secret, algorithm="HS256")
-    forged = jwt.encode({"sub": "u", "role": "ncsc_operator", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256")
-    for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": f"Bearer {expired}"},
-                    {"Authorization": f"Bearer {forged}"}):
+    expired = jwt.encode(
+        {"sub": "u", "role": "ncsc_operator", "exp": int(time.time()) - 10}, stack.settings.secret, algorithm="HS256"
+    )
+    forged = jwt.encode(
+        {"sub": "u", "role": "ncsc_operator", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256"
+    )
+    for headers in (
+        {},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": f"Bearer {expired}"},
+        {"Authorization": f"Bearer {forged}"},
+    ):
         answer = await client.post("/api/v1/accounts", json=account_body(), headers=headers)
         assert answer.status_code == 401
         assert answer.headers["content-type"] == "application/problem+json"
@@ -60,28 +70,38 @@ async def test_a_wrong_role_answers_403(stack: Stack) -> None:
     for role in ("enterprise", "registry_initiator", "sim_admin"):
         claims = {"org": uscc()} if role == "enterprise" else {}
         answer = await stack["new_ccer_registry"].client.post(
-            "/api/v1/accounts", json=account_body(), headers=stack.token(role, **claims))
+            "/api/v1/accounts", json=account_body(), headers=stack.token(role, **claims)
+        )
         assert answer.status_code == 403, role
         assert answer.json()["code"] == "FORBIDDEN_ROLE"
 
 
 async def test_bad_input_lists_every_problem_in_english_and_chinese_and_changes_nothing(stack: Stack) -> None:
     client = stack["new_ccer_registry"].client
-    bad_uscc = uscc()[:-1] + ("0" if uscc()[-1] != "0" else "1")
-    answer = await client.post("/api/v1/accounts", headers=stack.token("ncsc_operator"), json={
-        "holder": {"name": "", "uscc": bad_uscc}, "province": "999999", "account_type": "bank"})
+    good = uscc()
+    bad_uscc = good[:-1] + ("0" if good[-1] != "0" else "1")  # a wrong check character
+    answer = await client.post(
+        "/api/v1/accounts",
+        headers=stack.token("ncsc_operator"),
+        json={"holder": {"name": "", "uscc": bad_uscc}, "province": "999999", "account_type": "bank"},
+    )
     assert answer.status_code == 422
     errors = answer.json()["errors"]
     assert {e["field"] for e in errors} == {"holder.name", "holder.uscc", "province", "account_type"}
     assert all(e["message"] and e["message_zh"] for e in errors)
     runtime = stack["new_ccer_registry"].runtime
     async with runtime.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(Account).where(Account.holder_uscc == bad_uscc)) == 0
+        assert (
+            await session.scalar(select(func.count()).select_from(Account).where(Account.holder_uscc == bad_uscc)) == 0
+        )
 
 
 async def test_unparsable_json_is_a_4xx_problem_not_a_500(stack: Stack) -> None:
     answer = await stack["new_ccer_registry"].client.post(
-        "/api/v1/accounts", content=b"{not json", headers={**stack.token("ncsc_operator"), "content-type": "application/json"})
+        "/api/v1/accounts",
+        content=b"{not json",
+        headers={**stack.token("ncsc_operator"), "content-type": "application/json"},
+    )
     assert 400 <= answer.status_code < 500
     assert answer.json()["errors"]
 
@@ -137,13 +157,31 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
     admin = stack.token("sim_admin")
     runtime = client._transport.app.state.runtime
     async with runtime.sessions() as session, session.begin():
-        await schedule_job(session, runtime.infra, "test.record", "recall-2023",
-                           datetime(2025, 1, 23, 0, 0, tzinfo=CST), {"name": "recall-2023"})
-        await schedule_job(session, runtime.infra, "test.record", "recall-2024",
-                           datetime(2026, 1, 23, 0, 0, tzinfo=CST), {"name": "recall-2024"})
+        await schedule_job(
+            session,
+            runtime.infra,
+            "test.record",
+            "recall-2023",
+            datetime(2025, 1, 23, 0, 0, tzinfo=CST),
+            {"name": "recall-2023"},
+        )
+        await schedule_job(
+            session,
+            runtime.infra,
+            "test.record",
+            "recall-2024",
+            datetime(2026, 1, 23, 0, 0, tzinfo=CST),
+            {"name": "recall-2024"},
+        )
         # Scheduling the same key again changes nothing.
-        assert not await schedule_job(session, runtime.infra, "test.record", "recall-2023",
-                                      datetime(2030, 1, 1, tzinfo=CST), {"name": "duplicate"})
+        assert not await schedule_job(
+            session,
+            runtime.infra,
+            "test.record",
+            "recall-2023",
+            datetime(2030, 1, 1, tzinfo=CST),
+            {"name": "duplicate"},
+        )
 
     assert (await client.get("/api/v1/admin/clock")).json()["mode"] == "simulated"
     first = await client.put("/api/v1/admin/clock", json={"now": "2025-01-22T23:59:59+08:00"}, headers=admin)
@@ -160,8 +198,9 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
     assert back.status_code == 409 and back.json()["code"] == "CLOCK_BACKWARDS"
     naive = await client.put("/api/v1/admin/clock", json={"now": "2026-08-01T00:00:00"}, headers=admin)
     assert naive.status_code == 422
-    not_admin = await client.put("/api/v1/admin/clock", json={"now": "2026-08-01T00:00:00+08:00"},
-                                 headers=stack.token("registry_initiator"))
+    not_admin = await client.put(
+        "/api/v1/admin/clock", json={"now": "2026-08-01T00:00:00+08:00"}, headers=stack.token("registry_initiator")
+    )
     assert not_admin.status_code == 403
     now = (await client.get("/api/v1/admin/clock")).json()["now"]
     assert now == "2026-07-01T00:00:00+08:00"
@@ -175,8 +214,9 @@ async def test_reset_wipes_data_and_returns_the_clock_to_wall_time(lone_service:
     now = datetime.fromisoformat((await client.get("/api/v1/admin/clock")).json()["now"])
     assert now.year >= 2026
     # After a reset the first PUT may set any instant again.
-    assert (await client.put("/api/v1/admin/clock", json={"now": "2019-01-01T00:00:00+08:00"},
-                             headers=admin)).status_code == 200
+    assert (
+        await client.put("/api/v1/admin/clock", json={"now": "2019-01-01T00:00:00+08:00"}, headers=admin)
+    ).status_code == 200
 
 
 def test_a_real_clock_without_a_configured_secret_refuses_to_start() -> None:
@@ -191,7 +231,9 @@ async def test_a_nul_character_anywhere_is_a_422_problem_not_a_500(stack: Stack)
     client = stack["new_ccer_registry"].client
     headers = stack.token("ncsc_operator")
     in_path = await client.get("/api/v1/accounts/a%00b", headers=headers)
-    in_query = await client.get("/api/v1/admin/events", params={"correlation_id": "a\x00b"}, headers=stack.token("sim_admin"))
+    in_query = await client.get(
+        "/api/v1/admin/events", params={"correlation_id": "a\x00b"}, headers=stack.token("sim_admin")
+    )
     body = account_body()
     body["holder"]["name"] = "测试\u0000单位"
     in_body = await client.post("/api/v1/accounts", json=body, headers=headers)

@@ -22,22 +22,50 @@ ELIGIBLE_2024 = Eligibility(origins=["new"], new_registered_on_or_after=date(202
 
 
 def notice(obligation: int = 1_000_000, **kw: object) -> NoticeState:
-    values = {"account_id": "ALA-1", "holder_uscc": UNIT, "obligation": obligation, "fulfilled": 0,
-              "under_review": 0, "ccer_registered": 0, "ccer_under_review": 0, "complete": False, **kw}
+    values = {
+        "account_id": "ALA-1",
+        "holder_uscc": UNIT,
+        "obligation": obligation,
+        "fulfilled": 0,
+        "under_review": 0,
+        "ccer_registered": 0,
+        "ccer_under_review": 0,
+        "complete": False,
+        **kw,
+    }
     return NoticeState(**values)  # type: ignore[arg-type]
 
 
 def period(**kw: object) -> PeriodRules:
-    values = {"code": "2024", "active": True, "allowance_instruments": frozenset({"PE2025000001"}), "cap_bp": 500,
-              "eligibility": ELIGIBLE_2024, "application_deadline": datetime(2026, 1, 1, tzinfo=CST), **kw}
+    values = {
+        "code": "2024",
+        "active": True,
+        "allowance_instruments": frozenset({"PE2025000001"}),
+        "cap_bp": 500,
+        "eligibility": ELIGIBLE_2024,
+        "application_deadline": datetime(2026, 1, 1, tzinfo=CST),
+        **kw,
+    }
     return PeriodRules(**values)  # type: ignore[arg-type]
 
 
-def lot(available: int, *, account_id: str = "ALA-1", pending: bool = True, origin: str = "new",
-        registered: date | None = date(2024, 3, 1), within: bool = False) -> LotState:
-    return LotState(account_id=account_id, pending=pending, available=available,
-                    facts=LotFacts(origin=origin, project_number="P1", registered_or_recorded_at=registered,
-                                   within_national_ets=within))
+def lot(
+    available: int,
+    *,
+    account_id: str = "ALA-1",
+    pending: bool = True,
+    origin: str = "new",
+    registered: date | None = date(2024, 3, 1),
+    within: bool = False,
+) -> LotState:
+    return LotState(
+        account_id=account_id,
+        pending=pending,
+        available=available,
+        facts=LotFacts(
+            origin=origin, project_number="P1", registered_or_recorded_at=registered, within_national_ets=within
+        ),
+    )
 
 
 def allowance(quantity: int, instrument: str = "PE2025000001") -> Item:
@@ -48,13 +76,29 @@ def ccer(lot_id: str, quantity: int) -> Item:
     return Item(ItemKind.ccer, quantity, lot_id=lot_id)
 
 
-def findings(items: list[Item], *, held: dict[str, int] | None = None, lots: dict[str, LotState] | None = None,
-             n: NoticeState | None = None, p: PeriodRules | None = None, now: datetime = NOW,
-             applicant: str = UNIT) -> set[tuple[str, int | None]]:
-    return {(f.code, f.item) for f in submission_findings(
-        applicant_uscc=applicant, notice=n or notice(), period=p or period(), items=items,
-        allowances_available=held if held is not None else {"PE2025000001": 1_000_000},
-        offset_ccer_available={}, lots=lots or {}, now=now)}
+def findings(
+    items: list[Item],
+    *,
+    held: dict[str, int] | None = None,
+    lots: dict[str, LotState] | None = None,
+    n: NoticeState | None = None,
+    p: PeriodRules | None = None,
+    now: datetime = NOW,
+    applicant: str = UNIT,
+) -> set[tuple[str, int | None]]:
+    return {
+        (f.code, f.item)
+        for f in submission_findings(
+            applicant_uscc=applicant,
+            notice=n or notice(),
+            period=p or period(),
+            items=items,
+            allowances_available=held if held is not None else {"PE2025000001": 1_000_000},
+            offset_ccer_available={},
+            lots=lots or {},
+            now=now,
+        )
+    }
 
 
 def test_seed_002_worked_example_is_valid_at_exactly_five_percent() -> None:
@@ -79,13 +123,13 @@ def test_ccer_already_registered_or_under_review_counts_against_the_cap() -> Non
 
 def test_every_refusal_is_reported_together() -> None:
     items = [
-        allowance(600),                         # 0 only 100 held
-        allowance(1, "PE2021000097"),           # 1 not in scope
-        allowance(1),                           # 2 duplicate of 0
-        ccer("LOT-OLD", 600),                   # 3 only 500 left; registered too early; within ETS
-        ccer("LOT-THEIRS", 10),                 # 4 another unit's lot
-        ccer("LOT-LEGACY", 0),                  # 5 not positive; legacy not eligible in 2024
-        ccer("LOT-GONE", 5),                    # 6 no longer pending
+        allowance(600),  # 0 only 100 held
+        allowance(1, "PE2021000097"),  # 1 not in scope
+        allowance(1),  # 2 duplicate of 0
+        ccer("LOT-OLD", 600),  # 3 only 500 left; registered too early; within ETS
+        ccer("LOT-THEIRS", 10),  # 4 another unit's lot
+        ccer("LOT-LEGACY", 0),  # 5 not positive; legacy not eligible in 2024
+        ccer("LOT-GONE", 5),  # 6 no longer pending
     ]
     lots = {
         "LOT-OLD": lot(500, registered=date(2023, 6, 1), within=True),
@@ -97,12 +141,22 @@ def test_every_refusal_is_reported_together() -> None:
     p = period(active=False, application_deadline=NOW)
 
     assert findings(items, held={"PE2025000001": 100}, lots=lots, n=n, p=p, applicant="91110000MA0000001Y") == {
-        ("NOTICE_NOT_APPLICANTS", None), ("NOTICE_COMPLETE", None), ("PERIOD_NOT_ACTIVE", None),
+        ("NOTICE_NOT_APPLICANTS", None),
+        ("NOTICE_COMPLETE", None),
+        ("PERIOD_NOT_ACTIVE", None),
         ("DEADLINE_PASSED", None),
-        ("ALLOWANCE_NOT_HELD", 0), ("INSTRUMENT_NOT_IN_SCOPE", 1), ("DUPLICATE_ITEM", 2),
-        ("LOT_QUANTITY_EXCEEDED", 3), ("NEW_REGISTERED_TOO_EARLY", 3), ("LOT_WITHIN_NATIONAL_ETS", 3),
-        ("LOT_NOT_FOUND", 4), ("QUANTITY_NOT_POSITIVE", 5), ("LOT_ORIGIN_NOT_ELIGIBLE", 5),
-        ("LOT_NOT_PENDING", 6), ("OBLIGATION_EXCEEDED", None), ("OFFSET_CAP_EXCEEDED", None),
+        ("ALLOWANCE_NOT_HELD", 0),
+        ("INSTRUMENT_NOT_IN_SCOPE", 1),
+        ("DUPLICATE_ITEM", 2),
+        ("LOT_QUANTITY_EXCEEDED", 3),
+        ("NEW_REGISTERED_TOO_EARLY", 3),
+        ("LOT_WITHIN_NATIONAL_ETS", 3),
+        ("LOT_NOT_FOUND", 4),
+        ("QUANTITY_NOT_POSITIVE", 5),
+        ("LOT_ORIGIN_NOT_ELIGIBLE", 5),
+        ("LOT_NOT_PENDING", 6),
+        ("OBLIGATION_EXCEEDED", None),
+        ("OFFSET_CAP_EXCEEDED", None),
     }
 
 
@@ -118,28 +172,53 @@ def test_obligation_room_takes_fulfilled_and_under_review_into_account() -> None
 
 
 def test_legacy_units_recorded_before_2017_03_14_are_eligible_in_2023_only() -> None:
-    y2023 = Eligibility(origins=["new", "legacy"], legacy_recorded_before=date(2017, 3, 14),
-                        new_registered_on_or_after=date(2024, 1, 22))
-    legacy_ok = LotState("ALA-1", True, 10, LotFacts(origin="legacy", project_number="L1",
-                                                    registered_or_recorded_at=date(2014, 1, 1),
-                                                    units_recorded_at=date(2016, 5, 1)))
-    legacy_late = LotState("ALA-1", True, 10, LotFacts(origin="legacy", project_number="L2",
-                                                      registered_or_recorded_at=date(2014, 1, 1),
-                                                      units_recorded_at=date(2017, 3, 14)))
+    y2023 = Eligibility(
+        origins=["new", "legacy"],
+        legacy_recorded_before=date(2017, 3, 14),
+        new_registered_on_or_after=date(2024, 1, 22),
+    )
+    legacy_ok = LotState(
+        "ALA-1",
+        True,
+        10,
+        LotFacts(
+            origin="legacy",
+            project_number="L1",
+            registered_or_recorded_at=date(2014, 1, 1),
+            units_recorded_at=date(2016, 5, 1),
+        ),
+    )
+    legacy_late = LotState(
+        "ALA-1",
+        True,
+        10,
+        LotFacts(
+            origin="legacy",
+            project_number="L2",
+            registered_or_recorded_at=date(2014, 1, 1),
+            units_recorded_at=date(2017, 3, 14),
+        ),
+    )
 
     assert findings([ccer("A", 10)], lots={"A": legacy_ok}, p=period(eligibility=y2023)) == set()
     assert findings([ccer("A", 10)], lots={"A": legacy_late}, p=period(eligibility=y2023)) == {
-        ("LEGACY_RECORDED_TOO_LATE", 0)}
+        ("LEGACY_RECORDED_TOO_LATE", 0)
+    }
 
 
 def test_generated_offset_ccer_is_eligible_only_where_the_period_says_so() -> None:
     first = Eligibility(origins=["offset_ccer"])
     item = Item(ItemKind.offset_ccer, 50_000, instrument="CCER21000057")
-    common = {"applicant_uscc": UNIT, "notice": notice(), "items": [item], "allowances_available": {},
-              "lots": {}, "now": NOW}
+    common = {
+        "applicant_uscc": UNIT,
+        "notice": notice(),
+        "items": [item],
+        "allowances_available": {},
+        "lots": {},
+        "now": NOW,
+    }
 
-    ok = submission_findings(period=period(eligibility=first), offset_ccer_available={"CCER21000057": 50_000},
-                             **common)  # type: ignore[arg-type]
+    ok = submission_findings(period=period(eligibility=first), offset_ccer_available={"CCER21000057": 50_000}, **common)  # type: ignore[arg-type]
     refused = submission_findings(period=period(), offset_ccer_available={}, **common)  # type: ignore[arg-type]
 
     assert ok == []

@@ -16,8 +16,12 @@ ORG = "91110000MA0000000X"
 
 
 def reasons(account: AccountState | None, binding: BindingState | None, holder: str = ORG) -> set[str]:
-    return {f.code for f in offset_refusal_findings(account, binding, allowance_account_id="ALA-1",
-                                                     registry_account_id="NRA-1", holder_uscc=holder)}
+    return {
+        f.code
+        for f in offset_refusal_findings(
+            account, binding, allowance_account_id="ALA-1", registry_account_id="NRA-1", holder_uscc=holder
+        )
+    }
 
 
 def test_a_lot_of_a_bound_account_is_accepted() -> None:
@@ -28,7 +32,9 @@ def test_every_reason_to_refuse_a_lot_is_given() -> None:
     assert reasons(None, None) == {"ALLOWANCE_ACCOUNT_NOT_FOUND", "NO_ACTIVE_BINDING"}
     assert reasons(AccountState(ORG, "closed"), None) == {"ALLOWANCE_ACCOUNT_INACTIVE", "NO_ACTIVE_BINDING"}
     assert reasons(AccountState(ORG, "active"), BindingState("NRA-1", ORG), holder="91110000MA0000001Y") == {
-        "HOLDER_USCC_MISMATCH", "BINDING_HOLDER_MISMATCH"}
+        "HOLDER_USCC_MISMATCH",
+        "BINDING_HOLDER_MISMATCH",
+    }
 
 
 def test_a_lot_is_pending_while_anything_is_left_then_offset_or_recalled() -> None:
@@ -59,13 +65,31 @@ def test_a_notice_is_complete_when_fulfilled_reaches_the_obligation() -> None:
 
 
 def test_a_notice_is_refused_for_every_reason_at_once() -> None:
-    found = issuance_findings(period_code="2024", period_active=False, account_type="local_key_emitter",
-                              account_status="active", provincial_total=None, already_issued_in_province=0,
-                              obligation=10, existing_notice=True)
+    found = issuance_findings(
+        period_code="2024",
+        period_active=False,
+        account_type="local_key_emitter",
+        account_status="active",
+        provincial_total=None,
+        already_issued_in_province=0,
+        obligation=10,
+        existing_notice=True,
+    )
 
-    assert {f.code for f in found} == {"PERIOD_NOT_ACTIVE", "NOT_NATIONAL_KEY_EMITTER", "NOTICE_EXISTS",
-                                       "PROVINCIAL_NOTICE_MISSING"}
-    over = issuance_findings(period_code="2024", period_active=True, account_type="national_key_emitter",
-                             account_status="active", provincial_total=100, already_issued_in_province=60,
-                             obligation=41, existing_notice=False)
+    assert {f.code for f in found} == {
+        "PERIOD_NOT_ACTIVE",
+        "NOT_NATIONAL_KEY_EMITTER",
+        "NOTICE_EXISTS",
+        "PROVINCIAL_NOTICE_MISSING",
+    }
+    over = issuance_findings(
+        period_code="2024",
+        period_active=True,
+        account_type="national_key_emitter",
+        account_status="active",
+        provincial_total=100,
+        already_issued_in_province=60,
+        obligation=41,
+        existing_notice=False,
+    )
     assert [f.code for f in over] == ["PROVINCIAL_TOTAL_EXCEEDED"]

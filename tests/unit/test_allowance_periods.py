@@ -68,9 +68,12 @@ def test_a_definition_reports_every_missing_or_invalid_field_at_once() -> None:
 
     found = {(f.code, f.field) for f in caught.value.findings}
     assert found == {
-        ("PERIOD_FIELD_INVALID", "code"), ("PERIOD_FIELD_INVALID", "cap_bp"),
-        ("PERIOD_FIELD_MISSING", "name"), ("PERIOD_FIELD_MISSING", "allowance_instruments"),
-        ("PERIOD_FIELD_MISSING", "eligibility"), ("PERIOD_FIELD_MISSING", "application_deadline"),
+        ("PERIOD_FIELD_INVALID", "code"),
+        ("PERIOD_FIELD_INVALID", "cap_bp"),
+        ("PERIOD_FIELD_MISSING", "name"),
+        ("PERIOD_FIELD_MISSING", "allowance_instruments"),
+        ("PERIOD_FIELD_MISSING", "eligibility"),
+        ("PERIOD_FIELD_MISSING", "application_deadline"),
     }
 
 

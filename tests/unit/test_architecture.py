@@ -33,8 +33,11 @@ def test_a_service_never_imports_another_service(service: str) -> None:
     offenders = []
     for path in (ROOT / "services" / service).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            )
             for name in names:
                 if any(name.startswith(f"services.{o}") for o in others):
                     offenders.append(f"{path.relative_to(ROOT)}: {name}")

@@ -53,8 +53,11 @@ async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any
 
 
 async def ensure_allowance_holding(session: AsyncSession, account_id: str, instrument: str) -> None:
-    await insert_ignore(session, AllowanceHolding,
-                         {"account_id": account_id, "instrument": instrument, "registry_side": 0, "trading_side": 0, "frozen": 0})
+    await insert_ignore(
+        session,
+        AllowanceHolding,
+        {"account_id": account_id, "instrument": instrument, "registry_side": 0, "trading_side": 0, "frozen": 0},
+    )
 
 
 def _holding(account_id: str, instrument: str) -> ColumnElement[bool]:
@@ -70,39 +73,59 @@ async def credit_allowances(session: AsyncSession, account_id: str, instrument: 
     await ensure_allowance_holding(session, account_id, instrument)
     column = AllowanceHolding.registry_side if side == "registry" else AllowanceHolding.trading_side
     await session.execute(
-        update(AllowanceHolding).where(_holding(account_id, instrument))
-        .values({column: column + quantity}).execution_options(synchronize_session=False)
+        update(AllowanceHolding)
+        .where(_holding(account_id, instrument))
+        .values({column: column + quantity})
+        .execution_options(synchronize_session=False)
     )
 
 
-async def transfer_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int, direction: str) -> bool:
+async def transfer_allowances(
+    session: AsyncSession, account_id: str, instrument: str, quantity: int, direction: str
+) -> bool:
     h = AllowanceHolding
     if direction == "to_trading":
-        stmt = (update(h).where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
-                .values(registry_side=h.registry_side - quantity, trading_side=h.trading_side + quantity))
+        stmt = (
+            update(h)
+            .where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
+            .values(registry_side=h.registry_side - quantity, trading_side=h.trading_side + quantity)
+        )
     else:
-        stmt = (update(h).where(_holding(account_id, instrument), h.trading_side >= quantity)
-                .values(registry_side=h.registry_side + quantity, trading_side=h.trading_side - quantity))
+        stmt = (
+            update(h)
+            .where(_holding(account_id, instrument), h.trading_side >= quantity)
+            .values(registry_side=h.registry_side + quantity, trading_side=h.trading_side - quantity)
+        )
     return await _one_row(session, stmt)
 
 
 async def freeze_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     h = AllowanceHolding
-    return await _one_row(session, update(h).where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
-                          .values(frozen=h.frozen + quantity))
+    return await _one_row(
+        session,
+        update(h)
+        .where(_holding(account_id, instrument), h.registry_side - h.frozen >= quantity)
+        .values(frozen=h.frozen + quantity),
+    )
 
 
 async def release_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     h = AllowanceHolding
-    return await _one_row(session, update(h).where(_holding(account_id, instrument), h.frozen >= quantity)
-                          .values(frozen=h.frozen - quantity))
+    return await _one_row(
+        session,
+        update(h).where(_holding(account_id, instrument), h.frozen >= quantity).values(frozen=h.frozen - quantity),
+    )
 
 
 async def surrender_allowances(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     """Frozen allowances leave the holding: gone exactly once."""
     h = AllowanceHolding
-    return await _one_row(session, update(h).where(_holding(account_id, instrument), h.frozen >= quantity)
-                          .values(frozen=h.frozen - quantity, registry_side=h.registry_side - quantity))
+    return await _one_row(
+        session,
+        update(h)
+        .where(_holding(account_id, instrument), h.frozen >= quantity)
+        .values(frozen=h.frozen - quantity, registry_side=h.registry_side - quantity),
+    )
 
 
 def _ccer(account_id: str, instrument: str) -> ColumnElement[bool]:
@@ -111,20 +134,29 @@ def _ccer(account_id: str, instrument: str) -> ColumnElement[bool]:
 
 async def freeze_offset_ccer(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     c = CcerHolding
-    return await _one_row(session, update(c).where(_ccer(account_id, instrument), c.quantity - c.frozen >= quantity)
-                          .values(frozen=c.frozen + quantity))
+    return await _one_row(
+        session,
+        update(c)
+        .where(_ccer(account_id, instrument), c.quantity - c.frozen >= quantity)
+        .values(frozen=c.frozen + quantity),
+    )
 
 
 async def release_offset_ccer(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     c = CcerHolding
-    return await _one_row(session, update(c).where(_ccer(account_id, instrument), c.frozen >= quantity)
-                          .values(frozen=c.frozen - quantity))
+    return await _one_row(
+        session, update(c).where(_ccer(account_id, instrument), c.frozen >= quantity).values(frozen=c.frozen - quantity)
+    )
 
 
 async def surrender_offset_ccer(session: AsyncSession, account_id: str, instrument: str, quantity: int) -> bool:
     c = CcerHolding
-    return await _one_row(session, update(c).where(_ccer(account_id, instrument), c.frozen >= quantity)
-                          .values(frozen=c.frozen - quantity, quantity=c.quantity - quantity))
+    return await _one_row(
+        session,
+        update(c)
+        .where(_ccer(account_id, instrument), c.frozen >= quantity)
+        .values(frozen=c.frozen - quantity, quantity=c.quantity - quantity),
+    )
 
 
 async def move_lot(session: AsyncSession, lot_id: str, *, reserve: int = 0, register: int = 0, recall: int = 0) -> bool:
@@ -139,8 +171,9 @@ async def move_lot(session: AsyncSession, lot_id: str, *, reserve: int = 0, regi
     stmt = (
         update(p)
         .where(p.lot_id == lot_id, p.status == "pending", available >= need_available, p.reserved >= need_reserved)
-        .values(reserved=p.reserved + reserve - register, registered=p.registered + register,
-                recalled=p.recalled + recall)
+        .values(
+            reserved=p.reserved + reserve - register, registered=p.registered + register, recalled=p.recalled + recall
+        )
         .returning(p.quantity, p.reserved, p.registered, p.recalled, p.status)
         .execution_options(synchronize_session=False)
     )
@@ -149,8 +182,9 @@ async def move_lot(session: AsyncSession, lot_id: str, *, reserve: int = 0, regi
         return False
     status = LotBalance(row.quantity, row.reserved, row.registered, row.recalled).status.value
     if status != row.status:
-        await session.execute(update(p).where(p.lot_id == lot_id).values(status=status)
-                              .execution_options(synchronize_session=False))
+        await session.execute(
+            update(p).where(p.lot_id == lot_id).values(status=status).execution_options(synchronize_session=False)
+        )
     return True
 
 
@@ -158,7 +192,9 @@ async def lots_for_update(session: AsyncSession, lot_ids: list[str]) -> dict[str
     if not lot_ids:
         return {}
     rows = await session.scalars(
-        select(PendingOffset).where(PendingOffset.lot_id.in_(sorted(lot_ids)))
-        .order_by(PendingOffset.lot_id).with_for_update()
+        select(PendingOffset)
+        .where(PendingOffset.lot_id.in_(sorted(lot_ids)))
+        .order_by(PendingOffset.lot_id)
+        .with_for_update()
     )
     return {r.lot_id: r for r in rows}

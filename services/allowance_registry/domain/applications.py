@@ -134,14 +134,32 @@ def submission_findings(
 
     # The notice and its period.
     if notice.holder_uscc != applicant_uscc:
-        findings.append(_f("NOTICE_NOT_APPLICANTS", "the compliance notice belongs to another unit",
-                           "该履约通知书不属于申请单位", field="notice_id"))
+        findings.append(
+            _f(
+                "NOTICE_NOT_APPLICANTS",
+                "the compliance notice belongs to another unit",
+                "该履约通知书不属于申请单位",
+                field="notice_id",
+            )
+        )
     if notice.complete:
-        findings.append(_f("NOTICE_COMPLETE", "the compliance notice is already complete",
-                           "该履约通知书已完成履约", field="notice_id"))
+        findings.append(
+            _f(
+                "NOTICE_COMPLETE",
+                "the compliance notice is already complete",
+                "该履约通知书已完成履约",
+                field="notice_id",
+            )
+        )
     if not period.active:
-        findings.append(_f("PERIOD_NOT_ACTIVE", f"compliance period {period.code} is not active",
-                           f"履约期 {period.code} 未生效", field="notice_id"))
+        findings.append(
+            _f(
+                "PERIOD_NOT_ACTIVE",
+                f"compliance period {period.code} is not active",
+                f"履约期 {period.code} 未生效",
+                field="notice_id",
+            )
+        )
     findings += deadline_findings(period.application_deadline, now)
 
     # Each item.
@@ -152,8 +170,15 @@ def submission_findings(
     for n, item in enumerate(items):
         key = (item.kind.value, item.lot_id if item.kind == ItemKind.ccer else item.instrument)
         if key in seen:
-            findings.append(_f("DUPLICATE_ITEM", f"item {n} repeats item {seen[key]} ({key[1]})",
-                               f"第 {n} 项与第 {seen[key]} 项重复（{key[1]}）", n, f"items.{n}"))
+            findings.append(
+                _f(
+                    "DUPLICATE_ITEM",
+                    f"item {n} repeats item {seen[key]} ({key[1]})",
+                    f"第 {n} 项与第 {seen[key]} 项重复（{key[1]}）",
+                    n,
+                    f"items.{n}",
+                )
+            )
             continue
         seen[key] = n
         if item.kind == ItemKind.allowance:
@@ -165,10 +190,13 @@ def submission_findings(
 
     # The notice's room and the offset cap.
     sums = totals(items)
-    findings += obligation_findings(notice.obligation, notice.fulfilled, notice.under_review, sums.allowances, sums.ccer)
+    findings += obligation_findings(
+        notice.obligation, notice.fulfilled, notice.under_review, sums.allowances, sums.ccer
+    )
     if sums.ccer:
-        findings += cap_findings(notice.obligation, period.cap_bp, sums.ccer,
-                                 notice.ccer_registered + notice.ccer_under_review)
+        findings += cap_findings(
+            notice.obligation, period.cap_bp, sums.ccer, notice.ccer_registered + notice.ccer_under_review
+        )
     return findings
 
 
@@ -176,14 +204,26 @@ def _allowance_item_findings(n: int, item: Item, period: PeriodRules, held: Mapp
     code = item.instrument or ""
     if code not in period.allowance_instruments:
         scope = ", ".join(sorted(period.allowance_instruments))
-        return [_f("INSTRUMENT_NOT_IN_SCOPE",
-                   f"item {n}: instrument {code} is not in the scope of period {period.code} ({scope})",
-                   f"第 {n} 项：标的 {code} 不在履约期 {period.code} 的配额履约范围内（{scope}）", n, f"items.{n}.instrument")]
+        return [
+            _f(
+                "INSTRUMENT_NOT_IN_SCOPE",
+                f"item {n}: instrument {code} is not in the scope of period {period.code} ({scope})",
+                f"第 {n} 项：标的 {code} 不在履约期 {period.code} 的配额履约范围内（{scope}）",
+                n,
+                f"items.{n}.instrument",
+            )
+        ]
     available = held.get(code, 0)
     if item.quantity > 0 and available < item.quantity:
-        return [_f("ALLOWANCE_NOT_HELD",
-                   f"item {n}: {item.quantity} of {code} requested, {available} held unfrozen on the registry side",
-                   f"第 {n} 项：申请 {code} {item.quantity}，登记持仓可用量仅 {available}", n, f"items.{n}.quantity")]
+        return [
+            _f(
+                "ALLOWANCE_NOT_HELD",
+                f"item {n}: {item.quantity} of {code} requested, {available} held unfrozen on the registry side",
+                f"第 {n} 项：申请 {code} {item.quantity}，登记持仓可用量仅 {available}",
+                n,
+                f"items.{n}.quantity",
+            )
+        ]
     return []
 
 
@@ -191,14 +231,26 @@ def _offset_ccer_item_findings(n: int, item: Item, period: PeriodRules, held: Ma
     code = item.instrument or ""
     findings = []
     if "offset_ccer" not in period.eligibility.origins:
-        findings.append(_f("OFFSET_CCER_NOT_ELIGIBLE",
-                           f"item {n}: generated offset CCER {code} is not eligible in period {period.code}",
-                           f"第 {n} 项：履约抵销 CCER {code} 不适用于履约期 {period.code}", n, f"items.{n}.instrument"))
+        findings.append(
+            _f(
+                "OFFSET_CCER_NOT_ELIGIBLE",
+                f"item {n}: generated offset CCER {code} is not eligible in period {period.code}",
+                f"第 {n} 项：履约抵销 CCER {code} 不适用于履约期 {period.code}",
+                n,
+                f"items.{n}.instrument",
+            )
+        )
     available = held.get(code, 0)
     if item.quantity > 0 and available < item.quantity:
-        findings.append(_f("OFFSET_CCER_NOT_HELD",
-                           f"item {n}: {item.quantity} of {code} requested, {available} held unfrozen",
-                           f"第 {n} 项：申请 {code} {item.quantity}，可用量仅 {available}", n, f"items.{n}.quantity"))
+        findings.append(
+            _f(
+                "OFFSET_CCER_NOT_HELD",
+                f"item {n}: {item.quantity} of {code} requested, {available} held unfrozen",
+                f"第 {n} 项：申请 {code} {item.quantity}，可用量仅 {available}",
+                n,
+                f"items.{n}.quantity",
+            )
+        )
     return findings
 
 
@@ -209,16 +261,35 @@ def _lot_item_findings(
     lot = lots.get(lot_id)
     if lot is None or lot.account_id != notice.account_id:
         # Someone else's lot answers like a missing one.
-        return [_f("LOT_NOT_FOUND", f"item {n}: no pending offset {lot_id} in the applicant's account",
-                   f"第 {n} 项：申请单位账户中没有待抵销批次 {lot_id}", n, f"items.{n}.lot_id")]
+        return [
+            _f(
+                "LOT_NOT_FOUND",
+                f"item {n}: no pending offset {lot_id} in the applicant's account",
+                f"第 {n} 项：申请单位账户中没有待抵销批次 {lot_id}",
+                n,
+                f"items.{n}.lot_id",
+            )
+        ]
     findings = []
     if not lot.pending:
-        findings.append(_f("LOT_NOT_PENDING", f"item {n}: offset lot {lot_id} is no longer pending",
-                           f"第 {n} 项：批次 {lot_id} 已不是待抵销状态", n, f"items.{n}.lot_id"))
+        findings.append(
+            _f(
+                "LOT_NOT_PENDING",
+                f"item {n}: offset lot {lot_id} is no longer pending",
+                f"第 {n} 项：批次 {lot_id} 已不是待抵销状态",
+                n,
+                f"items.{n}.lot_id",
+            )
+        )
     elif item.quantity > 0 and lot.available < item.quantity:
-        findings.append(_f("LOT_QUANTITY_EXCEEDED",
-                           f"item {n}: {item.quantity} requested from lot {lot_id}, {lot.available} left",
-                           f"第 {n} 项：批次 {lot_id} 申请 {item.quantity}，剩余可用 {lot.available}", n,
-                           f"items.{n}.quantity"))
+        findings.append(
+            _f(
+                "LOT_QUANTITY_EXCEEDED",
+                f"item {n}: {item.quantity} requested from lot {lot_id}, {lot.available} left",
+                f"第 {n} 项：批次 {lot_id} 申请 {item.quantity}，剩余可用 {lot.available}",
+                n,
+                f"items.{n}.quantity",
+            )
+        )
     findings += lot_eligibility_findings(period.eligibility, lot.facts, n)
     return findings

@@ -47,29 +47,59 @@ def issuance_findings(
     """Every reason a province cannot issue this enterprise notice."""
     findings = []
     if not period_active:
-        findings.append(Finding(code="PERIOD_NOT_ACTIVE", message=f"compliance period {period_code} is not active",
-                                message_zh=f"履约期 {period_code} 未生效", field="period_code"))
+        findings.append(
+            Finding(
+                code="PERIOD_NOT_ACTIVE",
+                message=f"compliance period {period_code} is not active",
+                message_zh=f"履约期 {period_code} 未生效",
+                field="period_code",
+            )
+        )
     if account_type != "national_key_emitter":
-        findings.append(Finding(code="NOT_NATIONAL_KEY_EMITTER",
-                                message="compliance notices go to national key emitting units only",
-                                message_zh="履约通知书仅发放给全国重点排放单位", field="account_id"))
+        findings.append(
+            Finding(
+                code="NOT_NATIONAL_KEY_EMITTER",
+                message="compliance notices go to national key emitting units only",
+                message_zh="履约通知书仅发放给全国重点排放单位",
+                field="account_id",
+            )
+        )
     if account_status != "active":
-        findings.append(Finding(code="ALLOWANCE_ACCOUNT_INACTIVE", message="the allowance account is not active",
-                                message_zh="配额账户状态异常", field="account_id"))
+        findings.append(
+            Finding(
+                code="ALLOWANCE_ACCOUNT_INACTIVE",
+                message="the allowance account is not active",
+                message_zh="配额账户状态异常",
+                field="account_id",
+            )
+        )
     if existing_notice:
-        findings.append(Finding(code="NOTICE_EXISTS",
-                                message=f"the account already has a compliance notice for period {period_code}",
-                                message_zh=f"该账户已有履约期 {period_code} 的履约通知书", field="account_id"))
+        findings.append(
+            Finding(
+                code="NOTICE_EXISTS",
+                message=f"the account already has a compliance notice for period {period_code}",
+                message_zh=f"该账户已有履约期 {period_code} 的履约通知书",
+                field="account_id",
+            )
+        )
     if provincial_total is None:
-        findings.append(Finding(code="PROVINCIAL_NOTICE_MISSING",
-                                message=f"the registry has not issued the province's notice for period {period_code}",
-                                message_zh=f"登记机构尚未发放本省履约期 {period_code} 的省级履约通知书",
-                                field="period_code"))
+        findings.append(
+            Finding(
+                code="PROVINCIAL_NOTICE_MISSING",
+                message=f"the registry has not issued the province's notice for period {period_code}",
+                message_zh=f"登记机构尚未发放本省履约期 {period_code} 的省级履约通知书",
+                field="period_code",
+            )
+        )
     elif already_issued_in_province + obligation > provincial_total:
-        findings.append(Finding(code="PROVINCIAL_TOTAL_EXCEEDED",
-                                message=f"enterprise notices would total {already_issued_in_province + obligation}, "
-                                        f"more than the province's total obligation {provincial_total}",
-                                message_zh=f"企业履约通知书合计 {already_issued_in_province + obligation} "
-                                           f"超过本省应履约总量 {provincial_total}",
-                                field="obligation"))
+        findings.append(
+            Finding(
+                code="PROVINCIAL_TOTAL_EXCEEDED",
+                message=f"enterprise notices would total {already_issued_in_province + obligation}, "
+                f"more than the province's total obligation {provincial_total}",
+                message_zh=f"企业履约通知书合计 {already_issued_in_province + obligation} "
+                f"超过本省应履约总量 {provincial_total}",
+                field="obligation",
+            )
+        )
     return findings

@@ -42,27 +42,47 @@ def offset_refusal_findings(
     """Every reason the allowance registry cannot record a frozen lot as pending; empty: record it."""
     findings = []
     if account is None:
-        findings.append(Finding(code="ALLOWANCE_ACCOUNT_NOT_FOUND",
-                                message=f"allowance account {allowance_account_id} does not exist",
-                                message_zh=f"配额账户 {allowance_account_id} 不存在"))
+        findings.append(
+            Finding(
+                code="ALLOWANCE_ACCOUNT_NOT_FOUND",
+                message=f"allowance account {allowance_account_id} does not exist",
+                message_zh=f"配额账户 {allowance_account_id} 不存在",
+            )
+        )
     else:
         if account.status != "active":
-            findings.append(Finding(code="ALLOWANCE_ACCOUNT_INACTIVE",
-                                    message=f"allowance account {allowance_account_id} is not active",
-                                    message_zh=f"配额账户 {allowance_account_id} 状态异常"))
+            findings.append(
+                Finding(
+                    code="ALLOWANCE_ACCOUNT_INACTIVE",
+                    message=f"allowance account {allowance_account_id} is not active",
+                    message_zh=f"配额账户 {allowance_account_id} 状态异常",
+                )
+            )
         if account.holder_uscc != holder_uscc:
-            findings.append(Finding(code="HOLDER_USCC_MISMATCH",
-                                    message="the lot's holder is not the holder of the allowance account",
-                                    message_zh="抵销批次持有人与配额账户持有人的统一社会信用代码不一致"))
+            findings.append(
+                Finding(
+                    code="HOLDER_USCC_MISMATCH",
+                    message="the lot's holder is not the holder of the allowance account",
+                    message_zh="抵销批次持有人与配额账户持有人的统一社会信用代码不一致",
+                )
+            )
     if binding is None:
-        findings.append(Finding(code="NO_ACTIVE_BINDING",
-                                message=f"no active binding between allowance account {allowance_account_id} "
-                                        f"and registry account {registry_account_id}",
-                                message_zh=f"配额账户 {allowance_account_id} 与登记账户 {registry_account_id} 未绑定"))
+        findings.append(
+            Finding(
+                code="NO_ACTIVE_BINDING",
+                message=f"no active binding between allowance account {allowance_account_id} "
+                f"and registry account {registry_account_id}",
+                message_zh=f"配额账户 {allowance_account_id} 与登记账户 {registry_account_id} 未绑定",
+            )
+        )
     elif binding.holder_uscc != holder_uscc:
-        findings.append(Finding(code="BINDING_HOLDER_MISMATCH",
-                                message="the binding was made for another USCC than the lot's holder",
-                                message_zh="绑定关系的统一社会信用代码与抵销批次持有人不一致"))
+        findings.append(
+            Finding(
+                code="BINDING_HOLDER_MISMATCH",
+                message="the binding was made for another USCC than the lot's holder",
+                message_zh="绑定关系的统一社会信用代码与抵销批次持有人不一致",
+            )
+        )
     return findings
 
 

@@ -63,7 +63,9 @@ class DefinitionInvalid(Exception):
         self.findings = findings
 
 
-def build_definition(builtin: dict[str, Any] | None, builtin_key: str | None, overrides: dict[str, Any]) -> PeriodDefinition:
+def build_definition(
+    builtin: dict[str, Any] | None, builtin_key: str | None, overrides: dict[str, Any]
+) -> PeriodDefinition:
     """A built-in definition with any field overridden, or a full definition; every problem at once."""
     values: dict[str, Any] = {}
     if builtin is not None:
@@ -82,19 +84,29 @@ def _finding(err: Any) -> Finding:
     kind = str(err.get("type", "value_error"))
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     if kind == "missing":
-        return Finding(code="PERIOD_FIELD_MISSING", message=f"{field} is required for a period definition",
-                       message_zh=f"履约期定义缺少字段 {field}", field=field)
-    return Finding(code="PERIOD_FIELD_INVALID", message=f"{field}: {msg}", message_zh=f"履约期定义字段 {field} 无效：{msg}",
-                   field=field)
+        return Finding(
+            code="PERIOD_FIELD_MISSING",
+            message=f"{field} is required for a period definition",
+            message_zh=f"履约期定义缺少字段 {field}",
+            field=field,
+        )
+    return Finding(
+        code="PERIOD_FIELD_INVALID",
+        message=f"{field}: {msg}",
+        message_zh=f"履约期定义字段 {field} 无效：{msg}",
+        field=field,
+    )
 
 
 def two_person_finding(proposed_by: str, approver: str) -> Finding | None:
     """Maker-checker: the person who proposed a period may never approve it, whatever roles they hold."""
     if proposed_by != approver:
         return None
-    return Finding(code="TWO_PERSON_RULE",
-                   message="the period was proposed by this same user; another registry confirmer must approve it",
-                   message_zh="该履约期由同一用户发起，须由另一名确认管理员审核")
+    return Finding(
+        code="TWO_PERSON_RULE",
+        message="the period was proposed by this same user; another registry confirmer must approve it",
+        message_zh="该履约期由同一用户发起，须由另一名确认管理员审核",
+    )
 
 
 def recall_instant(calendar: WorkdayCalendar, definition: PeriodDefinition) -> datetime | None:

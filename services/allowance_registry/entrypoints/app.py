@@ -37,14 +37,17 @@ def spec() -> ServiceSpec:
         infra=infra,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routers=routers,
-        event_handlers=cast(dict[str, EventHandler], {
-            "new_ccer_registry.binding.requested": accounts.on_binding_requested,
-            "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
-            "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
-            "new_ccer_registry.offset.released": offsets.on_offset_released,
-            "provincial_review.application.approved": applications.on_application_approved,
-            "provincial_review.application.rejected": applications.on_application_rejected,
-        }),
+        event_handlers=cast(
+            dict[str, EventHandler],
+            {
+                "new_ccer_registry.binding.requested": accounts.on_binding_requested,
+                "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
+                "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
+                "new_ccer_registry.offset.released": offsets.on_offset_released,
+                "provincial_review.application.approved": applications.on_application_approved,
+                "provincial_review.application.rejected": applications.on_application_rejected,
+            },
+        ),
         job_handlers={offsets.RECALL_JOB: offsets.recall_unused},
         openapi_tags=TAGS,
     )

@@ -72,19 +72,27 @@ class PeriodIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    builtin: str | None = Field(default=None, description='built-in definition to start from — 内置履约期: '
-                                "\"2019-2020\", \"2023\" or \"2024\" (data shipped with the registry)")
+    builtin: str | None = Field(
+        default=None,
+        description="built-in definition to start from — 内置履约期: "
+        '"2019-2020", "2023" or "2024" (data shipped with the registry)',
+    )
     code: str | None = Field(default=None, pattern=CODE_PATTERN, description="period code — 履约期编码")
     name: str | None = Field(default=None, max_length=200, description="name — 名称")
     allowance_instruments: list[str] | None = Field(default=None, description="allowance scope — 配额履约范围")
-    cap_bp: StrictInt | None = Field(default=None, description="offset cap in basis points of the obligation — "
-                                     "抵销比例上限（基点，500 = 5%）")
+    cap_bp: StrictInt | None = Field(
+        default=None, description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）"
+    )
     eligibility: Eligibility | None = Field(default=None, description="eligible CCER — CCER 履约范围（抵销规则）")
-    application_deadline: AwareDatetime | None = Field(default=None, description="application deadline — 履约申请截止时间")
+    application_deadline: AwareDatetime | None = Field(
+        default=None, description="application deadline — 履约申请截止时间"
+    )
     target_date: AwareDatetime | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
     recall_after_working_days: StrictInt | None = Field(
-        default=None, description="recall unused pending CCER this many working days after period_end — "
-        "履约期结束后多少个工作日召回待抵销 CCER")
+        default=None,
+        description="recall unused pending CCER this many working days after period_end — "
+        "履约期结束后多少个工作日召回待抵销 CCER",
+    )
     period_end: date | None = Field(default=None, description="end of the compliance period — 履约期结束日")
 
 
@@ -164,14 +172,18 @@ class HoldingsOut(BaseModel):
     account_id: str
     allowances: list[AllowanceHoldingOut]
     ccer: list[CcerHoldingOut]
-    pending_offsets_total: int = Field(description="pending offset quantity not yet registered or recalled — 待抵销总量")
+    pending_offsets_total: int = Field(
+        description="pending offset quantity not yet registered or recalled — 待抵销总量"
+    )
 
 
 # --- notices ---------------------------------------------------------------------------------
 class ProvincialNoticeIn(BaseModel):
     period_code: str
     province: str = Field(description="province code — 省级行政区划代码")
-    total_obligation: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量")
+    total_obligation: StrictInt = Field(
+        gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量"
+    )
 
     _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
 
@@ -265,8 +277,9 @@ class AllowanceItemIn(BaseModel):
 
     kind: Literal["allowance"] = Field(description="allowance — 配额")
     instrument: str
-    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
-                               description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(
+        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
+    )
 
 
 class CcerItemIn(BaseModel):
@@ -274,8 +287,9 @@ class CcerItemIn(BaseModel):
 
     kind: Literal["ccer"] = Field(description="ccer — 待抵销 CCER 批次")
     lot_id: str
-    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
-                               description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(
+        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
+    )
 
 
 class OffsetCcerItemIn(BaseModel):
@@ -283,8 +297,9 @@ class OffsetCcerItemIn(BaseModel):
 
     kind: Literal["offset_ccer"] = Field(description="offset_ccer — 履约抵销 CCER（第一个履约周期）")
     instrument: str
-    quantity: StrictInt = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
-                               description="tonnes, positive — 吨（正整数，提交时校验）")
+    quantity: StrictInt = Field(
+        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
+    )
 
 
 ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]

@@ -22,8 +22,14 @@ async def open_account(
     uow: UnitOfWork, holder: Holder, province: str, account_type: str, sector: str | None
 ) -> Account:
     account = Account(
-        id=new_id("ALA"), holder_name=holder.name, holder_uscc=holder.uscc, account_type=account_type,
-        province=province, sector=sector, status="active", opened_at=uow.now(),
+        id=new_id("ALA"),
+        holder_name=holder.name,
+        holder_uscc=holder.uscc,
+        account_type=account_type,
+        province=province,
+        sector=sector,
+        status="active",
+        opened_at=uow.now(),
     )
     uow.session.add(account)
     uow.audit("open_account", "account", account.id, holder=holder.model_dump(), account_type=account_type)
@@ -45,8 +51,9 @@ async def get_account(uow: UnitOfWork, account_id: str, principal: Principal) ->
     return account
 
 
-async def list_accounts(uow: UnitOfWork, principal: Principal, *, province: str | None, uscc: str | None,
-                        limit: int, offset: int) -> list[Account]:
+async def list_accounts(
+    uow: UnitOfWork, principal: Principal, *, province: str | None, uscc: str | None, limit: int, offset: int
+) -> list[Account]:
     """Accounts in the caller's scope: its own, its province's, or all for registry operators."""
     query = select(Account).where(account_scope(principal))
     if province:
@@ -56,7 +63,9 @@ async def list_accounts(uow: UnitOfWork, principal: Principal, *, province: str 
     return list(await uow.session.scalars(query.order_by(Account.opened_at, Account.id).limit(limit).offset(offset)))
 
 
-async def active_binding(uow: UnitOfWork, allowance_account_id: str, registry_account_id: str | None = None) -> Binding | None:
+async def active_binding(
+    uow: UnitOfWork, allowance_account_id: str, registry_account_id: str | None = None
+) -> Binding | None:
     query = select(Binding).where(Binding.allowance_account_id == allowance_account_id, Binding.status == "active")
     if registry_account_id is not None:
         query = query.where(Binding.registry_account_id == registry_account_id)
@@ -75,18 +84,25 @@ async def on_binding_requested(uow: UnitOfWork, envelope: Envelope, payload: Bin
             .where(Binding.registry_account_id == payload.registry_account_id, Binding.status == "active")
             .values(status="superseded")
         )
-    uow.session.add(Binding(
-        id=payload.binding_id, allowance_account_id=payload.allowance_account_id,
-        registry_account_id=payload.registry_account_id, holder_uscc=payload.holder.uscc, status=status,
-        reasons=[f.model_dump() for f in findings], decided_at=uow.now(),
-    ))
-    common = {"binding_id": payload.binding_id, "allowance_account_id": payload.allowance_account_id,
-              "registry_account_id": payload.registry_account_id}
+    uow.session.add(
+        Binding(
+            id=payload.binding_id,
+            allowance_account_id=payload.allowance_account_id,
+            registry_account_id=payload.registry_account_id,
+            holder_uscc=payload.holder.uscc,
+            status=status,
+            reasons=[f.model_dump() for f in findings],
+            decided_at=uow.now(),
+        )
+    )
+    common = {
+        "binding_id": payload.binding_id,
+        "allowance_account_id": payload.allowance_account_id,
+        "registry_account_id": payload.registry_account_id,
+    }
     if findings:
         reasons = [Reason(code=f.code, message=f.message, message_zh=f.message_zh) for f in findings]
         uow.emit("allowance_registry.binding.rejected", BindingRejectedV1(**common, reasons=reasons))
     else:
         uow.emit("allowance_registry.binding.confirmed", BindingConfirmedV1(**common))
     uow.audit(f"binding_{status}", "binding", payload.binding_id, reasons=[f.code for f in findings])
-
-

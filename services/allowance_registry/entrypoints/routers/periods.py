@@ -24,18 +24,29 @@ def instrument_out(i: Instrument) -> InstrumentOut:
 
 def period_out(p: CompliancePeriod) -> PeriodOut:
     return PeriodOut(
-        code=p.code, name=p.name, status=p.status, builtin=p.builtin,
-        allowance_instruments=p.allowance_instruments, cap_bp=p.cap_bp,
-        eligibility=p.eligibility, application_deadline=p.application_deadline,
-        target_date=p.target_date, recall_after_working_days=p.recall_after_working_days, period_end=p.period_end,
-        recall_at=p.recall_at, proposed_by=p.proposed_by, proposed_at=p.proposed_at, approved_by=p.approved_by,
+        code=p.code,
+        name=p.name,
+        status=p.status,
+        builtin=p.builtin,
+        allowance_instruments=p.allowance_instruments,
+        cap_bp=p.cap_bp,
+        eligibility=p.eligibility,
+        application_deadline=p.application_deadline,
+        target_date=p.target_date,
+        recall_after_working_days=p.recall_after_working_days,
+        period_end=p.period_end,
+        recall_at=p.recall_at,
+        proposed_by=p.proposed_by,
+        proposed_at=p.proposed_at,
+        approved_by=p.approved_by,
         approved_at=p.approved_at,
     )
 
 
 @router.post("/instruments", status_code=201, response_model=InstrumentOut, summary="Create an instrument — 创建标的")
-async def create_instrument(body: InstrumentIn, runtime: RuntimeDep, principal: Initiator,
-                            request: Request) -> InstrumentOut:
+async def create_instrument(
+    body: InstrumentIn, runtime: RuntimeDep, principal: Initiator, request: Request
+) -> InstrumentOut:
     async with uow_for(runtime, principal, request) as uow:
         instrument = await svc.create_instrument(uow, body.code, body.name, body.kind, body.vintage)
         await uow.commit()
@@ -48,8 +59,12 @@ async def list_instruments(runtime: RuntimeDep, principal: Anyone) -> list[Instr
         return [instrument_out(i) for i in await svc.list_instruments(uow)]
 
 
-@router.post("/compliance-periods", status_code=201, response_model=PeriodOut,
-             summary="Propose a compliance period — 设置履约范围（发起）")
+@router.post(
+    "/compliance-periods",
+    status_code=201,
+    response_model=PeriodOut,
+    summary="Propose a compliance period — 设置履约范围（发起）",
+)
 async def propose_period(body: PeriodIn, runtime: RuntimeDep, principal: Initiator, request: Request) -> PeriodOut:
     overrides = body.model_dump(exclude_unset=True, exclude={"builtin"})
     if "eligibility" in overrides and body.eligibility is not None:
@@ -60,8 +75,11 @@ async def propose_period(body: PeriodIn, runtime: RuntimeDep, principal: Initiat
     return period_out(period)
 
 
-@router.post("/compliance-periods/{code}/approve", response_model=PeriodOut,
-             summary="Approve a compliance period (another person) — 审核履约范围（确认）")
+@router.post(
+    "/compliance-periods/{code}/approve",
+    response_model=PeriodOut,
+    summary="Approve a compliance period (another person) — 审核履约范围（确认）",
+)
 async def approve_period(code: str, runtime: RuntimeDep, principal: Confirmer, request: Request) -> PeriodOut:
     async with uow_for(runtime, principal, request) as uow:
         period = await svc.approve_period(uow, principal, code, runtime.calendar)
@@ -69,10 +87,14 @@ async def approve_period(code: str, runtime: RuntimeDep, principal: Confirmer, r
     return period_out(period)
 
 
-@router.get("/compliance-periods", response_model=PageOf[PeriodOut], responses=CSV,
-            summary="Compliance periods — 履约期列表")
+@router.get(
+    "/compliance-periods", response_model=PageOf[PeriodOut], responses=CSV, summary="Compliance periods — 履约期列表"
+)
 async def list_periods(
-    runtime: RuntimeDep, principal: Anyone, page: Page, request: Request,
+    runtime: RuntimeDep,
+    principal: Anyone,
+    page: Page,
+    request: Request,
     status: Annotated[PeriodStatus | None, Query(description="pending_approval — 待审核; active — 已生效")] = None,
 ) -> Any:
     async with runtime.uow(actor=principal.sub) as uow:
