@@ -169,8 +169,8 @@ async def test_the_second_reviewer_must_differ_from_the_first_even_holding_both_
 
     answer = await second_review(stack, case["id"], confirmer(stack, unit, person), "confirm")
 
-    assert answer.status_code == 409
-    assert answer.json()["code"] == "SECOND_REVIEWER_SAME_AS_FIRST"
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "TWO_PERSON_RULE"
     assert (await the_case(stack, unit, payload["application_id"]))["status"] == "awaiting_second_review"
     assert await produced(stack, payload["application_id"]) == []
 

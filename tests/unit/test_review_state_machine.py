@@ -91,8 +91,8 @@ def test_the_second_reviewer_must_not_be_the_first_reviewer_whatever_roles_they_
     with pytest.raises(ReviewRefused) as refused:
         second_review(awaiting_second(Recommendation.approve, first="alice"), "alice", Decision.confirm, "")
 
-    assert refused.value.code == "SECOND_REVIEWER_SAME_AS_FIRST"
-    assert refused.value.conflict
+    assert refused.value.code == "TWO_PERSON_RULE"
+    assert refused.value.forbidden and not refused.value.conflict
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.findings import Finding
+from shared.findings import Finding, two_person_rule
 from shared.offset_rules import Eligibility
 from shared.workdays import WorkdayCalendar, due_after_working_days
 
@@ -100,13 +100,7 @@ def _finding(err: Any) -> Finding:
 
 def two_person_finding(proposed_by: str, approver: str) -> Finding | None:
     """Maker-checker: the person who proposed a period may never approve it, whatever roles they hold."""
-    if proposed_by != approver:
-        return None
-    return Finding(
-        code="TWO_PERSON_RULE",
-        message="the period was proposed by this same user; another registry confirmer must approve it",
-        message_zh="该履约期由同一用户发起，须由另一名确认管理员审核",
-    )
+    return two_person_rule(proposed_by, approver, "proposed this period", "发起该履约期")
 
 
 def recall_instant(calendar: WorkdayCalendar, definition: PeriodDefinition) -> datetime | None:

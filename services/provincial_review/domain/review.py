@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.provincial_review.domain.checks import Check, failing_findings
-from shared.findings import Finding
+from shared.findings import Finding, two_person_rule
 
 __all__ = [
     "CaseState",
@@ -60,17 +60,26 @@ class Decision(StrEnum):
 
 
 class ReviewRefused(Exception):
-    """A review step the domain does not allow. ``conflict`` for the case's state (HTTP 409),
-    otherwise the reviewer's input is invalid (HTTP 422). ``findings`` lists every reason."""
+    """A review step the domain does not allow. ``forbidden`` for this person (two-person rule, HTTP 403),
+    ``conflict`` for the case's state (HTTP 409), otherwise the reviewer's input is invalid (HTTP 422).
+    ``findings`` lists every reason."""
 
     def __init__(
-        self, code: str, message: str, message_zh: str, *, conflict: bool, findings: Sequence[Finding] | None = None
+        self,
+        code: str,
+        message: str,
+        message_zh: str,
+        *,
+        conflict: bool,
+        forbidden: bool = False,
+        findings: Sequence[Finding] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.message_zh = message_zh
         self.conflict = conflict
+        self.forbidden = forbidden
         self.findings = list(findings) if findings else [Finding(code=code, message=message, message_zh=message_zh)]
 
 
@@ -174,12 +183,10 @@ def second_review(
     ``checks`` are recomputed for this step: an approval is not confirmed if a check has started
     failing since the first review (e.g. a re-issued notice); the confirmer sends it back instead."""
     _require_status(case, ReviewStatus.awaiting_second_review, "a second review", "复审")
-    if case.first_reviewer is not None and reviewer == case.first_reviewer:
+    same_person = two_person_rule(case.first_reviewer, reviewer, "did the first review", "完成初审")
+    if same_person is not None:
         raise ReviewRefused(
-            "SECOND_REVIEWER_SAME_AS_FIRST",
-            "the second review must be done by someone other than the first reviewer (two-person rule)",
-            "复审人不得与初审人为同一人（双人复核）",
-            conflict=True,
+            same_person.code, same_person.message, same_person.message_zh, conflict=False, forbidden=True
         )
     comment = comment.strip()
     if decision is Decision.send_back:

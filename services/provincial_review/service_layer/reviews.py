@@ -291,7 +291,8 @@ async def history_of(uow: UnitOfWork, case_ids: list[str]) -> dict[str, list[Rev
 
 # --- commands -------------------------------------------------------------------------------------
 def _refused(exc: ReviewRefused) -> Problem:
-    return Problem(409 if exc.conflict else 422, exc.code, exc.message, exc.message_zh, errors=exc.findings)
+    status = 403 if exc.forbidden else 409 if exc.conflict else 422
+    return Problem(status, exc.code, exc.message, exc.message_zh, errors=exc.findings)
 
 
 def _state(case: ReviewCase) -> CaseState:
