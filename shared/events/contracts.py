@@ -148,6 +148,8 @@ class OffsetCancelledV1(Contract):
 
 class OffsetRecalledV1(Contract):
     lot_id: str
+    # Optional (v1-compatible): identifies one recall, so a re-sent recall is applied once.
+    recall_id: str | None = None
     quantity: Quantity = Field(gt=0)
     period_code: str
     reason: str

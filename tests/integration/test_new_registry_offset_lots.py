@@ -286,6 +286,23 @@ async def test_a_recall_releases_that_quantity_back_to_the_general_holding_accou
     await assert_reconciled(stack, project)
 
 
+async def test_the_same_recall_sent_three_times_releases_once(stack: Stack) -> None:
+    unit, project, created = await frozen_lot(stack, 300)
+    lot_id = created["lot_id"]
+    recall = {**recalled(lot_id, 120), "recall_id": f"RCL-{lot_id[-12:]}"}
+
+    # Three envelopes (three event ids) of one recall: the inbox cannot tell them apart, the recall id can.
+    for _ in range(3):
+        await stack.publish("allowance_registry.offset.recalled", recall, correlation_id=lot_id)
+    await stack.quiet()
+
+    shown = await lot(unit, lot_id)
+    assert (shown["released"], shown["frozen"]) == (120, 180)
+    assert len(await produced(stack, lot_id, "new_ccer_registry.offset.released")) == 1
+    assert (await unit.holding(project, 2023))["available"] == 820
+    await assert_reconciled(stack, project)
+
+
 async def test_a_refused_lot_is_released_whole_and_its_units_can_be_frozen_again(stack: Stack) -> None:
     unit, project, created = await frozen_lot(stack, 300)
     lot_id = created["lot_id"]

@@ -29,6 +29,7 @@ from shared.events.contracts import (
     OffsetReleasedV1,
     Reason,
 )
+from shared.ids import new_id
 from shared.uow import UnitOfWork
 
 __all__ = [
@@ -161,7 +162,12 @@ def _recall(uow: UnitOfWork, lot_id: str, quantity: int, period_code: str, reaso
     uow.emit(
         "allowance_registry.offset.recalled",
         OffsetRecalledV1(
-            lot_id=lot_id, quantity=quantity, period_code=period_code, reason=reason, recalled_at=uow.now()
+            lot_id=lot_id,
+            recall_id=new_id("RCL"),
+            quantity=quantity,
+            period_code=period_code,
+            reason=reason,
+            recalled_at=uow.now(),
         ),
         correlation_id=lot_id,
     )

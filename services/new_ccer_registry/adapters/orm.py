@@ -186,6 +186,8 @@ class LotRelease(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     lot_id: Mapped[str] = mapped_column(ForeignKey("offset_lots.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))
+    # The allowance registry's recall id: a recall sent twice is released once.
+    recall_id: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
     period_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     quantity: Mapped[int] = mapped_column(BigInteger)
     serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)

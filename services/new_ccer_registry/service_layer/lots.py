@@ -335,6 +335,8 @@ async def _release(
     reason: ReleaseReason,
     period_code: str | None,
     detail: dict[str, Any],
+    *,
+    recall_id: str | None = None,
 ) -> None:
     moved = await _take_from_lot(uow, lot, quantity, released=quantity)
     ranges = labels(merge_ranges(moved))
@@ -342,6 +344,7 @@ async def _release(
         id=new_id("REL"),
         lot_id=lot.id,
         reason=reason,
+        recall_id=recall_id,
         period_code=period_code,
         quantity=quantity,
         serial_ranges=ranges,
@@ -377,6 +380,11 @@ async def _release(
 async def on_offset_recalled(uow: UnitOfWork, envelope: Envelope, payload: OffsetRecalledV1) -> None:
     """召回: that quantity of the lot goes back to the general holding account."""
     lot = await _locked_lot(uow, payload.lot_id)
+    if payload.recall_id is not None:
+        seen = await uow.session.scalar(select(LotRelease.id).where(LotRelease.recall_id == payload.recall_id))
+        if seen is not None:
+            log.info("recall %s of lot %s was already released (%s); not applied again", payload.recall_id, lot.id, seen)
+            return
     await _release(
         uow,
         lot,
@@ -384,6 +392,7 @@ async def on_offset_recalled(uow: UnitOfWork, envelope: Envelope, payload: Offse
         ReleaseReason.recalled,
         payload.period_code,
         {"reason": payload.reason, "recalled_at": payload.recalled_at.isoformat()},
+        recall_id=payload.recall_id,
     )
 
 

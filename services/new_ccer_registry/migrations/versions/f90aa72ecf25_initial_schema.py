@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 0285b5a8b85b
+Revision ID: f90aa72ecf25
 Revises: 
-Create Date: 2026-11-21 07:13:07.983140
+Create Date: 2026-11-21 07:32:26.215797
 """
 from alembic import op
 import sqlalchemy as sa
 import shared.db
 
 
-revision = '0285b5a8b85b'
+revision = 'f90aa72ecf25'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -255,13 +255,15 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('lot_id', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('recall_id', sa.String(length=40), nullable=True),
     sa.Column('period_code', sa.String(length=20), nullable=True),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('serial_ranges', sa.JSON(), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('released_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['lot_id'], ['offset_lots.id'], name=op.f('fk_lot_releases_lot_id_offset_lots')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lot_releases'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lot_releases')),
+    sa.UniqueConstraint('recall_id', name=op.f('uq_lot_releases_recall_id'))
     )
     with op.batch_alter_table('lot_releases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lot_releases_lot_id'), ['lot_id'], unique=False)
