@@ -383,7 +383,9 @@ async def on_offset_recalled(uow: UnitOfWork, envelope: Envelope, payload: Offse
     if payload.recall_id is not None:
         seen = await uow.session.scalar(select(LotRelease.id).where(LotRelease.recall_id == payload.recall_id))
         if seen is not None:
-            log.info("recall %s of lot %s was already released (%s); not applied again", payload.recall_id, lot.id, seen)
+            log.info(
+                "recall %s of lot %s was already released (%s); not applied again", payload.recall_id, lot.id, seen
+            )
             return
     await _release(
         uow,
