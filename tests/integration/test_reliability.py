@@ -187,3 +187,29 @@ async def test_an_event_committed_while_the_broker_is_down_is_delivered_once_it_
     events = await admin_events(stack, "allowance_registry", answer.json()["binding_id"])
     assert [e["event_type"] for e in events if e["direction"] == "consumed"] == ["new_ccer_registry.binding.requested"]
     assert (await new.client.get("/readyz")).status_code == 200
+
+
+@pytest.mark.broker_fault
+async def test_after_every_connection_is_cut_the_services_reconnect_and_events_flow(stack: Stack) -> None:
+    org = uscc()
+    registry_id, allowance_id = await open_pair(stack, holder_uscc=org)
+
+    await asyncio.to_thread(_rabbit, "close_all_connections", "fault test: connections cut")
+    answer = await stack["new_ccer_registry"].client.post(
+        f"/api/v1/accounts/{registry_id}/binding",
+        json={"allowance_account_id": allowance_id},
+        headers=stack.token("enterprise", org=org),
+    )
+    assert answer.status_code == 202
+    for _ in range(300):
+        if all(stack[s].runtime.broker.ready for s in ("new_ccer_registry", "allowance_registry")):
+            break
+        await asyncio.sleep(0.1)
+    await stack.quiet(timeout=60)
+
+    binding = await stack["new_ccer_registry"].client.get(
+        f"/api/v1/accounts/{registry_id}/binding", headers=stack.token("enterprise", org=org)
+    )
+    assert binding.json()["status"] == "active"
+    events = await admin_events(stack, "allowance_registry", answer.json()["binding_id"])
+    assert [e["event_type"] for e in events if e["direction"] == "consumed"] == ["new_ccer_registry.binding.requested"]
