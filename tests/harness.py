@@ -105,6 +105,19 @@ class Stack:
             await asyncio.wait_for(service.runtime.broker.wait_connected(), 30)
         return self
 
+    async def restart(self, name: str) -> Service:
+        """Shut one service down (its lifespan ends) and start a fresh instance on the same database."""
+        old = self.services.pop(name)
+        await old.runtime.shutdown()
+        module = importlib.import_module(f"services.{name}.entrypoints.app")
+        app: FastAPI = module.create_app(self.settings)
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
+        await self._stack.enter_async_context(client)
+        self.services[name] = Service(name, app, client)
+        await asyncio.wait_for(self.services[name].runtime.broker.wait_connected(), 30)
+        return self.services[name]
+
     async def close(self) -> None:
         await self._stack.aclose()
 

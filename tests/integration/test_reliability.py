@@ -213,3 +213,39 @@ async def test_after_every_connection_is_cut_the_services_reconnect_and_events_f
     assert binding.json()["status"] == "active"
     events = await admin_events(stack, "allowance_registry", answer.json()["binding_id"])
     assert [e["event_type"] for e in events if e["direction"] == "consumed"] == ["new_ccer_registry.binding.requested"]
+
+
+async def test_an_event_committed_by_a_service_killed_before_publishing_goes_out_after_restart(
+    fresh_vhost: str, db_prefix: str
+) -> None:
+    settings = stack_settings(vhost=fresh_vhost, db_prefix=f"{db_prefix}k")
+    try:
+        async with running_stack(settings, "new_ccer_registry", "allowance_registry") as stack:
+            org = uscc()
+            registry_id, allowance_id = await open_pair(stack, holder_uscc=org)
+            new = stack["new_ccer_registry"]
+            relay_task = next(t for t in new.runtime.tasks if t.get_name().endswith("-relay"))
+            relay_task.cancel()  # the process "dies" after its commit, before the relay publishes
+
+            answer = await new.client.post(
+                f"/api/v1/accounts/{registry_id}/binding",
+                json={"allowance_account_id": allowance_id},
+                headers=stack.token("enterprise", org=org),
+            )
+            assert answer.status_code == 202
+            assert (await new.runtime.relay.pending())[0] == 1
+
+            # A new instance of the service on the same database publishes what the dead one left.
+            await new.client.aclose()
+            restarted = await stack.restart("new_ccer_registry")
+            await stack.quiet()
+            binding = await restarted.client.get(
+                f"/api/v1/accounts/{registry_id}/binding", headers=stack.token("enterprise", org=org)
+            )
+            assert binding.json()["status"] == "active"
+            events = await admin_events(stack, "allowance_registry", answer.json()["binding_id"])
+            assert [e["event_type"] for e in events if e["direction"] == "consumed"] == [
+                "new_ccer_registry.binding.requested"
+            ]
+    finally:
+        await drop_databases(f"{db_prefix}k")
