@@ -96,10 +96,6 @@ class Principal(BaseModel):
     exchange: str | None = None
 
     @property
-    def is_enterprise(self) -> bool:
-        return self.role == "enterprise"
-
-    @property
     def is_province(self) -> bool:
         return self.role in ("province_initiator", "province_confirmer")
 
@@ -184,6 +180,3 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
     return dependency
-
-
-Authenticated = Annotated[Principal, Depends(get_principal)]

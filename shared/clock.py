@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import InfraTables
@@ -56,9 +56,6 @@ class Clock:
 
     def adopt(self, new: datetime) -> None:
         self._fixed = new
-
-    async def forget(self, session: AsyncSession, infra: InfraTables) -> None:
-        await session.execute(delete(infra.clock))
 
     def reset(self) -> None:
         self._fixed = None

@@ -1,21 +1,53 @@
-"""Vocabulary every service uses the same way: holder, account types, labels in two languages."""
+"""Vocabulary every service uses the same way: holder, account types, validated USCC and province
+code types whose errors carry an English and a Chinese message."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from shared.auth import PROVINCES
 from shared.uscc import uscc_problems
 
-__all__ = ["AccountType", "Holder", "ProvinceCode", "bilingual"]
+__all__ = ["AccountType", "Holder", "ProvinceCode", "Uscc"]
 
 
 class BilingualError(ValueError):
+    """A validation error whose Chinese text shared.errors puts in ``message_zh``."""
+
     def __init__(self, message: str, zh: str) -> None:
         super().__init__(message)
         self.zh = zh
+
+
+def _check_uscc(value: str) -> str:
+    problems = uscc_problems(value)
+    if problems:
+        raise BilingualError(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
+    return value
+
+
+def _check_province(value: str) -> str:
+    if value not in PROVINCES:
+        raise BilingualError(
+            f"unknown province code {value!r} (GB/T 2260 6-digit code, or 660000 for the XPCC)",
+            f"省级行政区划代码 {value!r} 无效",
+        )
+    return value
+
+
+Uscc = Annotated[
+    str,
+    AfterValidator(_check_uscc),
+    Field(description="unified social credit code — 统一社会信用代码 (GB 32100)"),
+]
+ProvinceCode = Annotated[
+    str,
+    AfterValidator(_check_province),
+    Field(description="province code (GB/T 2260; 660000 XPCC) — 省级行政区划代码"),
+]
 
 
 class AccountType(StrEnum):
@@ -30,28 +62,4 @@ class AccountType(StrEnum):
 
 class Holder(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="holder name — 单位名称")
-    uscc: str = Field(description="unified social credit code — 统一社会信用代码 (GB 32100)")
-
-    @field_validator("uscc")
-    @classmethod
-    def _uscc(cls, value: str) -> str:
-        problems = uscc_problems(value)
-        if problems:
-            raise BilingualError(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
-        return value
-
-
-def check_province(value: str) -> str:
-    if value not in PROVINCES:
-        raise BilingualError(
-            f"unknown province code {value!r} (GB/T 2260 6-digit code, or 660000 for the XPCC)",
-            f"省级行政区划代码 {value!r} 无效",
-        )
-    return value
-
-
-ProvinceCode = str
-
-
-def bilingual(message: str, zh: str) -> BilingualError:
-    return BilingualError(message, zh)
+    uscc: Uscc

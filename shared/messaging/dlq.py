@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import aio_pika
 
@@ -22,9 +21,6 @@ class DeadLetter:
     reason: str | None
     count: int
     body: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
 
 
 def _death(message: aio_pika.abc.AbstractIncomingMessage) -> tuple[str | None, int]:

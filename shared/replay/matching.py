@@ -311,7 +311,6 @@ def problem_codes(body: Any) -> list[str]:
 # ----------------------------------------------------------------------------------------- serials
 
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
-HOLDING_STATES = ("trading", "available", "frozen", "cancelled", "awaiting_confirmation")
 
 
 def serial_number(serial: Any) -> tuple[str, int]:

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, ItemKind
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
-from shared.domain_types import AccountType, Holder, check_province
+from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
 from shared.timeutil import local
 
@@ -27,11 +27,9 @@ INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 
 class OpenAccountIn(BaseModel):
     holder: Holder
-    province: str = Field(description="province code (GB/T 2260) — 省级行政区划代码")
+    province: ProvinceCode
     account_type: AccountType = Field(description="account type — 账户类型")
     sector: str | None = Field(default=None, max_length=60, description="sector — 行业")
-
-    _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
 
 
 class AccountOut(BaseModel):
@@ -180,12 +178,10 @@ class HoldingsOut(BaseModel):
 # --- notices ---------------------------------------------------------------------------------
 class ProvincialNoticeIn(BaseModel):
     period_code: str
-    province: str = Field(description="province code — 省级行政区划代码")
+    province: ProvinceCode
     total_obligation: StrictInt = Field(
         gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量"
     )
-
-    _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
 
 
 class ProvincialNoticeOut(BaseModel):

@@ -9,6 +9,7 @@ from enum import StrEnum
 from shared.findings import Finding
 
 __all__ = [
+    "CCER_EXCHANGE",
     "CONFLICT_CODES",
     "LotQuantities",
     "LotStatus",
@@ -17,8 +18,12 @@ __all__ = [
     "freeze_findings",
     "insufficient",
     "lot_consistency_findings",
+    "settling_exchange_finding",
     "trade_findings",
 ]
+
+# The one exchange whose trades settle in the new registry (北京绿色交易所, national CCER trading).
+CCER_EXCHANGE = "CBGEX"
 
 
 class LotStatus(StrEnum):
@@ -114,6 +119,17 @@ def freeze_findings(
     elif requested > available:
         findings.append(insufficient("available", project_number, requested, available))
     return findings
+
+
+def settling_exchange_finding(exchange: str | None) -> Finding | None:
+    """Only the CCER exchange settles trades here; legacy exchanges settle in the legacy registry."""
+    if exchange == CCER_EXCHANGE:
+        return None
+    return Finding(
+        code="NOT_CCER_EXCHANGE",
+        message=f"only the CCER exchange ({CCER_EXCHANGE}) settles trades in this registry",
+        message_zh=f"仅全国温室气体自愿减排交易机构（{CCER_EXCHANGE}）可在本系统结算交易",
+    )
 
 
 def trade_findings(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 
-from services.new_ccer_registry.adapters.orm import Account, Binding, TradingAccount
+from services.new_ccer_registry.adapters.orm import Account, Binding
 from services.new_ccer_registry.entrypoints.schemas import (
     AccountOut,
     BindingIn,
@@ -20,6 +19,7 @@ from services.new_ccer_registry.service_layer import accounts as svc
 from shared.auth import Principal, get_principal, require
 from shared.errors import Problem
 from shared.service import RuntimeDep, uow_for
+from shared.uow import UnitOfWork
 
 router = APIRouter(tags=["accounts"])
 
@@ -34,9 +34,8 @@ def binding_out(b: Binding | None) -> BindingOut | None:
     return BindingOut(binding_id=b.id, allowance_account_id=b.allowance_account_id, status=b.status, reasons=b.reasons)
 
 
-async def account_out(uow: object, account: Account) -> AccountOut:
-    session = uow.session  # type: ignore[attr-defined]
-    trading = await session.scalar(select(TradingAccount).where(TradingAccount.registry_account_id == account.id))
+async def account_out(uow: UnitOfWork, account: Account) -> AccountOut:
+    trading = await svc.trading_account(uow, account.id)
     return AccountOut(
         id=account.id,
         holder={"name": account.holder_name, "uscc": account.holder_uscc},
@@ -48,7 +47,7 @@ async def account_out(uow: object, account: Account) -> AccountOut:
         )
         if trading
         else None,
-        binding=binding_out(await svc.latest_binding(uow, account.id)),  # type: ignore[arg-type]
+        binding=binding_out(await svc.latest_binding(uow, account.id)),
     )
 
 

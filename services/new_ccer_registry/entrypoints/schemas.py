@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from services.new_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
-from shared.domain_types import AccountType, Holder, bilingual, check_province
-from shared.uscc import uscc_problems
+from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 
 
 class OpenAccountIn(BaseModel):
     holder: Holder
     account_type: AccountType = Field(description="account type — 账户类型")
-    province: str = Field(description="province code (GB/T 2260) — 省级行政区划代码")
-
-    _province = field_validator("province")(classmethod(lambda cls, v: check_province(v)))
+    province: ProvinceCode
 
 
 class TradingAccountOut(BaseModel):
@@ -77,7 +74,7 @@ AccountId = Annotated[str, Field(min_length=1, max_length=40)]
 class ProjectIn(BaseModel):
     number: ProjectNumber
     name: str = Field(min_length=1, max_length=200, description="project name — 项目名称")
-    owner_uscc: str = Field(description="project owner's USCC — 项目业主统一社会信用代码")
+    owner_uscc: Uscc
     type: str = Field(min_length=1, max_length=100, description="project type — 项目类型")
     methodology: str = Field(min_length=1, max_length=100, description="methodology — 方法学")
     region: str = Field(min_length=1, max_length=100, description="region — 项目所在地区")
@@ -85,14 +82,6 @@ class ProjectIn(BaseModel):
     within_national_ets: bool = Field(
         False, description="under national ETS allowance management — 是否属于全国碳市场配额管理范围"
     )
-
-    @field_validator("owner_uscc")
-    @classmethod
-    def _uscc(cls, value: str) -> str:
-        problems = uscc_problems(value)
-        if problems:
-            raise bilingual(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
-        return value
 
 
 class ProjectOut(ProjectIn):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import func, select
 
-from services.new_ccer_registry.adapters.orm import Issuance, Movement, Project
+from services.new_ccer_registry.adapters.orm import Movement, Project
 from services.new_ccer_registry.domain.holdings import TransferDirection, UnitState
 from services.new_ccer_registry.entrypoints.schemas import (
     HoldingOut,
@@ -30,7 +29,6 @@ from shared.timeutil import local
 
 router = APIRouter(tags=["units"])
 
-CCER_EXCHANGE = "CBGEX"
 Ncsc = Annotated[Principal, Depends(require("ncsc_operator"))]
 Exchange = Annotated[Principal, Depends(require("exchange_operator"))]
 Holder_ = Annotated[Principal, Depends(require("enterprise"))]
@@ -67,10 +65,7 @@ async def get_project(number: str, runtime: RuntimeDep, principal: Anyone) -> Pr
         project = await svc.get_project(uow, number)
         if project is None:
             raise Problem.not_found("project", "项目", number)
-        issued = await uow.session.scalar(
-            select(func.coalesce(func.sum(Issuance.quantity), 0)).where(Issuance.project_number == number)
-        )
-        return _project_out(project, int(issued or 0))
+        return _project_out(project, await svc.issued_quantity(uow, number))
 
 
 @router.post(
@@ -105,16 +100,9 @@ def _ranges(m: Movement) -> list[tuple[str, str]]:
     summary="Settle a CCER exchange trade (CBGEX) — 交易结算（北京绿色交易所）",
 )
 async def settle_trade(body: TradeIn, runtime: RuntimeDep, principal: Exchange, request: Request) -> TradeOut:
-    if principal.exchange != CCER_EXCHANGE:
-        raise Problem(
-            403,
-            "NOT_CCER_EXCHANGE",
-            f"only the CCER exchange ({CCER_EXCHANGE}) settles trades in this registry",
-            f"仅全国温室气体自愿减排交易机构（{CCER_EXCHANGE}）可在本系统结算交易",
-        )
     async with uow_for(runtime, principal, request) as uow:
         trade = await svc.settle_trade(
-            uow, body.seller_account_id, body.buyer_account_id, body.project_number, body.quantity
+            uow, principal.exchange, body.seller_account_id, body.buyer_account_id, body.project_number, body.quantity
         )
         await uow.commit()
     return TradeOut(

@@ -21,6 +21,7 @@ __all__ = [
     "on_binding_rejected",
     "open_account",
     "request_binding",
+    "trading_account",
 ]
 
 
@@ -64,6 +65,10 @@ def _in_scope(account: Account, principal: Principal) -> bool:
     if principal.is_province:
         return account.province == principal.province
     return principal.role == "ncsc_operator"
+
+
+async def trading_account(uow: UnitOfWork, account_id: str) -> TradingAccount | None:
+    return await uow.session.scalar(select(TradingAccount).where(TradingAccount.registry_account_id == account_id))
 
 
 async def latest_binding(uow: UnitOfWork, account_id: str) -> Binding | None:

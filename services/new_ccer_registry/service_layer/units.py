@@ -24,7 +24,12 @@ from services.new_ccer_registry.domain.holdings import (
     UnitState,
     summarise_holdings,
 )
-from services.new_ccer_registry.domain.lots import CONFLICT_CODES, insufficient, trade_findings
+from services.new_ccer_registry.domain.lots import (
+    CONFLICT_CODES,
+    insufficient,
+    settling_exchange_finding,
+    trade_findings,
+)
 from services.new_ccer_registry.domain.projects import issuance_findings, next_issuance_range
 from services.new_ccer_registry.domain.serials import SerialRange
 from shared.errors import Finding, Problem
@@ -106,6 +111,13 @@ async def get_project(uow: UnitOfWork, number: str, *, lock: bool = False) -> Pr
     if lock:
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return await uow.session.scalar(query)
+
+
+async def issued_quantity(uow: UnitOfWork, project_number: str) -> int:
+    total = await uow.session.scalar(
+        select(func.coalesce(func.sum(Issuance.quantity), 0)).where(Issuance.project_number == project_number)
+    )
+    return int(total or 0)
 
 
 def record_movement(
@@ -214,8 +226,13 @@ async def _trading_active(uow: UnitOfWork, account_id: str) -> bool:
     return status == "active"
 
 
-async def settle_trade(uow: UnitOfWork, seller_id: str, buyer_id: str, project_number: str, quantity: int) -> Movement:
+async def settle_trade(
+    uow: UnitOfWork, exchange: str | None, seller_id: str, buyer_id: str, project_number: str, quantity: int
+) -> Movement:
     """An exchange trade settled on the trading side: the seller's lowest serials go to the buyer."""
+    wrong_exchange = settling_exchange_finding(exchange)
+    if wrong_exchange is not None:
+        raise Problem(403, wrong_exchange.code, wrong_exchange.message, wrong_exchange.message_zh)
     accounts = await lock_accounts(uow.session, seller_id, buyer_id)
     seller, buyer = accounts.get(seller_id), accounts.get(buyer_id)
     project = await get_project(uow, project_number)

@@ -146,9 +146,6 @@ class ReviewRepository:
             ).all()
         )
 
-    async def completion(self, notice_id: str) -> ComplianceCompletion | None:
-        return await self.session.get(ComplianceCompletion, notice_id)
-
     async def completions_in_province(self, province: str, period_code: str) -> dict[str, ComplianceCompletion]:
         rows = await self.session.scalars(
             select(ComplianceCompletion).where(

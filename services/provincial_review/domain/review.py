@@ -40,10 +40,6 @@ class ReviewStatus(StrEnum):
     approved = "approved"
     rejected = "rejected"
 
-    @property
-    def is_open(self) -> bool:
-        return self in (ReviewStatus.awaiting_first_review, ReviewStatus.awaiting_second_review)
-
 
 class Recommendation(StrEnum):
     """approve — 建议通过; reject — 建议不通过"""
