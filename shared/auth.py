@@ -1,4 +1,5 @@
-"""JWT authentication (HS256) and role / scope dependencies (api.md "Conventions", domain.md §2)."""
+"""JWT authentication (HS256) and the role dependency of routes (api.md "Conventions", domain.md §2).
+What a principal may *see* is the access-scope rule of ``shared.scope``."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from pydantic import BaseModel
 
-from shared.errors import Problem
+from shared.principal import ROLES, Principal, Role
+from shared.problems import Problem
+from shared.reference import EXCHANGES, PROVINCES
 from shared.uscc import is_valid_uscc
 
 __all__ = [
-    "EXCHANGES",
-    "PROVINCES",
     "ROLES",
     "Principal",
     "Role",
@@ -27,77 +27,7 @@ __all__ = [
     "require",
 ]
 
-Role = Literal[
-    "enterprise",
-    "province_initiator",
-    "province_confirmer",
-    "registry_initiator",
-    "registry_confirmer",
-    "ncsc_operator",
-    "exchange_operator",
-    "sim_admin",
-]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 ALGORITHM = "HS256"
-
-PROVINCES: dict[str, str] = {
-    "110000": "北京市",
-    "120000": "天津市",
-    "130000": "河北省",
-    "140000": "山西省",
-    "150000": "内蒙古自治区",
-    "210000": "辽宁省",
-    "220000": "吉林省",
-    "230000": "黑龙江省",
-    "310000": "上海市",
-    "320000": "江苏省",
-    "330000": "浙江省",
-    "340000": "安徽省",
-    "350000": "福建省",
-    "360000": "江西省",
-    "370000": "山东省",
-    "410000": "河南省",
-    "420000": "湖北省",
-    "430000": "湖南省",
-    "440000": "广东省",
-    "450000": "广西壮族自治区",
-    "460000": "海南省",
-    "500000": "重庆市",
-    "510000": "四川省",
-    "520000": "贵州省",
-    "530000": "云南省",
-    "540000": "西藏自治区",
-    "610000": "陕西省",
-    "620000": "甘肃省",
-    "630000": "青海省",
-    "640000": "宁夏回族自治区",
-    "650000": "新疆维吾尔自治区",
-    "660000": "新疆生产建设兵团",
-}
-EXCHANGES: dict[str, str] = {
-    "CBGEX": "北京绿色交易所（全国温室气体自愿减排交易）",
-    "CBEEX": "北京绿色交易所",
-    "TCX": "天津排放权交易所",
-    "SEEE": "上海环境能源交易所",
-    "CEEX": "广州碳排放权交易中心",
-    "CNEEEX": "深圳排放权交易所",
-    "HBEX": "湖北碳排放权交易中心",
-    "CQUAEE": "重庆联合产权交易所",
-    "SCEEX": "四川联合环境交易所",
-    "HXEE": "海峡股权交易中心",
-}
-
-
-class Principal(BaseModel):
-    sub: str
-    role: Role
-    org: str | None = None
-    province: str | None = None
-    exchange: str | None = None
-
-    @property
-    def is_province(self) -> bool:
-        return self.role in ("province_initiator", "province_confirmer")
 
 
 def mint_token(

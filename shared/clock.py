@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import InfraTables
-from shared.errors import Problem
+from shared.errors import Conflict, Invalid
 from shared.timeutil import local
 
 __all__ = ["Clock"]
@@ -33,12 +33,11 @@ class Clock:
 
     def check_forward(self, new: datetime) -> None:
         if self.mode != "simulated":
-            raise Problem(409, "CLOCK_NOT_SIMULATED", "the clock is real; it cannot be set", "时钟为真实时钟，不能设置")
+            raise Conflict("CLOCK_NOT_SIMULATED", "the clock is real; it cannot be set", "时钟为真实时钟，不能设置")
         if new.tzinfo is None:
-            raise Problem.invalid("CLOCK_NAIVE_TIME", "now must carry a UTC offset", "时间必须带时区偏移", "now")
+            raise Invalid("CLOCK_NAIVE_TIME", "now must carry a UTC offset", "时间必须带时区偏移", field="now")
         if self._fixed is not None and new < self._fixed:
-            raise Problem(
-                409,
+            raise Conflict(
                 "CLOCK_BACKWARDS",
                 f"the clock is at {local(self._fixed).isoformat()} and never moves backwards",
                 f"时钟当前为 {local(self._fixed).isoformat()}，不能回拨",

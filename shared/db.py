@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -162,9 +163,13 @@ def infra_tables(metadata: MetaData) -> InfraTables:
 def create_engine_for(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = make_url(url).database
-        if path and path != ":memory:":
+        in_memory = not path or path == ":memory:"
+        if path and not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # In memory (the fast service-layer tests): one connection, shared by every session, is the database.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, **({"poolclass": StaticPool} if in_memory else {})
+        )
 
         # Take the write lock at BEGIN so concurrent writers queue on busy_timeout instead of
         # failing to upgrade a read lock (SQLite's deferred transactions).

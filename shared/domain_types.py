@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from shared.auth import PROVINCES
+from shared.reference import PROVINCES
 from shared.uscc import uscc_problems
 
 __all__ = ["AccountType", "Holder", "ProvinceCode", "Uscc"]

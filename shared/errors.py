@@ -1,186 +1,141 @@
-"""RFC 9457 problem responses with stable codes and bilingual messages.
+"""Domain errors: what the domain and service layers raise when they refuse. Pure: no HTTP status,
+no web framework. Each error carries a stable ``code``, an English and a Chinese message, and every
+:class:`Finding` behind it.
 
-Business checks return :class:`Finding` objects; a :class:`Problem` carries all of them at once.
+The web edge maps an error's ``kind`` to a status (``shared.problems``); the event consumer maps it to
+ack, retry or dead-letter (``shared.messaging.consumer``). Raise the subclass that says what went
+wrong; raise :func:`refuse` with a list of findings to report them all at once.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from collections.abc import Collection, Sequence
+from enum import StrEnum
+from typing import ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from shared.findings import TWO_PERSON_RULE, Finding
 
-from shared.findings import Finding
-
-__all__ = ["Finding", "Problem", "ProblemBody", "install_error_handlers", "problem_response"]
-
-log = logging.getLogger(__name__)
-PROBLEM_JSON = "application/problem+json"
-
-
-class ProblemBody(BaseModel):
-    """The error body of every 4xx/5xx answer (RFC 9457)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    errors: list[Finding] = []
+__all__ = [
+    "ConcurrentChange",
+    "Conflict",
+    "DomainError",
+    "ErrorKind",
+    "Finding",
+    "Forbidden",
+    "InconsistentEvent",
+    "Invalid",
+    "NotFound",
+    "refuse",
+]
 
 
-_TITLES = {
-    400: ("Bad request", "请求无效"),
-    401: ("Unauthorized", "未认证"),
-    403: ("Forbidden", "无权限"),
-    404: ("Not found", "未找到"),
-    405: ("Method not allowed", "方法不允许"),
-    409: ("Conflict", "状态冲突"),
-    422: ("Unprocessable content", "输入无效"),
-    500: ("Internal error", "内部错误"),
-    503: ("Service unavailable", "服务不可用"),
-}
+class ErrorKind(StrEnum):
+    not_found = "not_found"  # it does not exist, or it is outside the caller's scope (never tell which)
+    invalid = "invalid"  # the request itself is wrong; the same request will always be refused
+    conflict = "conflict"  # the request is fine but the state of things does not allow it now
+    forbidden = "forbidden"  # this person may not take this step (e.g. the two-person rule)
+    concurrent = "concurrent"  # a row changed between read and write; nothing was written, retry
+    inconsistent = "inconsistent"  # an event disagrees with what this service knows: for an operator
 
 
-class Problem(Exception):
+class DomainError(Exception):
+    kind: ClassVar[ErrorKind] = ErrorKind.invalid
+
     def __init__(
         self,
-        status: int,
         code: str,
         message: str,
         message_zh: str,
         *,
-        errors: list[Finding] | None = None,
+        findings: Sequence[Finding] | None = None,
         field: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status = status
         self.code = code
-        self.detail = message
-        self.errors = (
-            errors if errors is not None else [Finding(code=code, message=message, message_zh=message_zh, field=field)]
+        self.message = message
+        self.message_zh = message_zh
+        self.findings: list[Finding] = (
+            list(findings)
+            if findings is not None
+            else [Finding(code=code, message=message, message_zh=message_zh, field=field)]
         )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code}: {self.message})"
+
+
+class NotFound(DomainError):
+    kind = ErrorKind.not_found
 
     @classmethod
-    def from_findings(cls, status: int, code: str, findings: list[Finding], summary: str, summary_zh: str) -> Problem:
-        return cls(status, code, summary, summary_zh, errors=findings)
-
-    @classmethod
-    def not_found(cls, what: str, what_zh: str, ident: object) -> Problem:
-        return cls(404, "NOT_FOUND", f"{what} {ident} not found", f"{what_zh} {ident} 不存在")
-
-    @classmethod
-    def conflict(cls, code: str, message: str, message_zh: str) -> Problem:
-        return cls(409, code, message, message_zh)
-
-    @classmethod
-    def invalid(cls, code: str, message: str, message_zh: str, field: str | None = None) -> Problem:
-        return cls(422, code, message, message_zh, field=field)
-
-    def body(self) -> dict[str, Any]:
-        title = _TITLES.get(self.status, ("Error", "错误"))[0]
-        return ProblemBody(
-            type=f"https://ccer-sim.example/problems/{self.code.lower().replace('_', '-')}",
-            title=title,
-            status=self.status,
-            detail=self.detail,
-            code=self.code,
-            errors=self.errors,
-        ).model_dump()
+    def of(cls, what: str, what_zh: str, ident: object) -> NotFound:
+        """``NotFound.of("offset lot", "抵销批次", lot_id)``."""
+        return cls("NOT_FOUND", f"{what} {ident} not found", f"{what_zh} {ident} 不存在")
 
 
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+class Invalid(DomainError):
+    kind = ErrorKind.invalid
 
 
-_ZH_BY_TYPE = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "不允许的字段",
-    "int_type": "必须是整数",
-    "int_parsing": "必须是整数",
-    "int_from_float": "必须是整数",
-    "string_type": "必须是字符串",
-    "bool_type": "必须是布尔值",
-    "bool_parsing": "必须是布尔值",
-    "greater_than": "数值过小",
-    "greater_than_equal": "数值过小",
-    "less_than": "数值过大",
-    "less_than_equal": "数值过大",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "string_too_short": "字符串过短",
-    "string_too_long": "字符串过长",
-    "string_pattern_mismatch": "格式不正确",
-    "datetime_parsing": "日期时间格式不正确（RFC 3339）",
-    "datetime_from_date_parsing": "日期时间格式不正确（RFC 3339）",
-    "timezone_aware": "日期时间必须带时区",
-    "date_parsing": "日期格式不正确",
-    "date_from_datetime_parsing": "日期格式不正确",
-    "json_invalid": "JSON 格式错误",
-    "model_attributes_type": "必须是对象",
-    "dict_type": "必须是对象",
-    "list_type": "必须是数组",
-    "too_short": "数组元素过少",
-    "too_long": "数组元素过多",
-    "union_tag_invalid": "类型标签无效",
-    "union_tag_not_found": "缺少类型标签",
-    "value_error": "取值无效",
-    "uuid_parsing": "UUID 格式不正确",
-}
+class Conflict(DomainError):
+    kind = ErrorKind.conflict
 
 
-def _field_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+class Forbidden(DomainError):
+    kind = ErrorKind.forbidden
 
 
-def validation_findings(errors: list[dict[str, Any]]) -> list[Finding]:
-    findings = []
-    for err in errors:
-        kind = err.get("type", "value_error")
-        msg = str(err.get("msg", "invalid"))
-        zh = _ZH_BY_TYPE.get(kind, "取值无效")
-        if kind == "value_error" and msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-            ctx = err.get("ctx") or {}
-            zh = str(getattr(ctx.get("error"), "zh", zh))
-        findings.append(
-            Finding(
-                code=f"INVALID_{kind.upper()}", message=msg, message_zh=zh, field=_field_of(tuple(err.get("loc", ())))
-            )
-        )
-    return findings
+class ConcurrentChange(DomainError):
+    """A row changed between reading and writing it (a guarded update matched no row): nothing is
+    written and the caller may retry; an event handler is retried by the consumer."""
 
+    kind = ErrorKind.concurrent
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        findings = validation_findings(list(exc.errors()))
-        n = len(findings)
-        return problem_response(
-            Problem(422, "VALIDATION_FAILED", f"{n} problem(s) in the request", f"请求中有 {n} 处错误", errors=findings)
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            "CONCURRENT_UPDATE",
+            f"{what} changed concurrently; nothing was changed, retry",
+            f"{what} 被并发修改，未做任何更改，请重试",
         )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        en, zh = _TITLES.get(exc.status_code, ("Error", "错误"))
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED", 403: "FORBIDDEN"}.get(
-            exc.status_code, "HTTP_ERROR"
-        )
-        detail = exc.detail if isinstance(exc.detail, str) else en
-        return problem_response(Problem(exc.status_code, code, detail, zh), headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            Problem(500, "INTERNAL_ERROR", "internal error; nothing was changed", "内部错误，未做任何更改")
-        )
+class InconsistentEvent(DomainError):
+    """An event that disagrees with this service's state (an unknown lot, more than is frozen). It is
+    not applied and goes to the dead-letter queue for an operator: retrying cannot make it right."""
+
+    kind = ErrorKind.inconsistent
+
+    def __init__(self, message: str, message_zh: str = "事件与本系统状态不一致", *, code: str = "INCONSISTENT_EVENT"):
+        super().__init__(code, message, message_zh)
+
+
+def refuse(
+    findings: Sequence[Finding],
+    summary: str,
+    summary_zh: str,
+    *,
+    code: str | None = None,
+    conflict_codes: Collection[str] = (),
+) -> None:
+    """Raise one error carrying every finding; return when there are none.
+
+    The kind: :class:`Forbidden` when the two-person rule is among them, :class:`Conflict` when any
+    code is in ``conflict_codes`` (about the state of things, not the request), :class:`Invalid`
+    otherwise. The error's code is ``code`` when given, else the (first) finding's."""
+    if not findings:
+        return
+    codes = {f.code for f in findings}
+    cls: type[DomainError] = Invalid
+    if TWO_PERSON_RULE in codes:
+        cls = Forbidden
+    elif codes & set(conflict_codes):
+        cls = Conflict
+    first = findings[0]
+    if len(findings) == 1 and code is None:
+        raise cls(first.code, first.message, first.message_zh, findings=findings)
+    raise cls(
+        code or first.code,
+        f"{summary}: {len(findings)} problem(s)",
+        f"{summary_zh}：共 {len(findings)} 处问题",
+        findings=findings,
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import Problem
+from shared.problems import Problem
 
 __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
 
@@ -60,7 +60,8 @@ class IdempotencyMiddleware:
                     row = None
                     await self._send_problem(
                         send,
-                        Problem.conflict(
+                        Problem(
+                            409,
                             "IDEMPOTENCY_KEY_IN_USE",
                             "a request with this Idempotency-Key is in progress",
                             "使用该幂等键的请求正在处理中",
@@ -71,7 +72,8 @@ class IdempotencyMiddleware:
             if row.body_hash != body_hash:
                 await self._send_problem(
                     send,
-                    Problem.conflict(
+                    Problem(
+                        409,
                         "IDEMPOTENCY_KEY_REUSED",
                         "this Idempotency-Key was used with another request body",
                         "该幂等键已用于不同的请求内容",
@@ -81,7 +83,8 @@ class IdempotencyMiddleware:
             if row.status_code is None:
                 await self._send_problem(
                     send,
-                    Problem.conflict(
+                    Problem(
+                        409,
                         "IDEMPOTENCY_KEY_IN_USE",
                         "a request with this Idempotency-Key is in progress",
                         "使用该幂等键的请求正在处理中",
@@ -177,11 +180,12 @@ class RejectNulMiddleware:
             if b"\x00" in body or b"\\u0000" in body:
                 where.append("body")
         if where:
-            problem = Problem.invalid(
+            problem = Problem(
+                422,
                 "NUL_CHARACTER",
                 f"the NUL character is not allowed (in {', '.join(where)})",
                 f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
-                where[0],
+                field=where[0],
             )
             await IdempotencyMiddleware._send_problem(send, problem)
             return

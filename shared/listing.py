@@ -14,7 +14,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from shared.errors import Problem
+from shared.problems import Problem
 
 __all__ = ["Page", "PageParams", "page_params", "respond_list"]
 
@@ -40,8 +40,8 @@ def page_params(
         try:
             offset = int(json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())["o"])
         except Exception as exc:
-            raise Problem.invalid(
-                "INVALID_CURSOR", "cursor is not one this service issued", "游标无效", "cursor"
+            raise Problem(
+                422, "INVALID_CURSOR", "cursor is not one this service issued", "游标无效", field="cursor"
             ) from exc
     return PageParams(limit=limit, offset=offset)
 

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["Metrics", "configure_logging", "correlation_var"]
+__all__ = ["Metrics", "cause_var", "configure_logging", "correlation_var"]
 
 correlation_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+# What caused the current work ("POST /api/v1/offset-lots"), set by the web edge for the audit trail.
+cause_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("cause", default=None)
 
 
 class _CorrelationFilter(logging.Filter):

@@ -24,7 +24,8 @@ JobHandler = Callable[[UnitOfWork, dict[str, Any], datetime], Awaitable[str | No
 async def schedule_job(
     session: AsyncSession, infra: InfraTables, kind: str, key: str, due_at: datetime, payload: dict[str, Any]
 ) -> bool:
-    """Schedule ``kind``/``key`` once; a second call with the same key changes nothing."""
+    """Schedule ``kind``/``key`` once outside a unit of work (tests, tooling); handlers call
+    ``uow.schedule``. A second call with the same key changes nothing."""
     exists = await session.scalar(select(infra.jobs.c.id).where(infra.jobs.c.kind == kind, infra.jobs.c.key == key))
     if exists is not None:
         return False
@@ -60,7 +61,7 @@ class Scheduler:
                     .where(infra.jobs.c.id == row.id, infra.jobs.c.done_at.is_(None))
                     .values(done_at=now)
                 )
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                if claimed.rowcount != 1:
                     continue  # another replica ran it
                 result = await handler(uow, dict(row.payload), row.due_at) if handler else "no handler"
                 await uow.session.execute(

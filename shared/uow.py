@@ -1,5 +1,9 @@
 """Unit of work: the only place that commits. State changes, their events (outbox rows) and
-their audit rows go into one transaction."""
+their audit rows go into one transaction.
+
+Each service subclasses :class:`UnitOfWork` and attaches its repositories in
+:meth:`UnitOfWork.open_repositories` (``uow.lots``, ``uow.accounts`` …); handlers reach data only
+through them. ``uow.session`` is for repositories and the backbone (inbox, scheduler), not handlers."""
 
 from __future__ import annotations
 
@@ -7,18 +11,19 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.db import InfraTables
 from shared.events import Envelope, make_envelope
-from shared.observability import correlation_var
+from shared.observability import cause_var, correlation_var
+from shared.workdays import WorkdayCalendar
 
-__all__ = ["UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["U", "UnitOfWork", "UnitOfWorkFactory"]
 
 
 class UnitOfWork:
@@ -29,6 +34,7 @@ class UnitOfWork:
         clock: Clock,
         wake: asyncio.Event | None,
         *,
+        calendar: WorkdayCalendar | None = None,
         actor: str,
         cause: str | None = None,
         causation_id: uuid.UUID | None = None,
@@ -38,8 +44,9 @@ class UnitOfWork:
         self.infra = infra
         self.clock = clock
         self._wake = wake
+        self.calendar = calendar or WorkdayCalendar()
         self.actor = actor
-        self.cause = cause
+        self.cause = cause if cause is not None else cause_var.get()
         self.causation_id = causation_id
         self.correlation_id = correlation_id
         self.events: list[Envelope] = []
@@ -49,7 +56,11 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         await self.session.begin()
+        self.open_repositories(self.session)
         return self
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        """Attach this service's repositories, bound to ``session`` (overridden per service)."""
 
     async def __aexit__(self, *exc: object) -> None:
         try:
@@ -71,6 +82,15 @@ class UnitOfWork:
         )
         self.events.append(envelope)
         return envelope
+
+    async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        """Schedule job ``kind``/``key`` at ``due_at`` on this service's clock, once: a second call with
+        the same key changes nothing. Returns whether it was new."""
+        jobs = self.infra.jobs
+        if await self.session.scalar(select(jobs.c.id).where(jobs.c.kind == kind, jobs.c.key == key)) is not None:
+            return False
+        await self.session.execute(insert(jobs).values(kind=kind, key=key, due_at=due_at, payload=payload))
+        return True
 
     def audit(self, action: str, entity: str, entity_id: str, **detail: Any) -> None:
         self._audit.append(
@@ -110,16 +130,28 @@ class UnitOfWork:
             self._wake.set()
 
 
-class UnitOfWorkFactory:
-    """Bound to one service's database, clock and relay wake-up signal."""
+U = TypeVar("U", bound=UnitOfWork)
+
+
+class UnitOfWorkFactory(Generic[U]):
+    """Bound to one service's database, clock and relay wake-up signal; makes that service's kind of
+    unit of work (``kind``)."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], infra: InfraTables, clock: Clock, wake: asyncio.Event | None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        infra: InfraTables,
+        clock: Clock,
+        wake: asyncio.Event | None,
+        kind: type[U] = UnitOfWork,  # type: ignore[assignment]
+        calendar: WorkdayCalendar | None = None,
     ) -> None:
         self.sessions = sessions
         self.infra = infra
         self.clock = clock
         self.wake = wake
+        self.kind = kind
+        self.calendar = calendar
 
     def __call__(
         self,
@@ -128,12 +160,13 @@ class UnitOfWorkFactory:
         cause: str | None = None,
         causation_id: uuid.UUID | None = None,
         correlation_id: str | None = None,
-    ) -> UnitOfWork:
-        return UnitOfWork(
+    ) -> U:
+        return self.kind(
             self.sessions,
             self.infra,
             self.clock,
             self.wake,
+            calendar=self.calendar,
             actor=actor,
             cause=cause,
             causation_id=causation_id,

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.auth import mint_token
 from shared.messaging.topology import consuming_services, dlq_name, queue_name
-from shared.service import Runtime
+from shared.runtime import Runtime
 from shared.settings import SERVICES, Settings
 from shared.uscc import make_uscc
 

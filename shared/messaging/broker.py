@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection, ExchangeType
@@ -22,13 +23,32 @@ from shared.messaging.topology import (
     queue_name,
 )
 
-__all__ = ["Broker", "BrokerUnavailable"]
+__all__ = ["Broker", "BrokerPort", "BrokerUnavailable"]
 
 log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(Exception):
     pass
+
+
+class BrokerPort(Protocol):
+    """What a service needs of a message broker. :class:`Broker` is RabbitMQ; the in-process double
+    beside it is ``shared.messaging.memory.InMemoryBroker``."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def connect_forever(self, stop: asyncio.Event) -> None: ...
+
+    async def wait_connected(self) -> None: ...
+
+    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
+        """Returns once the event is safely with the broker; raises otherwise."""
+
+    async def consume(self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Broker:

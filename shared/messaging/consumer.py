@@ -1,6 +1,11 @@
 """Inbox-guarded consumer: an event's effect and its inbox row commit together; a duplicate is
-acknowledged and logged, never applied twice; a failure is retried with back-off, then dead-lettered
-by the queue's delivery limit; a payload that does not validate goes straight to the DLQ."""
+acknowledged and logged, never applied twice; a payload that does not validate goes straight to the
+DLQ.
+
+Errors map to settlements: a :class:`~shared.errors.DomainError` that a retry cannot cure (the event
+disagrees with this service's state, or the domain refuses it) is dead-lettered at once for an
+operator; a concurrent change, or any other failure (database down, a bug), is retried with back-off
+and dead-lettered by the queue's delivery limit."""
 
 from __future__ import annotations
 
@@ -15,16 +20,23 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from shared.errors import DomainError, ErrorKind
 from shared.events import Envelope, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
 from shared.observability import Metrics, correlation_var
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["EventConsumer", "EventHandler"]
+__all__ = ["EventConsumer", "EventHandler", "retry_cannot_cure"]
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[UnitOfWork, Envelope, BaseModel], Awaitable[None]]
+
+
+def retry_cannot_cure(exc: Exception) -> bool:
+    """A domain refusal, or an event that disagrees with our state, is the same on every delivery: it
+    goes to the DLQ at once. A concurrent change or an infrastructure failure may pass next time."""
+    return isinstance(exc, DomainError) and exc.kind != ErrorKind.concurrent
 
 
 class EventConsumer:
@@ -44,7 +56,7 @@ class EventConsumer:
         self.max_backoff = max_backoff
         # Handlers of one process run one at a time: simple, deterministic, and enough for the
         # targets; replicas of a service still consume in parallel (guards and the inbox hold).
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()
         # Messages delivered and not yet settled: "quiet" needs this at 0 as well as empty queues.
         self.in_flight = 0
 
@@ -65,34 +77,51 @@ class EventConsumer:
             return
         token = correlation_var.set(envelope.correlation_id)
         try:
-            outcome = await self.apply(envelope, payload)
-        except Exception as exc:
-            attempt = delivery_count(message) + 1
-            delay = min(0.1 * 2 ** (attempt - 1), self.max_backoff)
-            log.warning(
-                "%s %s failed on delivery %d (%s: %s); requeue after %.1fs",
-                envelope.event_type,
-                envelope.event_id,
-                attempt,
-                type(exc).__name__,
-                exc,
-                delay,
-                exc_info=attempt == 1,
-            )
-            self._count(envelope.event_type, "failed")
-            await asyncio.sleep(delay)
-            await self._settle(message.nack(requeue=True))
-            return
+            try:
+                outcome = await self.apply(envelope, payload)
+            except Exception as exc:
+                if retry_cannot_cure(exc):
+                    assert isinstance(exc, DomainError)
+                    log.error(
+                        "%s %s refused and sent to the DLQ: %s %s (%s)",
+                        envelope.event_type,
+                        envelope.event_id,
+                        exc.code,
+                        exc.message,
+                        ", ".join(f.code for f in exc.findings),
+                    )
+                    self._count(envelope.event_type, "refused")
+                    await self._settle(message.reject(requeue=False))
+                else:
+                    await self._retry(message, envelope, exc)
+                return
         finally:
             correlation_var.reset(token)
         self._count(envelope.event_type, outcome)
         await self._settle(message.ack())
 
+    async def _retry(self, message: AbstractIncomingMessage, envelope: Envelope, exc: Exception) -> None:
+        attempt = delivery_count(message) + 1
+        delay = min(0.1 * 2 ** (attempt - 1), self.max_backoff)
+        log.warning(
+            "%s %s failed on delivery %d (%s: %s); requeue after %.1fs",
+            envelope.event_type,
+            envelope.event_id,
+            attempt,
+            type(exc).__name__,
+            exc,
+            delay,
+            exc_info=attempt == 1 and not isinstance(exc, DomainError),
+        )
+        self._count(envelope.event_type, "failed")
+        await asyncio.sleep(delay)
+        await self._settle(message.nack(requeue=True))
+
     async def apply(self, envelope: Envelope, payload: BaseModel) -> str:
         """Apply the event once: returns ``applied``, ``duplicate`` or ``ignored``."""
         inbox = self.uow.infra.inbox
         handler = self.handlers.get(envelope.event_type)
-        async with self._lock:
+        async with self.lock:
             async with self.uow(
                 actor=f"event:{envelope.producer}",
                 cause=f"event:{envelope.event_type}:{envelope.event_id}",

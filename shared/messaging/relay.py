@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import InfraTables
-from shared.messaging.broker import Broker
+from shared.messaging.broker import BrokerPort
 from shared.observability import Metrics
 
 __all__ = ["OutboxRelay"]
@@ -24,7 +24,7 @@ class OutboxRelay:
         self,
         sessions: async_sessionmaker[AsyncSession],
         infra: InfraTables,
-        broker: Broker,
+        broker: BrokerPort,
         wake: asyncio.Event,
         *,
         batch: int = 200,

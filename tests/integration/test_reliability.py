@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from services.allowance_registry import bootstrap as allowance_bootstrap
 from services.allowance_registry.entrypoints import app as allowance_app
 from shared.events import make_envelope
 from shared.events.contracts import BindingRequestedV1
-from shared.service import create_service_app
 from tests.harness import Stack, create_vhost, delete_vhost, drop_databases, running_stack, stack_settings, uscc
 from tests.integration.test_binding_handshake import open_pair, request_binding
 
@@ -98,10 +98,10 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(fresh_
         calls += 1
         raise RuntimeError("simulated handler bug")
 
-    spec = allowance_app.spec()
-    spec.event_handlers["new_ccer_registry.binding.requested"] = failing
+    service = allowance_bootstrap.definition()
+    service.event_handlers = {**service.event_handlers, "new_ccer_registry.binding.requested": failing}
     settings = stack_settings(vhost=fresh_vhost, db_prefix=f"{db_prefix}f", delivery_limit=2)
-    app = create_service_app(spec, settings)
+    app = allowance_app.create_app(settings, service=service)
     try:
         async with app.router.lifespan_context(app):
             stack = Stack(settings)
@@ -117,7 +117,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(fresh_
                 await asyncio.sleep(0.1)
             depths = await stack.queue_depths()
             async with app.state.runtime.sessions() as session:
-                inbox_rows = await session.scalar(select(func.count()).select_from(spec.infra.inbox))
+                inbox_rows = await session.scalar(select(func.count()).select_from(service.infra.inbox))
     finally:
         await drop_databases(f"{db_prefix}f")
     assert depths["allowance_registry.events.dlq"] == 1

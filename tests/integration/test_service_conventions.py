@@ -13,10 +13,10 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
+from services.legacy_ccer_registry import bootstrap as legacy_bootstrap
 from services.legacy_ccer_registry.entrypoints import app as legacy_app
 from services.new_ccer_registry.adapters.orm import Account
 from shared.scheduler import schedule_job
-from shared.service import create_service_app
 from shared.settings import SERVICES, Settings
 from shared.timeutil import CST
 from tests.harness import Stack, create_vhost, delete_vhost, stack_settings, uscc
@@ -138,10 +138,10 @@ async def lone_service(tmp_path: Path) -> AsyncIterator[tuple[Any, Stack, list[t
         ran.append((payload["name"], due_at))
         return "recorded"
 
-    spec = legacy_app.spec()
-    spec.job_handlers["test.record"] = record
+    service = legacy_bootstrap.definition()
+    service.job_handlers = {**service.job_handlers, "test.record": record}
     settings = stack_settings(vhost=vhost, db_prefix=None, data_dir=str(tmp_path))
-    app = create_service_app(spec, settings)
+    app = legacy_app.create_app(settings, service=service)
     try:
         async with app.router.lifespan_context(app):
             import httpx

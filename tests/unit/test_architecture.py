@@ -1,11 +1,15 @@
-"""Boundaries of style.md: domain layers are pure, services never import each other."""
+"""The shape of docs/shape.md and style.md, enforced: pure domains, a service layer that speaks in
+domain errors through repositories, thin routes laid out one way, services that never import each
+other, and a ``shared`` package that holds only the backbone."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,32 +17,135 @@ import pytest
 from shared.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
+MAX_FUNCTION_LINES = 80
+
+
+def _modules(service: str, layer: str) -> list[str]:
+    base = ROOT / "services" / service / layer
+    return sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in base.rglob("*.py") if p.stem != "__init__"
+    )
+
+
+def _loaded_after_importing(modules: list[str]) -> list[str]:
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(k for k in ('fastapi', 'starlette', 'sqlalchemy', 'aio_pika') if k in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return list(json.loads(out.stdout))
+
+
+def _imports(path: Path) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            yield node.module or ""
+            for alias in node.names:
+                yield f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+
+
+def _files(service: str, layer: str) -> list[Path]:
+    return sorted((ROOT / "services" / service / layer).rglob("*.py"))
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_domain_layer_loads_no_web_orm_or_broker_library(service: str) -> None:
-    modules = sorted(p.stem for p in (ROOT / "services" / service / "domain").glob("*.py") if p.stem != "__init__")
-    code = (
-        "import importlib, json, sys\n"
-        f"for m in {modules!r}: importlib.import_module('services.{service}.domain.' + m)\n"
-        "print(json.dumps(sorted(k for k in ('fastapi', 'starlette', 'sqlalchemy', 'aio_pika') if k in sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == []
+    assert _loaded_after_importing(_modules(service, "domain")) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_layer_loads_no_web_framework(service: str) -> None:
+    loaded = _loaded_after_importing(_modules(service, "service_layer"))
+    assert "fastapi" not in loaded and "starlette" not in loaded
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_and_service_layer_raise_domain_errors_not_http_problems(service: str) -> None:
+    offenders = []
+    for layer in ("domain", "service_layer"):
+        for path in _files(service, layer):
+            for name in _imports(path):
+                if name.startswith(("shared.problems", "shared.webapp", "shared.auth", "fastapi", "starlette")):
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_handlers_reach_data_only_through_repositories(service: str) -> None:
+    """No SQL in the service layer: only its unit of work (which attaches the repositories) may
+    touch SQLAlchemy, and no handler uses the session."""
+    offenders = []
+    for path in _files(service, "service_layer"):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "unit_of_work.py":
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in _imports(path) if n.startswith("sqlalchemy")]
+        if "uow.session" in text or ".session." in text:
+            offenders.append(f"{path.relative_to(ROOT)}: uses the session")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_handler_or_route_is_longer_than_about_80_lines(service: str) -> None:
+    long = []
+    for layer in ("service_layer", "entrypoints"):
+        for path in _files(service, layer):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    length = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if length > MAX_FUNCTION_LINES:
+                        long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert long == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_the_one_api_layout(service: str) -> None:
+    base = ROOT / "services" / service
+    for required in ("bootstrap.py", "entrypoints/api/__init__.py", "entrypoints/api/deps.py", "entrypoints/app.py"):
+        assert (base / required).is_file(), f"{service}: {required} is missing"
+    routers = sorted((base / "entrypoints" / "api" / "routers").glob("*.py"))
+    assert [p for p in routers if p.stem != "__init__"], f"{service}: no routers"
+    for path in routers:
+        if path.stem == "__init__":
+            continue
+        module = importlib.import_module(f"services.{service}.entrypoints.api.routers.{path.stem}")
+        for name in dir(module):
+            router = getattr(module, name)
+            if type(router).__name__ == "APIRouter":
+                assert router.tags, f"{path.relative_to(ROOT)}: {name} has no tags"
+                assert router.prefix or name == "ops_router", f"{path.relative_to(ROOT)}: {name} has no prefix"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_bootstraps_with_fakes(service: str) -> None:
+    bootstrap = importlib.import_module(f"services.{service}.bootstrap")
+    assert callable(bootstrap.bootstrap) and callable(bootstrap.definition)
+    assert bootstrap.definition().name == service
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_never_imports_another_service(service: str) -> None:
     others = [s for s in SERVICES if s != service]
-    offenders = []
-    for path in (ROOT / "services" / service).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
-            )
-            for name in names:
-                if any(name.startswith(f"services.{o}") for o in others):
-                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "services" / service).rglob("*.py")
+        for name in _imports(path)
+        if any(name.startswith(f"services.{o}") for o in others)
+    ]
     assert offenders == []
+
+
+def test_shared_holds_only_the_backbone() -> None:
+    """No service, and no tooling (replay, command line, benchmarks): those talk to the services
+    over REST and AMQP from their own package."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "shared").rglob("*.py")
+        for name in _imports(path)
+        if name.startswith(("services", "ccer_tools", "typer", "rich"))
+    ]
+    assert offenders == []
+    assert not (ROOT / "shared" / "replay").exists()
+    assert not (ROOT / "shared" / "cli.py").exists()

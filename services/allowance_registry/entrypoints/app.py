@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import cast
-
 from fastapi import FastAPI
 
-from services.allowance_registry.adapters.orm import infra, metadata
+from services.allowance_registry.bootstrap import NAME, bootstrap
 from services.allowance_registry.entrypoints.api import routers
-from services.allowance_registry.service_layer import accounts, applications, offsets
 from shared.clock import Clock
-from shared.messaging.consumer import EventHandler
-from shared.service import ServiceSpec, create_service_app, service_main
+from shared.runtime import ServiceDefinition
 from shared.settings import Settings
-
-NAME = "allowance_registry"
+from shared.uow import UnitOfWork
+from shared.webapp import ApiSpec, create_service_app, service_main
 
 TAGS = [
     {"name": "accounts", "description": "Allowance accounts, holdings and transfers — 配额账户、持仓与划转"},
@@ -26,36 +21,23 @@ TAGS = [
     {"name": "applications", "description": "Compliance applications — 履约申请"},
 ]
 
-
-def spec() -> ServiceSpec:
-    return ServiceSpec(
-        name=NAME,
-        title="National allowance registry — 全国碳排放权注册登记系统",
-        description="Allowance accounts and holdings, compliance periods, notices, pending offsets (待抵销), "
-        "compliance applications, offset registration and recall.",
-        metadata=metadata,
-        infra=infra,
-        migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
-        routers=routers,
-        event_handlers=cast(
-            dict[str, EventHandler],
-            {
-                "new_ccer_registry.binding.requested": accounts.on_binding_requested,
-                "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
-                "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
-                "new_ccer_registry.offset.released": offsets.on_offset_released,
-                "provincial_review.application.approved": applications.on_application_approved,
-                "provincial_review.application.rejected": applications.on_application_rejected,
-            },
-        ),
-        job_handlers={offsets.RECALL_JOB: offsets.recall_unused},
-        openapi_tags=TAGS,
-    )
+API = ApiSpec(
+    title="National allowance registry — 全国碳排放权注册登记系统",
+    description="Allowance accounts and holdings, compliance periods, notices, pending offsets (待抵销), "
+    "compliance applications, offset registration and recall.",
+    routers=routers,
+    openapi_tags=[],
+)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(spec(), settings, clock=clock)
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    service: ServiceDefinition[UnitOfWork] | None = None,
+) -> FastAPI:
+    return create_service_app(lambda s: bootstrap(s, clock=clock, service=service), API, settings)
 
 
 if __name__ == "__main__":
-    service_main(spec)
+    service_main(NAME, create_app)

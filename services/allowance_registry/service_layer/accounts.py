@@ -9,10 +9,10 @@ from services.allowance_registry.adapters.repository import account_scope
 from services.allowance_registry.domain.binding import AccountFacts, binding_findings
 from shared.auth import Principal
 from shared.domain_types import Holder
-from shared.errors import Problem
 from shared.events import Envelope
 from shared.events.contracts import BindingConfirmedV1, BindingRejectedV1, BindingRequestedV1, Reason
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = ["active_binding", "get_account", "list_accounts", "on_binding_requested", "open_account"]

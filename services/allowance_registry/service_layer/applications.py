@@ -48,7 +48,6 @@ from services.allowance_registry.domain.periods import PeriodStatus
 from services.allowance_registry.service_layer.notices import account_ref, get_notice
 from services.allowance_registry.service_layer.offsets import recall_after_rejection
 from shared.auth import Principal
-from shared.errors import Problem
 from shared.events import Envelope
 from shared.events.contracts import (
     AllowanceItem,
@@ -65,6 +64,7 @@ from shared.events.contracts import (
 )
 from shared.ids import new_id
 from shared.offset_rules import Eligibility, LotFacts
+from shared.problems import Problem
 from shared.timeutil import local
 from shared.uow import UnitOfWork
 

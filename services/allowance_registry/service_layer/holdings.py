@@ -22,8 +22,8 @@ from services.allowance_registry.adapters.repository import (
 from services.allowance_registry.service_layer.accounts import get_account
 from services.allowance_registry.service_layer.offsets import pending_total
 from shared.auth import Principal
-from shared.errors import Problem
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = ["HoldingsView", "allocate", "holdings", "transfer"]

@@ -13,9 +13,9 @@ from services.allowance_registry.domain.notices import NoticeStatus, ccer_offset
 from services.allowance_registry.domain.periods import PeriodStatus
 from services.allowance_registry.service_layer.accounts import get_account
 from shared.auth import Principal
-from shared.errors import Problem
 from shared.events.contracts import AccountRef, NoticeIssuedV1
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = [

@@ -21,7 +21,8 @@ from services.allowance_registry.domain.periods import (
 )
 from services.allowance_registry.service_layer.offsets import RECALL_JOB
 from shared.auth import Principal
-from shared.errors import Finding, Problem
+from shared.findings import Finding
+from shared.problems import Problem
 from shared.scheduler import schedule_job
 from shared.uow import UnitOfWork
 from shared.workdays import CalendarUnavailable, WorkdayCalendar

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
-from services.legacy_ccer_registry.adapters.orm import infra, metadata
+from services.legacy_ccer_registry.bootstrap import NAME, bootstrap
 from shared.clock import Clock
-from shared.service import ServiceSpec, create_service_app, service_main
+from shared.runtime import ServiceDefinition
 from shared.settings import Settings
+from shared.uow import UnitOfWork
+from shared.webapp import ApiSpec, create_service_app, service_main
 
-NAME = "legacy_ccer_registry"
-
-
-def spec() -> ServiceSpec:
-    return ServiceSpec(
-        name=NAME,
-        title="Legacy CCER registry — 旧有自愿减排注册登记系统",
-        description="Legacy accounts, projects recorded before 2017-03-14, voluntary cancellations and sync applications.",
-        metadata=metadata,
-        infra=infra,
-        migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
-        routers=[],
-        event_handlers={},
-    )
+API = ApiSpec(
+    title="Legacy CCER registry — 旧有自愿减排注册登记系统",
+    description="Legacy accounts, projects recorded before 2017-03-14, voluntary cancellations and sync applications.",
+    routers=[],
+    openapi_tags=[],
+)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(spec(), settings, clock=clock)
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    service: ServiceDefinition[UnitOfWork] | None = None,
+) -> FastAPI:
+    return create_service_app(lambda s: bootstrap(s, clock=clock, service=service), API, settings)
 
 
 if __name__ == "__main__":
-    service_main(spec)
+    service_main(NAME, create_app)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.new_ccer_registry.adapters.orm import Account, HoldingBlock
 from services.new_ccer_registry.domain.serials import Block, SerialRange, plan_take
-from shared.errors import Problem
+from shared.problems import Problem
 
 __all__ = ["ConcurrentChange", "blocks_in", "held", "labels", "lock_accounts", "move_lowest", "to_range"]
 

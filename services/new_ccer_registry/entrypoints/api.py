@@ -17,9 +17,9 @@ from services.new_ccer_registry.entrypoints.schemas import (
 )
 from services.new_ccer_registry.service_layer import accounts as svc
 from shared.auth import Principal, get_principal, require
-from shared.errors import Problem
-from shared.service import RuntimeDep, uow_for
+from shared.problems import Problem
 from shared.uow import UnitOfWork
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["accounts"])
 

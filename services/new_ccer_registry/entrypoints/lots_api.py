@@ -23,8 +23,8 @@ from services.new_ccer_registry.service_layer import lots as svc
 from services.new_ccer_registry.service_layer.reconciliation import reconcile
 from shared.auth import Principal, require
 from shared.listing import Page, PageParams, page_params, respond_list
-from shared.service import RuntimeDep, uow_for
 from shared.timeutil import local
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["offset lots"])
 admin_router = APIRouter(prefix="/admin", tags=["admin"])

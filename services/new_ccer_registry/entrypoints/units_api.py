@@ -23,9 +23,9 @@ from services.new_ccer_registry.entrypoints.schemas import (
 from services.new_ccer_registry.service_layer import accounts as account_svc
 from services.new_ccer_registry.service_layer import units as svc
 from shared.auth import Principal, get_principal, require
-from shared.errors import Problem
-from shared.service import RuntimeDep, uow_for
+from shared.problems import Problem
 from shared.timeutil import local
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["units"])
 

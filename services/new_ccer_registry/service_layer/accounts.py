@@ -8,10 +8,10 @@ from services.new_ccer_registry.adapters.orm import Account, Binding, TradingAcc
 from services.new_ccer_registry.domain.binding import BindingStatus, binding_request_findings
 from shared.auth import Principal
 from shared.domain_types import Holder
-from shared.errors import Problem
 from shared.events import Envelope
 from shared.events.contracts import BindingConfirmedV1, BindingRejectedV1, BindingRequestedV1
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = [

@@ -39,7 +39,6 @@ from services.new_ccer_registry.domain.lots import (
 from services.new_ccer_registry.domain.serials import SerialRange, merge_ranges
 from services.new_ccer_registry.service_layer.units import get_project, raise_findings, record_movement
 from shared.auth import Principal
-from shared.errors import Problem
 from shared.events import Envelope
 from shared.events.contracts import (
     OffsetCancelledV1,
@@ -50,6 +49,7 @@ from shared.events.contracts import (
     OffsetReleasedV1,
 )
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = [

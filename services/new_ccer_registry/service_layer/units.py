@@ -32,8 +32,9 @@ from services.new_ccer_registry.domain.lots import (
 )
 from services.new_ccer_registry.domain.projects import issuance_findings, next_issuance_range
 from services.new_ccer_registry.domain.serials import SerialRange
-from shared.errors import Finding, Problem
+from shared.findings import Finding
 from shared.ids import new_id
+from shared.problems import Problem
 from shared.timeutil import local
 from shared.uow import UnitOfWork
 

@@ -22,8 +22,8 @@ from services.provincial_review.service_layer import reviews as svc
 from shared.auth import Principal, require
 from shared.errors import Finding
 from shared.listing import PageParams, page_params, respond_list
-from shared.service import RuntimeDep, uow_for
 from shared.timeutil import local
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["reviews"])
 

@@ -27,7 +27,6 @@ from services.provincial_review.domain.review import (
     second_review,
 )
 from shared.auth import Principal
-from shared.errors import Finding, Problem
 from shared.events import Envelope
 from shared.events.contracts import (
     ApplicationApprovedV1,
@@ -39,8 +38,10 @@ from shared.events.contracts import (
     OffsetCcerItem,
     ReviewFinding,
 )
+from shared.findings import Finding
 from shared.ids import new_id
 from shared.offset_rules import LotFacts
+from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 __all__ = [

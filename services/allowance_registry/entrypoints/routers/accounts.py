@@ -22,7 +22,7 @@ from services.allowance_registry.service_layer import accounts as svc
 from services.allowance_registry.service_layer import holdings as hold
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
-from shared.service import RuntimeDep, uow_for
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["accounts"])
 

@@ -19,7 +19,7 @@ from services.allowance_registry.entrypoints.schemas import (
 from services.allowance_registry.service_layer import applications as svc
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
-from shared.service import RuntimeDep, uow_for
+from shared.webapp import RuntimeDep, uow_for
 
 router = APIRouter(tags=["applications"])
 

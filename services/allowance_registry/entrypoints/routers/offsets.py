@@ -13,7 +13,7 @@ from services.allowance_registry.entrypoints.schemas import CancellationOut, Pen
 from services.allowance_registry.service_layer import offsets as svc
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
-from shared.service import RuntimeDep
+from shared.webapp import RuntimeDep
 
 router = APIRouter(tags=["pending offsets"])
 

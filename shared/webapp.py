@@ -1,42 +1,43 @@
-"""One FastAPI application factory for all four services: lifespan (migrations, broker, relay,
-consumer, scheduler), ops endpoints, admin endpoints, error mapping and idempotency."""
+"""One FastAPI application factory for all four services: the lifespan starts the service's
+:class:`~shared.runtime.Runtime` (migrations, broker, relay, consumer, scheduler); ops and admin
+endpoints, the one error mapping, idempotency and the audit cause of each request."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import MetaData, delete, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select, text
 
 from shared.auth import Principal, require
-from shared.clock import Clock
-from shared.db import InfraTables, create_engine_for, ensure_database, run_migrations, session_factory
-from shared.errors import Problem, ProblemBody, install_error_handlers
+from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
-from shared.messaging.broker import Broker
-from shared.messaging.consumer import EventConsumer, EventHandler
-from shared.messaging.relay import OutboxRelay
-from shared.observability import Metrics, configure_logging
-from shared.scheduler import JobHandler, Scheduler
+from shared.observability import cause_var, configure_logging
+from shared.problems import Problem, ProblemBody, install_error_handlers
+from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.timeutil import local
-from shared.uow import UnitOfWork, UnitOfWorkFactory
-from shared.workdays import WorkdayCalendar
 
-__all__ = ["Runtime", "ServiceSpec", "create_service_app", "get_runtime", "uow_for"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ApiSpec",
+    "BusDep",
+    "RuntimeDep",
+    "create_service_app",
+    "get_bus",
+    "get_runtime",
+    "service_main",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,119 +56,32 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @dataclass
-class ServiceSpec:
-    name: str
+class ApiSpec:
+    """A service's REST face: its title, routers and OpenAPI tags."""
+
     title: str
     description: str
-    metadata: MetaData
-    infra: InfraTables
-    migrations_dir: Path
     routers: list[APIRouter] = field(default_factory=list)
-    event_handlers: dict[str, EventHandler] = field(default_factory=dict)
-    job_handlers: dict[str, JobHandler] = field(default_factory=dict)
-    # Called after the tables were created/migrated, e.g. to load reference data.
-    on_start: Callable[[Runtime], Awaitable[None]] | None = None
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
-class Runtime:
-    """What a running service holds: its database, clock, broker, relay, consumer and scheduler."""
-
-    def __init__(self, spec: ServiceSpec, settings: Settings, *, clock: Clock | None = None) -> None:
-        self.spec = spec
-        self.settings = settings
-        self.infra = spec.infra
-        self.url = settings.database_url(spec.name)
-        self.engine: AsyncEngine = create_engine_for(self.url)
-        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
-        self.clock = clock or Clock(settings.clock)
-        self.wake = asyncio.Event()
-        self.uow = UnitOfWorkFactory(self.sessions, self.infra, self.clock, self.wake)
-        self.metrics = Metrics(spec.name)
-        self.calendar = WorkdayCalendar.from_file(settings.holidays_file)
-        self.broker = Broker(settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch)
-        self.relay = OutboxRelay(
-            self.sessions,
-            self.infra,
-            self.broker,
-            self.wake,
-            batch=settings.relay_batch,
-            poll_seconds=settings.relay_poll_seconds,
-            metrics=self.metrics,
-        )
-        self.consumer = EventConsumer(spec.name, self.uow, spec.event_handlers, metrics=self.metrics)
-        self.scheduler = Scheduler(self.uow, spec.job_handlers)
-        self.stop = asyncio.Event()
-        self.tasks: list[asyncio.Task[Any]] = []
-        self.clock_lock = asyncio.Lock()
-
-    async def start(self) -> None:
-        await ensure_database(self.url)
-        await run_migrations(self.engine, self.spec.migrations_dir)
-        await self.clock.load(self.sessions, self.infra)
-        if self.spec.on_start:
-            await self.spec.on_start(self)
-        self.tasks = [
-            asyncio.create_task(self._broker_then_consume(), name=f"{self.spec.name}-broker"),
-            asyncio.create_task(self.relay.run(self.stop), name=f"{self.spec.name}-relay"),
-            asyncio.create_task(self._scheduler_loop(), name=f"{self.spec.name}-scheduler"),
-        ]
-
-    async def _broker_then_consume(self) -> None:
-        await self.broker.connect_forever(self.stop)
-        if not self.stop.is_set() and self.spec.event_handlers:
-            await self.broker.consume(self.spec.name, self.consumer.on_message)
-
-    async def _scheduler_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                async with self.clock_lock:
-                    await self.scheduler.run_due(self.clock.now())
-            except Exception:
-                log.exception("scheduler round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.settings.scheduler_poll_seconds)
-
-    async def shutdown(self) -> None:
-        self.stop.set()
-        self.wake.set()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        with contextlib.suppress(Exception):
-            await self.broker.close()
-        await self.engine.dispose()
-
-    async def set_clock(self, new: datetime) -> int:
-        """Move the simulated clock forward and run what fell due; returns the number of jobs run."""
-        async with self.clock_lock:
-            self.clock.check_forward(new)
-            async with self.sessions() as session, session.begin():
-                await self.clock.persist(session, self.infra, new)
-            self.clock.adopt(new)
-            return await self.scheduler.run_due(new)
-
-    async def reset(self) -> None:
-        async with self.clock_lock, self.relay.lock, self.consumer._lock, self.sessions() as session, session.begin():
-            for table in reversed(self.spec.metadata.sorted_tables):
-                await session.execute(delete(table))
-        self.clock.reset()
-        if self.spec.on_start:
-            await self.spec.on_start(self)
-
-
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> Runtime[Any]:
     return request.app.state.runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
-def uow_for(runtime: Runtime, principal: Principal, request: Request | None = None) -> UnitOfWork:
-    cause = f"{request.method} {request.url.path}" if request is not None else None
-    return runtime.uow(actor=f"{principal.role}:{principal.sub}", cause=cause)
+def uow_for(runtime: Runtime[Any], principal: Principal, request: Request | None = None) -> Any:
+    """Transitional (issue 6): routes not yet calling the bus open a unit of work here."""
+    return runtime.uow(actor=principal.actor)
+
+
+def get_bus(request: Request) -> MessageBus[Any]:
+    return request.app.state.runtime.bus
+
+
+BusDep = Annotated[MessageBus[Any], Depends(get_bus)]
 
 
 class ClockOut(BaseModel):
@@ -314,12 +228,15 @@ def _ops_router() -> APIRouter:
     return router
 
 
-def create_service_app(spec: ServiceSpec, settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_service_app(
+    make_runtime: Callable[[Settings], Runtime[Any]], api: ApiSpec, settings: Settings | None = None
+) -> FastAPI:
+    """The service's app; ``make_runtime`` is its ``bootstrap`` with any fakes already applied."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(spec, settings, clock=clock)
+        runtime = make_runtime(settings)
         app.state.runtime = runtime
         await runtime.start()
         try:
@@ -328,11 +245,11 @@ def create_service_app(spec: ServiceSpec, settings: Settings | None = None, *, c
             await runtime.shutdown()
 
     app = FastAPI(
-        title=spec.title,
-        description=spec.description,
+        title=api.title,
+        description=api.description,
         version="1.0.0",
         lifespan=lifespan,
-        openapi_tags=spec.openapi_tags,
+        openapi_tags=api.openapi_tags,
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
@@ -342,9 +259,13 @@ def create_service_app(spec: ServiceSpec, settings: Settings | None = None, *, c
     app.add_middleware(RejectNulMiddleware)
 
     @app.middleware("http")
-    async def _metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _metrics_and_cause(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
-        response = await call_next(request)
+        token = cause_var.set(f"{request.method} {request.url.path}"[:120])
+        try:
+            response = await call_next(request)
+        finally:
+            cause_var.reset(token)
         route = getattr(request.scope.get("route"), "path", "unmatched")
         runtime = getattr(request.app.state, "runtime", None)
         if runtime is not None:
@@ -354,17 +275,16 @@ def create_service_app(spec: ServiceSpec, settings: Settings | None = None, *, c
 
     app.include_router(_ops_router())
     app.include_router(_admin_router())
-    for router in spec.routers:
+    for router in api.routers:
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     return app
 
 
-def service_main(spec_factory: Callable[[], ServiceSpec]) -> None:
+def service_main(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     """Run one service with uvicorn on its configured port."""
     import uvicorn
 
     settings = Settings()
-    spec = spec_factory()
-    configure_logging(settings.log_format, settings.log_level, spec.name)
-    app = create_service_app(spec, settings)
-    uvicorn.run(app, host=settings.host, port=settings.port(spec.name), log_level="warning", lifespan="on")
+    configure_logging(settings.log_format, settings.log_level, name)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port(name), log_level="warning", lifespan="on")

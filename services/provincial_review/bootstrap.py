@@ -1,0 +1,49 @@
+"""Wires the provincial_review service: its tables, unit of work, command, event and job handlers, clock and
+broker. ``bootstrap(settings)`` is what runs; tests pass fakes (a clock, an in-memory broker, an
+in-memory database in ``settings``) or a changed definition through the same function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from services.provincial_review.adapters.orm import infra, metadata
+from services.provincial_review.service_layer import reviews
+from shared.clock import Clock
+from shared.messaging.broker import BrokerPort
+from shared.messaging.consumer import EventHandler
+from shared.runtime import Runtime, ServiceDefinition
+from shared.settings import Settings
+from shared.uow import UnitOfWork
+
+__all__ = ["NAME", "bootstrap", "definition"]
+
+NAME = "provincial_review"
+
+
+def definition() -> ServiceDefinition[UnitOfWork]:
+    return ServiceDefinition(
+        name=NAME,
+        metadata=metadata,
+        infra=infra,
+        migrations_dir=Path(__file__).resolve().parent / "migrations",
+        unit_of_work=UnitOfWork,
+        event_handlers=cast(
+            dict[str, EventHandler],
+            {
+                "allowance_registry.application.submitted": reviews.on_application_submitted,
+                "allowance_registry.notice.issued": reviews.on_notice_issued,
+                "allowance_registry.compliance.completed": reviews.on_compliance_completed,
+            },
+        ),
+    )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    broker: BrokerPort | None = None,
+    service: ServiceDefinition[UnitOfWork] | None = None,
+) -> Runtime[UnitOfWork]:
+    return Runtime(service or definition(), settings, clock=clock, broker=broker)

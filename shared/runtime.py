@@ -1,0 +1,156 @@
+"""What a running service is, without the web: its database, clock, unit of work, message bus,
+outbox relay, inbox consumer and scheduler. ``services/<name>/bootstrap.py`` builds one from the
+service's :class:`ServiceDefinition`; tests pass fakes (a clock, an in-memory broker, an in-memory
+database) through the same function."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import MetaData, delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.bus import Command, CommandHandler, MessageBus
+from shared.clock import Clock
+from shared.db import InfraTables, create_engine_for, ensure_database, run_migrations, session_factory
+from shared.messaging.broker import Broker, BrokerPort
+from shared.messaging.consumer import EventConsumer, EventHandler
+from shared.messaging.relay import OutboxRelay
+from shared.observability import Metrics
+from shared.scheduler import JobHandler, Scheduler
+from shared.settings import Settings
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+from shared.workdays import WorkdayCalendar
+
+__all__ = ["Runtime", "ServiceDefinition"]
+
+log = logging.getLogger(__name__)
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+@dataclass
+class ServiceDefinition(Generic[U]):
+    """Everything that makes one service: its tables, its kind of unit of work, and its handlers."""
+
+    name: str
+    metadata: MetaData
+    infra: InfraTables
+    migrations_dir: Path
+    unit_of_work: type[U]
+    commands: Mapping[type[Command[Any]], CommandHandler] = field(default_factory=dict)
+    event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    # Called after the tables were created/migrated (and after a reset), e.g. to load reference data.
+    on_start: Callable[[Runtime[U]], Awaitable[None]] | None = None
+
+
+class Runtime(Generic[U]):
+    def __init__(
+        self,
+        definition: ServiceDefinition[U],
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        broker: BrokerPort | None = None,
+    ) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.settings = settings
+        self.infra = definition.infra
+        self.url = settings.database_url(definition.name)
+        self.engine: AsyncEngine = create_engine_for(self.url)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.clock = clock or Clock(settings.clock)
+        self.wake = asyncio.Event()
+        self.calendar = WorkdayCalendar.from_file(settings.holidays_file)
+        self.uow: UnitOfWorkFactory[U] = UnitOfWorkFactory(
+            self.sessions, self.infra, self.clock, self.wake, definition.unit_of_work, self.calendar
+        )
+        self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
+        self.metrics = Metrics(definition.name)
+        self.broker: BrokerPort = broker or Broker(
+            settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch
+        )
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.infra,
+            self.broker,
+            self.wake,
+            batch=settings.relay_batch,
+            poll_seconds=settings.relay_poll_seconds,
+            metrics=self.metrics,
+        )
+        self.consumer = EventConsumer(definition.name, self.uow, dict(definition.event_handlers), metrics=self.metrics)
+        self.scheduler = Scheduler(self.uow, dict(definition.job_handlers))
+        self.stop = asyncio.Event()
+        self.tasks: list[asyncio.Task[Any]] = []
+        self.clock_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """The database, migrated, with the clock and reference data loaded: enough to run handlers."""
+        await ensure_database(self.url)
+        await run_migrations(self.engine, self.definition.migrations_dir)
+        await self.clock.load(self.sessions, self.infra)
+        if self.definition.on_start:
+            await self.definition.on_start(self)
+
+    async def start(self) -> None:
+        """:meth:`open`, then connect to the broker, relay the outbox, consume and run due jobs."""
+        await self.open()
+        self.tasks = [
+            asyncio.create_task(self._broker_then_consume(), name=f"{self.name}-broker"),
+            asyncio.create_task(self.relay.run(self.stop), name=f"{self.name}-relay"),
+            asyncio.create_task(self._scheduler_loop(), name=f"{self.name}-scheduler"),
+        ]
+
+    async def _broker_then_consume(self) -> None:
+        await self.broker.connect_forever(self.stop)
+        if not self.stop.is_set() and self.definition.event_handlers:
+            await self.broker.consume(self.name, self.consumer.on_message)
+
+    async def _scheduler_loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                async with self.clock_lock:
+                    await self.scheduler.run_due(self.clock.now())
+            except Exception:
+                log.exception("scheduler round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), self.settings.scheduler_poll_seconds)
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        self.wake.set()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.close()
+        await self.engine.dispose()
+
+    async def set_clock(self, new: datetime) -> int:
+        """Move the simulated clock forward and run what fell due; returns the number of jobs run."""
+        async with self.clock_lock:
+            self.clock.check_forward(new)
+            async with self.sessions() as session, session.begin():
+                await self.clock.persist(session, self.infra, new)
+            self.clock.adopt(new)
+            return await self.scheduler.run_due(new)
+
+    async def reset(self) -> None:
+        async with self.clock_lock, self.relay.lock, self.consumer.lock, self.sessions() as session, session.begin():
+            for table in reversed(self.definition.metadata.sorted_tables):
+                await session.execute(delete(table))
+        self.clock.reset()
+        if self.definition.on_start:
+            await self.definition.on_start(self)

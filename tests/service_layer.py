@@ -1,0 +1,125 @@
+"""Harness of the fast service-layer tests: one service, built by its own ``bootstrap()``, on an
+in-memory SQLite database (or PostgreSQL, the second backend) with an in-process broker double.
+
+The same tests run on every backend named in ``CCER_UNIT_BACKENDS`` (default ``sqlite``; ``make
+test`` and CI add ``postgresql``). No broker is ever needed: events a handler sends are read back
+from the in-memory broker, and events a service consumes are handed to its real inbox consumer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from shared.bus import Command
+from shared.clock import Clock
+from shared.events import Envelope, make_envelope
+from shared.events.contracts import payload_model
+from shared.messaging.memory import InMemoryBroker, Published
+from shared.principal import Principal
+from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.timeutil import CST
+from shared.uow import UnitOfWork
+
+__all__ = ["BACKENDS", "ServiceUnderTest", "as_", "service_under_test"]
+
+BACKENDS = [b.strip() for b in os.environ.get("CCER_UNIT_BACKENDS", "sqlite").split(",") if b.strip()]
+PG_BASE = os.environ.get("CCER_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+# One PostgreSQL database per service for the whole session, wiped before each test.
+_PG_PREFIX = f"u{uuid.uuid4().hex[:8]}"
+DEFAULT_NOW = datetime(2025, 6, 2, 9, 0, tzinfo=CST)
+
+U = TypeVar("U", bound=UnitOfWork)
+R = TypeVar("R")
+
+
+def as_(role: str, **claims: Any) -> Principal:
+    """A principal of ``role`` with a fresh user id unless ``sub`` is given."""
+    claims.setdefault("sub", f"{role}-{uuid.uuid4().hex[:6]}")
+    return Principal(role=role, **claims)  # type: ignore[arg-type]
+
+
+class ServiceUnderTest(Generic[U]):
+    def __init__(self, runtime: Runtime[U], broker: InMemoryBroker) -> None:
+        self.runtime = runtime
+        self.broker = broker
+
+    async def handle(self, command: Command[R], principal: Principal) -> R:
+        """Run one command through the service's bus, as a route does."""
+        return await self.runtime.bus.handle(command, principal)
+
+    async def deliver(
+        self,
+        event_type: str,
+        payload: BaseModel | dict[str, Any],
+        *,
+        envelope: Envelope | None = None,
+        correlation_id: str = "test",
+    ) -> str:
+        """Hand one event to the service's inbox consumer, as RabbitMQ would; returns ``applied``,
+        ``duplicate`` or ``ignored``. Pass ``envelope`` to deliver the very same event again."""
+        if envelope is None:
+            model = payload if isinstance(payload, BaseModel) else payload_model(event_type, 1).model_validate(payload)
+            envelope = make_envelope(
+                event_type, model, occurred_at=self.runtime.clock.now(), correlation_id=correlation_id
+            )
+        from shared.events import parse_event
+
+        envelope, parsed = parse_event(envelope.model_dump_json().encode())
+        return await self.runtime.consumer.apply(envelope, parsed)
+
+    async def sent(self) -> list[Published]:
+        """Events committed since the last call, in order, as the relay publishes them."""
+        while await self.runtime.relay.drain_once():
+            pass
+        return self.broker.take()
+
+    async def sent_types(self) -> list[str]:
+        return [p.event_type for p in await self.sent()]
+
+    async def set_clock(self, now: datetime) -> int:
+        return await self.runtime.set_clock(now)
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+
+@contextlib.asynccontextmanager
+async def service_under_test(
+    name: str, backend: str = "sqlite", *, now: datetime = DEFAULT_NOW, **settings: Any
+) -> AsyncIterator[ServiceUnderTest[Any]]:
+    if backend == "sqlite":
+        url = "sqlite+aiosqlite:///:memory:"
+    elif backend == "postgresql":
+        url = f"{PG_BASE}/{_PG_PREFIX}_{name}"
+    else:
+        raise ValueError(f"unknown backend {backend!r} (CCER_UNIT_BACKENDS: sqlite, postgresql)")
+    broker = InMemoryBroker()
+    bootstrap = importlib.import_module(f"services.{name}.bootstrap").bootstrap
+    runtime: Runtime[Any] = bootstrap(Settings(db_url=url, **settings), clock=Clock("simulated"), broker=broker)
+    try:
+        await runtime.open()
+        if backend == "postgresql":
+            await runtime.reset()
+        await runtime.set_clock(now)
+        yield ServiceUnderTest(runtime, broker)
+    finally:
+        await runtime.engine.dispose()
+
+
+async def drop_unit_databases() -> None:
+    """Remove this session's PostgreSQL databases (called once at the end of the session)."""
+    if "postgresql" not in BACKENDS:
+        return
+    from tests.harness import drop_databases
+
+    await drop_databases(_PG_PREFIX)
