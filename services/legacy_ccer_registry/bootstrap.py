@@ -5,29 +5,26 @@ in-memory database in ``settings``) or a changed definition through the same fun
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 from services.legacy_ccer_registry.adapters.orm import infra, metadata
+from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitOfWork
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
-from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
 from shared.settings import Settings
-from shared.uow import UnitOfWork
 
 __all__ = ["NAME", "bootstrap", "definition"]
 
 NAME = "legacy_ccer_registry"
 
 
-def definition() -> ServiceDefinition[UnitOfWork]:
+def definition() -> ServiceDefinition[LegacyUnitOfWork]:
     return ServiceDefinition(
         name=NAME,
         metadata=metadata,
         infra=infra,
         migrations_dir=Path(__file__).resolve().parent / "migrations",
-        unit_of_work=UnitOfWork,
-        event_handlers=cast(dict[str, EventHandler], {}),
+        unit_of_work=LegacyUnitOfWork,
     )
 
 
@@ -36,6 +33,6 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     broker: BrokerPort | None = None,
-    service: ServiceDefinition[UnitOfWork] | None = None,
-) -> Runtime[UnitOfWork]:
+    service: ServiceDefinition[LegacyUnitOfWork] | None = None,
+) -> Runtime[LegacyUnitOfWork]:
     return Runtime(service or definition(), settings, clock=clock, broker=broker)

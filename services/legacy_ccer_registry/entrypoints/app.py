@@ -1,29 +1,23 @@
-"""The legacy_ccer_registry as a FastAPI application."""
+"""The legacy CCER registry (旧CCER注登系统) as a FastAPI application."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from services.legacy_ccer_registry.bootstrap import NAME, bootstrap
+from services.legacy_ccer_registry.entrypoints.api import API
+from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitOfWork
 from shared.clock import Clock
 from shared.runtime import ServiceDefinition
 from shared.settings import Settings
-from shared.uow import UnitOfWork
-from shared.webapp import ApiSpec, create_service_app, service_main
-
-API = ApiSpec(
-    title="Legacy CCER registry — 旧有自愿减排注册登记系统",
-    description="Legacy accounts, projects recorded before 2017-03-14, voluntary cancellations and sync applications.",
-    routers=[],
-    openapi_tags=[],
-)
+from shared.webapp import create_service_app, service_main
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    service: ServiceDefinition[UnitOfWork] | None = None,
+    service: ServiceDefinition[LegacyUnitOfWork] | None = None,
 ) -> FastAPI:
     return create_service_app(lambda s: bootstrap(s, clock=clock, service=service), API, settings)
 
