@@ -34,7 +34,7 @@ replay: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services
+	$(BIN)/mypy shared services ccer_tools
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.replay import Endpoints, Replayer, load_scenario
+from ccer_tools.replay import Endpoints, Replayer, load_scenario
 from shared.settings import SERVICES, Settings
 from tests.harness import AMQP_HOST, PG_BASE, create_vhost, delete_vhost, drop_databases
 
@@ -145,7 +145,7 @@ async def replay(stack: ProcessStack, path: Path) -> None:
 
 
 async def test_the_replay_command_drives_the_binding_handshake(stack: ProcessStack, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "shared.cli", "replay", str(SMOKE)]
+    command = [sys.executable, "-m", "ccer_tools.cli", "replay", str(SMOKE)]
     passed = await asyncio.to_thread(
         subprocess.run, command, cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=300
     )

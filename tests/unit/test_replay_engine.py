@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.replay import Endpoints, Replayer, ScenarioError, parse_scenario
+from ccer_tools.replay import Endpoints, Replayer, ScenarioError, parse_scenario
 from shared.settings import SERVICES
 
 ENDPOINTS = Endpoints(urls={s: f"http://{s}" for s in SERVICES}, amqp_url="amqp://unused", secret="test-secret")
@@ -249,7 +249,7 @@ def test_the_clock_may_not_move_backwards_between_steps() -> None:
 def test_the_repository_scenarios_parse() -> None:
     from pathlib import Path
 
-    from shared.replay import load_scenario
+    from ccer_tools.replay import load_scenario
 
     root = Path(__file__).resolve().parents[2]
     files = sorted((root / "scenarios").glob("*.yaml")) + sorted((root / "tests" / "e2e" / "scenarios").glob("*.yaml"))
@@ -260,7 +260,7 @@ def test_the_repository_scenarios_parse() -> None:
 
 
 def test_bodies_in_the_report_keep_short_values_on_one_line() -> None:
-    from shared.replay.report import render_body
+    from ccer_tools.replay.report import render_body
 
     text = render_body({"items": [{"lot_id": "L1", "serial_ranges": [["CCER-P1-2024-1", "CCER-P1-2024-30000"]]}]})
     assert text == '{"items": [{"lot_id": "L1", "serial_ranges": [["CCER-P1-2024-1", "CCER-P1-2024-30000"]]}]}'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.replay.matching import (
+from ccer_tools.replay.matching import (
     ExtractError,
     UnboundVariable,
     extract,

@@ -269,7 +269,7 @@ def replay(
     unmet expectation (printing what was expected and what was seen), 2 for a malformed file."""
     import asyncio
 
-    from shared.replay import Endpoints, ScenarioError, load_scenario, replay_scenarios
+    from ccer_tools.replay import Endpoints, ScenarioError, load_scenario, replay_scenarios
 
     try:
         scenarios = [load_scenario(f) for f in files]

@@ -2,9 +2,9 @@
 (:mod:`.matching`), the engine that replays it against the running stack (:mod:`.engine`) and the
 step-by-step report (:mod:`.report`). The command is ``ccer replay scenarios/*.yaml``."""
 
-from shared.replay.engine import AmqpBus, Bus, Endpoints, Replayer, replay_scenarios
-from shared.replay.report import Failure, ReplayResult
-from shared.replay.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+from ccer_tools.replay.engine import AmqpBus, Bus, Endpoints, Replayer, replay_scenarios
+from ccer_tools.replay.report import Failure, ReplayResult
+from ccer_tools.replay.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 __all__ = [
     "AmqpBus",

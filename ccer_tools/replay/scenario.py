@@ -50,7 +50,7 @@ from typing import Any
 import yaml
 
 from shared.auth import ROLES
-from shared.replay.matching import variables_in
+from ccer_tools.replay.matching import variables_in
 from shared.settings import SERVICES
 
 __all__ = [

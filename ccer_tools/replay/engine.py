@@ -24,7 +24,7 @@ import httpx
 
 from shared.auth import mint_token
 from shared.messaging.topology import consuming_services, dlq_name, queue_name
-from shared.replay.matching import (
+from ccer_tools.replay.matching import (
     ExtractError,
     UnboundVariable,
     extract,
@@ -33,8 +33,8 @@ from shared.replay.matching import (
     serial_problems,
     substitute,
 )
-from shared.replay.report import Failure, ReplayResult, Report
-from shared.replay.scenario import Call, Check, Scenario, Step
+from ccer_tools.replay.report import Failure, ReplayResult, Report
+from ccer_tools.replay.scenario import Call, Check, Scenario, Step
 from shared.settings import SERVICES, Settings
 
 __all__ = ["AmqpBus", "Bus", "Endpoints", "Replayer", "replay_scenarios"]
