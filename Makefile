@@ -19,13 +19,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ccer run
 
-## Unit, integration (real PostgreSQL + RabbitMQ) and end-to-end tests.
+## Unit, integration (real PostgreSQL + RabbitMQ) and end-to-end tests. The service-layer unit tests
+## run on in-memory SQLite and again on PostgreSQL (one suite, two backends).
 test: $(STAMP)
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	CCER_UNIT_BACKENDS=$${CCER_UNIT_BACKENDS:-sqlite,postgresql} $(BIN)/pytest -q $(PYTEST_ARGS)
 
-## Unit tests only (no I/O).
+## Unit tests only: no database server, no broker (service layer on in-memory SQLite).
 test-fast: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+	CCER_UNIT_BACKENDS=sqlite $(BIN)/pytest -q tests/unit
 
 ## Replay scenarios/*.yaml against the running stack (`make run` in another terminal); resets its data.
 replay: $(STAMP)

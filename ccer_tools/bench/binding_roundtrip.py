@@ -5,7 +5,7 @@ bare persistent publish-with-confirm → consume hop on the same RabbitMQ (the f
 event-driven round trip of two hops sits on).
 
     make run                      # in one terminal
-    .venv/bin/python benchmarks/binding_roundtrip.py --n 100
+    .venv/bin/python -m ccer_tools.bench.binding_roundtrip --n 100
 """
 
 from __future__ import annotations
