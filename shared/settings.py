@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     prefetch: int = 200
     delivery_limit: int = 5
     scheduler_poll_seconds: float = 2.0
+    # Legacy registry: approve a valid sync application automatically at 17:00 on its SLA day
+    # (seed 000: NCSC processes it within 5 working days) instead of waiting for an NCSC decision.
+    legacy_auto_sync: bool = False
 
     @model_validator(mode="after")
     def _secret_outside_simulation(self) -> Settings:

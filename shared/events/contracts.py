@@ -59,6 +59,14 @@ class OffsetProject(Contract):
 
 
 # --- legacy_ccer_registry -------------------------------------------------------------------
+class RecordedRange(Contract):
+    """A serial range and the date its reductions were recorded (备案): eligibility is judged per unit."""
+
+    first: str
+    last: str
+    units_recorded_at: date
+
+
 class CancellationRecordedV1(Contract):
     cancellation_id: str
     legacy_account_id: str
@@ -69,6 +77,8 @@ class CancellationRecordedV1(Contract):
     serial_ranges: list[SerialRange]
     purpose: str
     cancelled_at: AwareDatetime
+    # Added in v1 (optional): each range with its own record date; units_recorded_at is the latest.
+    recorded_ranges: list[RecordedRange] | None = None
 
 
 class SyncItem(Contract):
@@ -77,6 +87,8 @@ class SyncItem(Contract):
     quantity: Quantity = Field(gt=0)
     serial_ranges: list[SerialRange]
     units_recorded_at: date | None = None
+    # Added in v1 (optional): each range with its own record date (a record may span issuances).
+    recorded_ranges: list[RecordedRange] | None = None
 
 
 class SyncApprovedV1(Contract):
