@@ -5,41 +5,81 @@ in-memory database in ``settings``) or a changed definition through the same fun
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from services.allowance_registry.adapters.orm import infra, metadata
-from services.allowance_registry.service_layer import accounts, applications, offsets
+from services.allowance_registry.service_layer import accounts, applications, holdings, notices, offsets, periods
+from services.allowance_registry.service_layer import commands as c
+from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
+from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
+from shared.scheduler import JobHandler
 from shared.settings import Settings
-from shared.uow import UnitOfWork
 
-__all__ = ["NAME", "bootstrap", "definition"]
+__all__ = ["COMMANDS", "NAME", "bootstrap", "definition"]
 
 NAME = "allowance_registry"
 
+COMMANDS: dict[type[Command[Any]], CommandHandler] = {
+    # accounts and holdings
+    c.OpenAccount: accounts.open_account,
+    c.GetAccount: accounts.get_account,
+    c.ListAccounts: accounts.list_accounts,
+    c.GetHoldings: holdings.get_holdings,
+    c.TransferAllowances: holdings.transfer_allowances,
+    c.AllocateAllowances: holdings.allocate_allowances,
+    # instruments and compliance periods
+    c.CreateInstrument: periods.create_instrument,
+    c.ListInstruments: periods.list_instruments,
+    c.ProposePeriod: periods.propose_period,
+    c.ApprovePeriod: periods.approve_period,
+    c.GetPeriod: periods.get_period,
+    c.ListPeriods: periods.list_periods,
+    # notices
+    c.IssueProvincialNotice: notices.issue_provincial_notice,
+    c.ListProvincialNotices: notices.list_provincial_notices,
+    c.IssueNotice: notices.issue_notice,
+    c.GetNotice: notices.get_notice,
+    c.ListNotices: notices.list_notices,
+    # pending offsets and registrations
+    c.ListPendingOffsets: offsets.list_pending_offsets,
+    c.ListOffsetRegistrations: offsets.list_registrations,
+    # applications
+    c.DraftApplication: applications.draft_application,
+    c.ReplaceApplicationItems: applications.replace_items,
+    c.SubmitApplication: applications.submit_application,
+    c.GetApplication: applications.get_application,
+    c.ListApplications: applications.list_applications,
+}
 
-def definition() -> ServiceDefinition[UnitOfWork]:
+EVENT_HANDLERS = cast(
+    dict[str, EventHandler],
+    {
+        "new_ccer_registry.binding.requested": accounts.on_binding_requested,
+        "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
+        "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
+        "new_ccer_registry.offset.released": offsets.on_offset_released,
+        "provincial_review.application.approved": applications.on_application_approved,
+        "provincial_review.application.rejected": applications.on_application_rejected,
+    },
+)
+
+JOB_HANDLERS = cast(dict[str, JobHandler], {offsets.RECALL_JOB: offsets.recall_unused})
+
+
+def definition() -> ServiceDefinition[AllowanceUnitOfWork]:
     return ServiceDefinition(
         name=NAME,
         metadata=metadata,
         infra=infra,
         migrations_dir=Path(__file__).resolve().parent / "migrations",
-        unit_of_work=UnitOfWork,
-        job_handlers={offsets.RECALL_JOB: offsets.recall_unused},
-        event_handlers=cast(
-            dict[str, EventHandler],
-            {
-                "new_ccer_registry.binding.requested": accounts.on_binding_requested,
-                "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
-                "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
-                "new_ccer_registry.offset.released": offsets.on_offset_released,
-                "provincial_review.application.approved": applications.on_application_approved,
-                "provincial_review.application.rejected": applications.on_application_rejected,
-            },
-        ),
+        unit_of_work=AllowanceUnitOfWork,
+        commands=dict(COMMANDS),
+        event_handlers=dict(EVENT_HANDLERS),
+        job_handlers=dict(JOB_HANDLERS),
     )
 
 
@@ -48,6 +88,6 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     broker: BrokerPort | None = None,
-    service: ServiceDefinition[UnitOfWork] | None = None,
-) -> Runtime[UnitOfWork]:
+    service: ServiceDefinition[AllowanceUnitOfWork] | None = None,
+) -> Runtime[AllowanceUnitOfWork]:
     return Runtime(service or definition(), settings, clock=clock, broker=broker)

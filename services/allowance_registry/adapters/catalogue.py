@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["BUILTIN_FILE", "builtin_instruments", "builtin_periods"]
+__all__ = ["BUILTIN_FILE", "Catalogue", "builtin_instruments", "builtin_periods"]
 
 BUILTIN_FILE = Path(__file__).resolve().parent.parent / "data" / "builtin_periods.yaml"
 
@@ -27,3 +27,13 @@ def builtin_periods() -> dict[str, dict[str, Any]]:
 def builtin_instruments() -> dict[str, dict[str, Any]]:
     """Instrument code → ``{name, vintage}`` for the instruments the built-in periods name."""
     return {str(k): dict(v) for k, v in _load()["instruments"].items()}
+
+
+class Catalogue:
+    """The built-in data as the unit of work offers it (``uow.catalogue``); tests may pass another."""
+
+    def periods(self) -> dict[str, dict[str, Any]]:
+        return builtin_periods()
+
+    def instruments(self) -> dict[str, dict[str, Any]]:
+        return builtin_instruments()

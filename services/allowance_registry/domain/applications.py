@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from services.allowance_registry.domain.application_state import EDITABLE, ApplicationStatus
 from shared.findings import Finding
 from shared.offset_rules import (
     Eligibility,
@@ -20,6 +22,7 @@ from shared.offset_rules import (
 )
 
 __all__ = [
+    "EDITABLE",
     "ApplicationStatus",
     "Item",
     "ItemKind",
@@ -27,21 +30,11 @@ __all__ = [
     "NoticeState",
     "PeriodRules",
     "Totals",
+    "item_as_dict",
+    "items_of",
     "submission_findings",
     "totals",
 ]
-
-
-class ApplicationStatus(StrEnum):
-    """draft — 草稿; submitted — 已提交待审核; approved — 审核通过; returned — 已退回"""
-
-    draft = "draft"
-    submitted = "submitted"
-    approved = "approved"
-    returned = "returned"
-
-
-EDITABLE = (ApplicationStatus.draft, ApplicationStatus.returned)
 
 
 class ItemKind(StrEnum):
@@ -62,6 +55,26 @@ class Item:
     @property
     def is_ccer(self) -> bool:
         return self.kind in (ItemKind.ccer, ItemKind.offset_ccer)
+
+
+def items_of(raw: Sequence[Mapping[str, Any]]) -> list[Item]:
+    """The items of an application as stored (and as the API takes them)."""
+    return [
+        Item(
+            kind=ItemKind(d["kind"]),
+            quantity=int(d["quantity"]),
+            instrument=d.get("instrument"),
+            lot_id=d.get("lot_id"),
+        )
+        for d in raw
+    ]
+
+
+def item_as_dict(item: Item) -> dict[str, Any]:
+    """An item as stored and shown: its kind, the instrument or lot it names, and its quantity."""
+    if item.kind == ItemKind.ccer:
+        return {"kind": item.kind.value, "lot_id": item.lot_id, "quantity": item.quantity}
+    return {"kind": item.kind.value, "instrument": item.instrument, "quantity": item.quantity}
 
 
 @dataclass(frozen=True)

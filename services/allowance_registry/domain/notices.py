@@ -8,7 +8,20 @@ from enum import StrEnum
 from shared.findings import Finding
 from shared.offset_rules import offset_cap
 
-__all__ = ["NoticeStatus", "Progress", "ccer_offsettable", "issuance_findings"]
+__all__ = ["ISSUANCE_CODES", "NoticeStatus", "Progress", "ccer_offsettable", "issuance_findings"]
+
+# Every reason a notice cannot be issued is about the state of things (the period, the account, the
+# province's total), never about the request's form: the refusal is a conflict (409).
+ISSUANCE_CODES = frozenset(
+    {
+        "PERIOD_NOT_ACTIVE",
+        "NOT_NATIONAL_KEY_EMITTER",
+        "ALLOWANCE_ACCOUNT_INACTIVE",
+        "NOTICE_EXISTS",
+        "PROVINCIAL_NOTICE_MISSING",
+        "PROVINCIAL_TOTAL_EXCEEDED",
+    }
+)
 
 
 class NoticeStatus(StrEnum):

@@ -1,53 +1,51 @@
 """Compliance applications (履约申请): draft, amend, submit (validate everything, reserve), and the
-province's decision: approval surrenders and registers offsets, rejection releases and returns."""
+province's decision: approval surrenders and registers offsets, rejection releases and returns.
+
+The state machine is the domain's (``domain.application_state``); this module loads, asks it, and
+applies its answer through guarded updates."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import select, update
 
 from services.allowance_registry.adapters.orm import (
     Account,
-    AllowanceHolding,
     Application,
-    CcerHolding,
     CompliancePeriod,
     Notice,
     OffsetRegistration,
     PendingOffset,
     Surrender,
 )
-from services.allowance_registry.adapters.repository import (
-    account_scope,
-    freeze_allowances,
-    freeze_offset_ccer,
-    lots_for_update,
-    move_lot,
-    release_allowances,
-    release_offset_ccer,
-    surrender_allowances,
-    surrender_offset_ccer,
-)
+from services.allowance_registry.domain import application_state as machine
+from services.allowance_registry.domain.application_state import ApplicationState, ApplicationStatus, Decision, Step
 from services.allowance_registry.domain.applications import (
-    EDITABLE,
-    ApplicationStatus,
     Item,
     ItemKind,
     LotState,
     NoticeState,
     PeriodRules,
+    item_as_dict,
+    items_of,
     submission_findings,
     totals,
 )
 from services.allowance_registry.domain.notices import NoticeStatus, Progress
 from services.allowance_registry.domain.offsets import LotBalance, PendingStatus
 from services.allowance_registry.domain.periods import PeriodStatus
-from services.allowance_registry.service_layer.notices import account_ref, get_notice
+from services.allowance_registry.service_layer.commands import (
+    DraftApplication,
+    GetApplication,
+    ListApplications,
+    ReplaceApplicationItems,
+    SubmitApplication,
+)
+from services.allowance_registry.service_layer.notices import account_ref
 from services.allowance_registry.service_layer.offsets import recall_after_rejection
-from shared.auth import Principal
+from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
+from shared.errors import ConcurrentChange, Conflict, Finding, InconsistentEvent, refuse
 from shared.events import Envelope
 from shared.events.contracts import (
     AllowanceItem,
@@ -64,12 +62,10 @@ from shared.events.contracts import (
 )
 from shared.ids import new_id
 from shared.offset_rules import Eligibility, LotFacts
-from shared.problems import Problem
-from shared.timeutil import local
-from shared.uow import UnitOfWork
+from shared.principal import Principal
 
 __all__ = [
-    "create_application",
+    "draft_application",
     "get_application",
     "list_applications",
     "on_application_approved",
@@ -81,225 +77,163 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _entry(uow: UnitOfWork, action: str, revision: int, **extra: Any) -> dict[str, Any]:
-    return {"at": local(uow.now()).isoformat(), "action": action, "revision": revision, "actor": uow.actor, **extra}
+def _state(application: Application) -> ApplicationState:
+    return ApplicationState(application.id, ApplicationStatus(application.status), application.revision)
 
 
-def _items(raw: Sequence[dict[str, Any]]) -> list[Item]:
-    return [
-        Item(
-            kind=ItemKind(d["kind"]),
-            quantity=int(d["quantity"]),
-            instrument=d.get("instrument"),
-            lot_id=d.get("lot_id"),
-        )
-        for d in raw
-    ]
+def _history(uow: AllowanceUnitOfWork, application: Application, step: Step, **extra: Any) -> list[dict[str, Any]]:
+    return [*application.history, machine.history_entry(uow.now(), step, uow.actor, **extra)]
 
 
-async def create_application(
-    uow: UnitOfWork, principal: Principal, notice_id: str, items: list[dict[str, Any]]
-) -> Application:
-    view = await get_notice(uow, principal, notice_id)  # 404 when not the applicant's
-    now = uow.now()
-    application = Application(
-        id=new_id("APP"),
-        account_id=view.account.id,
-        notice_id=notice_id,
-        period_code=view.notice.period_code,
-        province=view.account.province,
-        holder_uscc=view.account.holder_uscc,
-        status=ApplicationStatus.draft.value,
-        revision=0,
-        items=items,
-        findings=[],
-        history=[_entry(uow, "created", 0, items=len(items))],
-        created_at=now,
-        updated_at=now,
-        submitted_at=None,
-        decided_at=None,
-    )
-    uow.session.add(application)
-    uow.audit("create_application", "application", application.id, notice_id=notice_id, items=items)
-    return application
-
-
-async def _locked(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
-    application = await uow.session.scalar(
-        select(Application)
-        .join(Account, Account.id == Application.account_id)
-        .where(Application.id == application_id, account_scope(principal))
-        .with_for_update(of=Application)
-    )
-    if application is None:
-        raise Problem.not_found("compliance application", "履约申请", application_id)
-    return application
-
-
-def _not_editable(application: Application) -> Problem:
-    return Problem.conflict(
-        "APPLICATION_NOT_EDITABLE",
-        f"application {application.id} is {application.status}; only a draft or a returned "
-        "application can be changed or submitted",
-        f"履约申请 {application.id} 当前状态为 {application.status}，仅草稿或已退回的申请可修改或提交",
-    )
-
-
-async def _transition(uow: UnitOfWork, application: Application, **values: Any) -> None:
-    """Guarded state change: only from the state and revision this transaction read."""
-    done = await uow.session.execute(
-        update(Application)
-        .where(
-            Application.id == application.id,
-            Application.status == application.status,
-            Application.revision == application.revision,
-        )
-        .values(updated_at=uow.now(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise Problem.conflict(
+async def _move(uow: AllowanceUnitOfWork, application: Application, step: Step, **values: Any) -> None:
+    """Apply ``step`` from the status and revision this transaction read; a request that lost a race
+    is told to reload (409)."""
+    if not await uow.applications.transition(
+        application, uow.now(), status=step.status.value, revision=step.revision, **values
+    ):
+        raise Conflict(
             "APPLICATION_CHANGED",
             f"application {application.id} changed meanwhile; reload it",
             f"履约申请 {application.id} 已被修改，请刷新",
         )
 
 
-async def replace_items(
-    uow: UnitOfWork, principal: Principal, application_id: str, items: list[dict[str, Any]]
-) -> Application:
-    application = await _locked(uow, principal, application_id)
-    if application.status not in EDITABLE:
-        raise _not_editable(application)
-    await _transition(
-        uow,
-        application,
+# --- the applicant ------------------------------------------------------------------------------
+async def draft_application(uow: AllowanceUnitOfWork, cmd: DraftApplication, principal: Principal) -> Application:
+    notice, account, _ = await uow.notices.get(cmd.notice_id, principal)  # NotFound when not the applicant's
+    step = machine.draft()
+    items = [item_as_dict(i) for i in cmd.items]
+    now = uow.now()
+    application = Application(
+        id=new_id("APP"),
+        account_id=account.id,
+        notice_id=notice.id,
+        period_code=notice.period_code,
+        province=account.province,
+        holder_uscc=account.holder_uscc,
+        status=step.status.value,
+        revision=step.revision,
         items=items,
-        history=[*application.history, _entry(uow, "items_replaced", application.revision, items=len(items))],
+        findings=[],
+        history=[machine.history_entry(now, step, uow.actor, items=len(items))],
+        created_at=now,
+        updated_at=now,
+        submitted_at=None,
+        decided_at=None,
     )
-    uow.audit("replace_items", "application", application.id, items=items)
-    await uow.session.refresh(application)
+    uow.applications.add(application)
+    uow.audit("create_application", "application", application.id, notice_id=notice.id, items=items)
     return application
 
 
-async def submit_application(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
-    """Validate everything of domain.md §6.3 at once; on success reserve and send it for review."""
-    application = await _locked(uow, principal, application_id)
-    if application.status not in EDITABLE:
-        raise _not_editable(application)
-    notice = await uow.session.get(Notice, application.notice_id, with_for_update=True)
-    period = await uow.session.get(CompliancePeriod, application.period_code)
-    account = await uow.session.get(Account, application.account_id)
+async def replace_items(uow: AllowanceUnitOfWork, cmd: ReplaceApplicationItems, principal: Principal) -> Application:
+    application = await uow.applications.lock(cmd.application_id, principal)
+    step = machine.edit(_state(application))
+    items = [item_as_dict(i) for i in cmd.items]
+    await _move(uow, application, step, items=items, history=_history(uow, application, step, items=len(items)))
+    uow.audit("replace_items", "application", application.id, items=items)
+    return application
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """What a submission is checked against, rows locked in one order everywhere."""
+
+    notice: Notice
+    period: CompliancePeriod
+    account: Account
+    allowances: dict[str, int]
+    offset_ccer: dict[str, int]
+    lots: dict[str, PendingOffset]
+
+
+async def _load_submission(uow: AllowanceUnitOfWork, application: Application, items: list[Item]) -> _Submission:
+    notice = await uow.notices.lock(application.notice_id)
+    period = await uow.periods.find(application.period_code)
+    account = await uow.accounts.find(application.account_id)
     assert notice is not None and period is not None and account is not None
-    items = _items(application.items)
-    eligibility = Eligibility.model_validate(period.eligibility)
+    allowance_codes = {i.instrument for i in items if i.kind == ItemKind.allowance and i.instrument}
+    ccer_codes = {i.instrument for i in items if i.kind == ItemKind.offset_ccer and i.instrument}
+    return _Submission(
+        notice,
+        period,
+        account,
+        await uow.holdings.lock_available_allowances(account.id, sorted(allowance_codes)),
+        await uow.holdings.lock_available_offset_ccer(account.id, sorted(ccer_codes)),
+        await uow.pending_offsets.lock(_lot_ids(items)),
+    )
 
-    allowance_codes = sorted({i.instrument for i in items if i.kind == ItemKind.allowance and i.instrument})
-    allowances = {
-        h.instrument: h.registry_side - h.frozen
-        for h in await uow.session.scalars(
-            select(AllowanceHolding)
-            .where(AllowanceHolding.account_id == account.id, AllowanceHolding.instrument.in_(allowance_codes))
-            .order_by(AllowanceHolding.instrument)
-            .with_for_update()
-        )
-    }
-    ccer_codes = sorted({i.instrument for i in items if i.kind == ItemKind.offset_ccer and i.instrument})
-    offset_ccer = {
-        h.instrument: h.quantity - h.frozen
-        for h in await uow.session.scalars(
-            select(CcerHolding)
-            .where(CcerHolding.account_id == account.id, CcerHolding.instrument.in_(ccer_codes))
-            .order_by(CcerHolding.instrument)
-            .with_for_update()
-        )
-    }
-    lot_rows = await lots_for_update(uow.session, [i.lot_id for i in items if i.kind == ItemKind.ccer and i.lot_id])
 
-    findings = submission_findings(
-        applicant_uscc=principal.org or "",
+def _lot_ids(items: list[Item]) -> list[str]:
+    return [i.lot_id for i in items if i.kind == ItemKind.ccer and i.lot_id]
+
+
+def _findings(s: _Submission, items: list[Item], applicant_uscc: str, uow: AllowanceUnitOfWork) -> list[Finding]:
+    n, p = s.notice, s.period
+    return submission_findings(
+        applicant_uscc=applicant_uscc,
         notice=NoticeState(
-            account_id=notice.account_id,
-            holder_uscc=account.holder_uscc,
-            obligation=notice.obligation,
-            fulfilled=notice.fulfilled,
-            under_review=notice.under_review,
-            ccer_registered=notice.ccer_registered,
-            ccer_under_review=notice.ccer_under_review,
-            complete=notice.status == NoticeStatus.complete,
+            account_id=n.account_id,
+            holder_uscc=s.account.holder_uscc,
+            obligation=n.obligation,
+            fulfilled=n.fulfilled,
+            under_review=n.under_review,
+            ccer_registered=n.ccer_registered,
+            ccer_under_review=n.ccer_under_review,
+            complete=n.status == NoticeStatus.complete,
         ),
         period=PeriodRules(
-            code=period.code,
-            active=period.status == PeriodStatus.active,
-            allowance_instruments=frozenset(period.allowance_instruments),
-            cap_bp=period.cap_bp,
-            eligibility=eligibility,
-            application_deadline=period.application_deadline,
+            code=p.code,
+            active=p.status == PeriodStatus.active,
+            allowance_instruments=frozenset(p.allowance_instruments),
+            cap_bp=p.cap_bp,
+            eligibility=Eligibility.model_validate(p.eligibility),
+            application_deadline=p.application_deadline,
         ),
         items=items,
-        allowances_available=allowances,
-        offset_ccer_available=offset_ccer,
-        lots={lot_id: _lot_state(lot) for lot_id, lot in lot_rows.items()},
+        allowances_available=s.allowances,
+        offset_ccer_available=s.offset_ccer,
+        lots={lot_id: _lot_state(lot) for lot_id, lot in s.lots.items()},
         now=uow.now(),
     )
-    if findings:
-        raise Problem.from_findings(
-            422,
-            "APPLICATION_INVALID",
-            findings,
-            f"the application cannot be submitted: {len(findings)} problem(s)",
-            f"履约申请无法提交：共 {len(findings)} 处问题",
-        )
 
-    await _reserve(uow, account.id, items)
-    sums = totals(items)
-    reserved = await uow.session.execute(
-        update(Notice)
-        .where(
-            Notice.id == notice.id,
-            Notice.status == NoticeStatus.open.value,
-            Notice.obligation - Notice.fulfilled - Notice.under_review >= sums.all,
-        )
-        .values(under_review=Notice.under_review + sums.all, ccer_under_review=Notice.ccer_under_review + sums.ccer)
-        .execution_options(synchronize_session=False)
+
+async def submit_application(uow: AllowanceUnitOfWork, cmd: SubmitApplication, principal: Principal) -> Application:
+    """Validate everything of domain.md §6.3 at once; on success reserve and send it for review."""
+    application = await uow.applications.lock(cmd.application_id, principal)
+    step = machine.submit(_state(application))
+    items = items_of(application.items)
+    submission = await _load_submission(uow, application, items)
+    refuse(
+        _findings(submission, items, principal.org or "", uow),
+        "the application cannot be submitted",
+        "履约申请无法提交",
+        code="APPLICATION_INVALID",
     )
-    if reserved.rowcount != 1:  # type: ignore[attr-defined]
-        raise RuntimeError(f"notice {notice.id} changed under its row lock")
-
-    enriched = [_enrich(d, lot_rows) for d in application.items]
-    revision = application.revision + 1
-    await _transition(
+    # The notice as it stood before this submission, so the province can recompute every check.
+    notice_before = _notice_ref(submission.notice)
+    await _reserve(uow, submission.account.id, items)
+    sums = totals(items)
+    if not await uow.notices.reserve(submission.notice, sums.all, sums.ccer):
+        raise ConcurrentChange(f"compliance notice {submission.notice.id}")
+    enriched = [_enrich(d, submission.lots) for d in application.items]
+    await _move(
         uow,
         application,
-        status=ApplicationStatus.submitted.value,
-        revision=revision,
+        step,
         items=enriched,
         findings=[],
         submitted_at=uow.now(),
-        history=[*application.history, _entry(uow, "submitted", revision)],
+        history=_history(uow, application, step),
     )
     uow.emit(
         "allowance_registry.application.submitted",
         ApplicationSubmittedV1(
             application_id=application.id,
-            revision=revision,
-            account=account_ref(account),
-            period=PeriodRef(
-                code=period.code,
-                cap_bp=period.cap_bp,
-                deadline=period.application_deadline,
-                eligibility=eligibility.model_dump(mode="json"),
-            ),
-            # The notice as it stood before this submission, so the province can recompute every check.
-            notice=NoticeRef(
-                id=notice.id,
-                obligation=notice.obligation,
-                fulfilled=notice.fulfilled,
-                under_review=notice.under_review,
-                ccer_registered=notice.ccer_registered,
-                ccer_under_review=notice.ccer_under_review,
-                period_code=notice.period_code,
-            ),
+            revision=step.revision,
+            account=account_ref(submission.account),
+            period=_period_ref(submission.period),
+            notice=notice_before,
             items=[_event_item(d) for d in enriched],
             submitted_at=uow.now(),
         ),
@@ -309,12 +243,32 @@ async def submit_application(uow: UnitOfWork, principal: Principal, application_
         "submit_application",
         "application",
         application.id,
-        revision=revision,
+        revision=step.revision,
         allowances=sums.allowances,
         ccer=sums.ccer,
     )
-    await uow.session.refresh(application)
     return application
+
+
+def _notice_ref(notice: Notice) -> NoticeRef:
+    return NoticeRef(
+        id=notice.id,
+        obligation=notice.obligation,
+        fulfilled=notice.fulfilled,
+        under_review=notice.under_review,
+        ccer_registered=notice.ccer_registered,
+        ccer_under_review=notice.ccer_under_review,
+        period_code=notice.period_code,
+    )
+
+
+def _period_ref(period: CompliancePeriod) -> PeriodRef:
+    return PeriodRef(
+        code=period.code,
+        cap_bp=period.cap_bp,
+        deadline=period.application_deadline,
+        eligibility=Eligibility.model_validate(period.eligibility).model_dump(mode="json"),
+    )
 
 
 def _lot_state(lot: PendingOffset) -> LotState:
@@ -334,6 +288,7 @@ def _lot_state(lot: PendingOffset) -> LotState:
 
 
 def _enrich(raw: dict[str, Any], lots: dict[str, PendingOffset]) -> dict[str, Any]:
+    """A lot item carries the lot's facts, so the province can check eligibility without asking."""
     if raw["kind"] != ItemKind.ccer:
         return dict(raw)
     lot = lots[raw["lot_id"]]
@@ -359,26 +314,33 @@ def _event_item(d: dict[str, Any]) -> AllowanceItem | CcerItem | OffsetCcerItem:
     )
 
 
-async def _reserve(uow: UnitOfWork, account_id: str, items: list[Item]) -> None:
+async def _reserve(uow: AllowanceUnitOfWork, account_id: str, items: list[Item]) -> None:
+    """Freeze each item's allowances or CCER, or reserve its part of the lot (rows locked and checked)."""
     for item in items:
         if item.kind == ItemKind.allowance:
-            ok = await freeze_allowances(uow.session, account_id, item.instrument or "", item.quantity)
+            ok = await uow.holdings.freeze_allowances(account_id, item.instrument or "", item.quantity)
         elif item.kind == ItemKind.offset_ccer:
-            ok = await freeze_offset_ccer(uow.session, account_id, item.instrument or "", item.quantity)
+            ok = await uow.holdings.freeze_offset_ccer(account_id, item.instrument or "", item.quantity)
         else:
-            ok = await move_lot(uow.session, item.lot_id or "", reserve=item.quantity)
-        if not ok:  # the rows are locked and were validated: this is a bug, not a user error
-            raise RuntimeError(f"could not reserve {item} under row locks")
+            ok = await uow.pending_offsets.move(item.lot_id or "", reserve=item.quantity)
+        if not ok:
+            raise ConcurrentChange(f"holding or lot of item {item}")
 
 
-async def _decided(uow: UnitOfWork, application_id: str, revision: int, decision: str) -> Application | None:
-    """The application this decision is for, locked; None when it is not (or no longer) under review
-    in that revision: a duplicate or stale decision changes nothing."""
-    application = await uow.session.get(Application, application_id, with_for_update=True)
+# --- the province's decision --------------------------------------------------------------------
+async def _decided(
+    uow: AllowanceUnitOfWork, application_id: str, revision: int, decision: Decision
+) -> tuple[Application, Step] | None:
+    """The application this decision is for, locked, and where the decision takes it; None when it is
+    not (or no longer) under review in that revision: a duplicate or stale decision changes nothing."""
+    application = await uow.applications.lock_any(application_id)
     if application is None:
-        log.error("decision %s for unknown application %s ignored", decision, application_id)
-        return None
-    if application.status != ApplicationStatus.submitted or application.revision != revision:
+        raise InconsistentEvent(
+            f"decision {decision} for unknown application {application_id}",
+            f"审核结论（{decision}）所针对的履约申请 {application_id} 不存在",
+        )
+    step = machine.decide(_state(application), revision, decision)
+    if step is None:
         log.info(
             "decision %s for application %s revision %d ignored: it is %s in revision %d",
             decision,
@@ -388,125 +350,43 @@ async def _decided(uow: UnitOfWork, application_id: str, revision: int, decision
             application.revision,
         )
         return None
-    return application
+    return application, step
 
 
-async def on_application_approved(uow: UnitOfWork, envelope: Envelope, payload: ApplicationApprovedV1) -> None:
-    application = await _decided(uow, payload.application_id, payload.revision, "approved")
-    if application is None:
+async def _decide(uow: AllowanceUnitOfWork, application: Application, step: Step, **values: Any) -> None:
+    if not await uow.applications.transition(
+        application, uow.now(), status=step.status.value, revision=step.revision, **values
+    ):
+        raise ConcurrentChange(f"compliance application {application.id}")
+
+
+async def on_application_approved(uow: AllowanceUnitOfWork, envelope: Envelope, payload: ApplicationApprovedV1) -> None:
+    """Surrender the frozen allowances and CCER, register each lot item's offset, fulfil the notice."""
+    decided = await _decided(uow, payload.application_id, payload.revision, Decision.approved)
+    if decided is None:
         return
-    notice = await uow.session.get(Notice, application.notice_id, with_for_update=True)
-    account = await uow.session.get(Account, application.account_id)
+    application, step = decided
+    notice = await uow.notices.lock(application.notice_id)
+    account = await uow.accounts.find(application.account_id)
     assert notice is not None and account is not None
-    await _transition(
-        uow,
-        application,
-        status=ApplicationStatus.approved.value,
-        decided_at=payload.decided_at,
-        history=[
-            *application.history,
-            _entry(
-                uow,
-                "approved",
-                application.revision,
-                case_id=payload.case_id,
-                first_reviewer=payload.first_reviewer,
-                second_reviewer=payload.second_reviewer,
-            ),
-        ],
-    )
-    items = _items(application.items)
+    reviewers = {
+        "case_id": payload.case_id,
+        "first_reviewer": payload.first_reviewer,
+        "second_reviewer": payload.second_reviewer,
+    }
+    history = _history(uow, application, step, **reviewers)
+    await _decide(uow, application, step, decided_at=payload.decided_at, history=history)
+    items = items_of(application.items)
     # Lots in one order everywhere (submission, decisions, recall): no deadlock between replicas.
-    await lots_for_update(uow.session, [i.lot_id for i in items if i.kind == ItemKind.ccer and i.lot_id])
-    now = uow.now()
+    await uow.pending_offsets.lock(_lot_ids(items))
     for n, (item, raw) in enumerate(zip(items, application.items, strict=True)):
         if item.kind == ItemKind.ccer:
-            if not await move_lot(uow.session, item.lot_id or "", register=item.quantity):
-                raise RuntimeError(f"lot {item.lot_id} has not {item.quantity} reserved")
-            registration = OffsetRegistration(
-                id=new_id("REG"),
-                application_id=application.id,
-                revision=application.revision,
-                item=n,
-                notice_id=notice.id,
-                period_code=notice.period_code,
-                account_id=account.id,
-                province=account.province,
-                lot_id=item.lot_id,
-                project=raw.get("project", {}),
-                origin=raw.get("origin", ""),
-                quantity=item.quantity,
-                registered_at=now,
-            )
-            uow.session.add(registration)
-            uow.emit(
-                "allowance_registry.offset.registered",
-                OffsetRegisteredV1(
-                    registration_id=registration.id,
-                    lot_id=item.lot_id or "",
-                    application_id=application.id,
-                    period_code=notice.period_code,
-                    quantity=item.quantity,
-                    registered_at=now,
-                ),
-                correlation_id=item.lot_id,
-            )
-            continue
-        surrender = surrender_allowances if item.kind == ItemKind.allowance else surrender_offset_ccer
-        if not await surrender(uow.session, account.id, item.instrument or "", item.quantity):
-            raise RuntimeError(f"{item.instrument}: {item.quantity} not frozen in account {account.id}")
-        uow.session.add(
-            Surrender(
-                id=new_id("SUR"),
-                application_id=application.id,
-                revision=application.revision,
-                item=n,
-                account_id=account.id,
-                notice_id=notice.id,
-                kind=item.kind.value,
-                instrument=item.instrument or "",
-                quantity=item.quantity,
-                surrendered_at=now,
-            )
-        )
-    # Flush now: the unique (application, revision, item) constraints stop a double effect here.
-    await uow.session.flush()
-
+            await _register_offset(uow, application, n, item, raw, notice, account)
+        else:
+            await _surrender(uow, application, n, item, notice, account)
+    await uow.applications.flush_effects()
     sums = totals(items)
-    progress = Progress(notice.obligation, notice.fulfilled + sums.all)
-    values: dict[str, Any] = {
-        "fulfilled": Notice.fulfilled + sums.all,
-        "under_review": Notice.under_review - sums.all,
-        "ccer_registered": Notice.ccer_registered + sums.ccer,
-        "ccer_under_review": Notice.ccer_under_review - sums.ccer,
-        "status": progress.status.value,
-    }
-    if progress.status == NoticeStatus.complete:
-        values["completed_at"] = now
-    done = await uow.session.execute(
-        update(Notice)
-        .where(
-            Notice.id == notice.id,
-            Notice.fulfilled == notice.fulfilled,
-            Notice.under_review >= sums.all,
-            Notice.ccer_under_review >= sums.ccer,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise RuntimeError(f"notice {notice.id} changed under its row lock")
-    if progress.status == NoticeStatus.complete and notice.status != NoticeStatus.complete:
-        uow.emit(
-            "allowance_registry.compliance.completed",
-            ComplianceCompletedV1(
-                notice_id=notice.id,
-                period_code=notice.period_code,
-                account=account_ref(account),
-                completed_at=now,
-            ),
-            correlation_id=notice.id,
-        )
+    await _fulfil(uow, notice, account, sums.all, sums.ccer)
     uow.audit(
         "approve_application",
         "application",
@@ -518,45 +398,128 @@ async def on_application_approved(uow: UnitOfWork, envelope: Envelope, payload: 
     )
 
 
-async def on_application_rejected(uow: UnitOfWork, envelope: Envelope, payload: ApplicationRejectedV1) -> None:
-    application = await _decided(uow, payload.application_id, payload.revision, "rejected")
-    if application is None:
+async def _register_offset(
+    uow: AllowanceUnitOfWork,
+    application: Application,
+    n: int,
+    item: Item,
+    raw: dict[str, Any],
+    notice: Notice,
+    account: Account,
+) -> None:
+    """抵销登记 of a lot item: its reserved quantity is registered, and the new registry cancels it."""
+    lot_id = item.lot_id or ""
+    if not await uow.pending_offsets.move(lot_id, register=item.quantity):
+        raise InconsistentEvent(f"lot {lot_id} has not {item.quantity} reserved", f"批次 {lot_id} 预留量不足")
+    now = uow.now()
+    registration = OffsetRegistration(
+        id=new_id("REG"),
+        application_id=application.id,
+        revision=application.revision,
+        item=n,
+        notice_id=notice.id,
+        period_code=notice.period_code,
+        account_id=account.id,
+        province=account.province,
+        lot_id=lot_id,
+        project=raw.get("project", {}),
+        origin=raw.get("origin", ""),
+        quantity=item.quantity,
+        registered_at=now,
+    )
+    uow.registrations.add(registration)
+    uow.emit(
+        "allowance_registry.offset.registered",
+        OffsetRegisteredV1(
+            registration_id=registration.id,
+            lot_id=lot_id,
+            application_id=application.id,
+            period_code=notice.period_code,
+            quantity=item.quantity,
+            registered_at=now,
+        ),
+        correlation_id=lot_id,
+    )
+
+
+async def _surrender(
+    uow: AllowanceUnitOfWork, application: Application, n: int, item: Item, notice: Notice, account: Account
+) -> None:
+    """Frozen allowances (or generated offset CCER) leave the holding, once per item and revision."""
+    instrument = item.instrument or ""
+    if item.kind == ItemKind.allowance:
+        done = await uow.holdings.surrender_allowances(account.id, instrument, item.quantity)
+    else:
+        done = await uow.holdings.surrender_offset_ccer(account.id, instrument, item.quantity)
+    if not done:
+        raise InconsistentEvent(
+            f"{instrument}: {item.quantity} not frozen in account {account.id}",
+            f"账户 {account.id} 中 {instrument} 冻结量不足 {item.quantity}",
+        )
+    uow.holdings.add(
+        Surrender(
+            id=new_id("SUR"),
+            application_id=application.id,
+            revision=application.revision,
+            item=n,
+            account_id=account.id,
+            notice_id=notice.id,
+            kind=item.kind.value,
+            instrument=instrument,
+            quantity=item.quantity,
+            surrendered_at=uow.now(),
+        )
+    )
+
+
+async def _fulfil(uow: AllowanceUnitOfWork, notice: Notice, account: Account, quantity: int, ccer: int) -> None:
+    """Move the application's quantity from under review to fulfilled; announce a notice completed now."""
+    progress = Progress(notice.obligation, notice.fulfilled + quantity)
+    complete = progress.status == NoticeStatus.complete
+    was_complete = notice.status == NoticeStatus.complete
+    now = uow.now()
+    if not await uow.notices.fulfil(
+        notice, quantity, ccer, status=progress.status, completed_at=now if complete else None
+    ):
+        raise InconsistentEvent(
+            f"notice {notice.id} has less under review than the approved application",
+            f"履约通知书 {notice.id} 的待审核量少于审核通过的申请量",
+        )
+    if complete and not was_complete:
+        uow.emit(
+            "allowance_registry.compliance.completed",
+            ComplianceCompletedV1(
+                notice_id=notice.id,
+                period_code=notice.period_code,
+                account=account_ref(account),
+                completed_at=now,
+            ),
+            correlation_id=notice.id,
+        )
+
+
+async def on_application_rejected(uow: AllowanceUnitOfWork, envelope: Envelope, payload: ApplicationRejectedV1) -> None:
+    """Return the application with the province's findings and release everything it reserved."""
+    decided = await _decided(uow, payload.application_id, payload.revision, Decision.rejected)
+    if decided is None:
         return
-    notice = await uow.session.get(Notice, application.notice_id, with_for_update=True)
+    application, step = decided
+    notice = await uow.notices.lock(application.notice_id)
     assert notice is not None
     findings = [f.model_dump(mode="json") for f in payload.findings]
-    await _transition(
-        uow,
-        application,
-        status=ApplicationStatus.returned.value,
-        decided_at=payload.decided_at,
-        findings=findings,
-        history=[
-            *application.history,
-            _entry(uow, "returned", application.revision, case_id=payload.case_id, findings=findings),
-        ],
-    )
-    items = _items(application.items)
-    lots = [i.lot_id for i in items if i.kind == ItemKind.ccer and i.lot_id]
-    await lots_for_update(uow.session, lots)
+    history = _history(uow, application, step, case_id=payload.case_id, findings=findings)
+    await _decide(uow, application, step, decided_at=payload.decided_at, findings=findings, history=history)
+    items = items_of(application.items)
+    lots = _lot_ids(items)
+    await uow.pending_offsets.lock(lots)
     for item in items:
-        if item.kind == ItemKind.allowance:
-            ok = await release_allowances(uow.session, application.account_id, item.instrument or "", item.quantity)
-        elif item.kind == ItemKind.offset_ccer:
-            ok = await release_offset_ccer(uow.session, application.account_id, item.instrument or "", item.quantity)
-        else:
-            ok = await move_lot(uow.session, item.lot_id or "", reserve=-item.quantity)
-        if not ok:
-            raise RuntimeError(f"could not release {item} of application {application.id}")
+        await _release(uow, application, item)
     sums = totals(items)
-    done = await uow.session.execute(
-        update(Notice)
-        .where(Notice.id == notice.id, Notice.under_review >= sums.all, Notice.ccer_under_review >= sums.ccer)
-        .values(under_review=Notice.under_review - sums.all, ccer_under_review=Notice.ccer_under_review - sums.ccer)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise RuntimeError(f"notice {notice.id} has less under review than application {application.id} reserved")
+    if not await uow.notices.release(notice, sums.all, sums.ccer):
+        raise InconsistentEvent(
+            f"notice {notice.id} has less under review than application {application.id} reserved",
+            f"履约通知书 {notice.id} 的待审核量少于履约申请 {application.id} 的预留量",
+        )
     await recall_after_rejection(uow, lots, f"review of application {application.id} rejected after the recall instant")
     uow.audit(
         "return_application",
@@ -568,36 +531,32 @@ async def on_application_rejected(uow: UnitOfWork, envelope: Envelope, payload: 
     )
 
 
-async def get_application(uow: UnitOfWork, principal: Principal, application_id: str) -> Application:
-    application = await uow.session.scalar(
-        select(Application)
-        .join(Account, Account.id == Application.account_id)
-        .where(Application.id == application_id, account_scope(principal))
+async def _release(uow: AllowanceUnitOfWork, application: Application, item: Item) -> None:
+    if item.kind == ItemKind.allowance:
+        done = await uow.holdings.release_allowances(application.account_id, item.instrument or "", item.quantity)
+    elif item.kind == ItemKind.offset_ccer:
+        done = await uow.holdings.release_offset_ccer(application.account_id, item.instrument or "", item.quantity)
+    else:
+        done = await uow.pending_offsets.move(item.lot_id or "", reserve=-item.quantity)
+    if not done:
+        raise InconsistentEvent(
+            f"could not release {item} of application {application.id}",
+            f"无法释放履约申请 {application.id} 的预留",
+        )
+
+
+# --- queries ------------------------------------------------------------------------------------
+async def get_application(uow: AllowanceUnitOfWork, cmd: GetApplication, principal: Principal) -> Application:
+    return await uow.applications.get(cmd.application_id, principal)
+
+
+async def list_applications(uow: AllowanceUnitOfWork, cmd: ListApplications, principal: Principal) -> list[Application]:
+    return await uow.applications.search(
+        principal,
+        account_id=cmd.account_id,
+        province=cmd.province,
+        status=cmd.status,
+        notice_id=cmd.notice_id,
+        limit=cmd.limit,
+        offset=cmd.offset,
     )
-    if application is None:
-        raise Problem.not_found("compliance application", "履约申请", application_id)
-    return application
-
-
-async def list_applications(
-    uow: UnitOfWork,
-    principal: Principal,
-    *,
-    account_id: str | None,
-    province: str | None,
-    status: str | None,
-    notice_id: str | None,
-    limit: int,
-    offset: int,
-) -> list[Application]:
-    query = select(Application).join(Account, Account.id == Application.account_id).where(account_scope(principal))
-    if account_id:
-        query = query.where(Application.account_id == account_id)
-    if province:
-        query = query.where(Application.province == province)
-    if status:
-        query = query.where(Application.status == status)
-    if notice_id:
-        query = query.where(Application.notice_id == notice_id)
-    query = query.order_by(Application.created_at, Application.id).limit(limit).offset(offset)
-    return list(await uow.session.scalars(query))

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-
-from services.allowance_registry.adapters.orm import Account, CompliancePeriod, Notice, ProvincialNotice
-from services.allowance_registry.adapters.repository import account_scope
-from services.allowance_registry.domain.notices import NoticeStatus, ccer_offsettable, issuance_findings
+from services.allowance_registry.adapters.orm import Account, Notice, ProvincialNotice
+from services.allowance_registry.domain.notices import ISSUANCE_CODES, NoticeStatus, issuance_findings
 from services.allowance_registry.domain.periods import PeriodStatus
-from services.allowance_registry.service_layer.accounts import get_account
-from shared.auth import Principal
+from services.allowance_registry.service_layer.commands import (
+    GetNotice,
+    IssueNotice,
+    IssueProvincialNotice,
+    ListNotices,
+    ListProvincialNotices,
+)
+from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
+from services.allowance_registry.service_layer.views import NoticeView
+from shared.errors import Conflict, refuse
 from shared.events.contracts import AccountRef, NoticeIssuedV1
 from shared.ids import new_id
-from shared.problems import Problem
-from shared.uow import UnitOfWork
+from shared.principal import Principal
 
 __all__ = [
-    "NoticeView",
     "account_ref",
     "get_notice",
     "issue_notice",
@@ -33,111 +33,80 @@ def account_ref(account: Account) -> AccountRef:
     return AccountRef(id=account.id, name=account.holder_name, uscc=account.holder_uscc, province=account.province)
 
 
-async def _period(uow: UnitOfWork, code: str) -> CompliancePeriod:
-    period = await uow.session.get(CompliancePeriod, code)
-    if period is None:
-        raise Problem.not_found("compliance period", "履约期", code)
-    return period
-
-
-async def issue_provincial_notice(uow: UnitOfWork, period_code: str, province: str, total: int) -> ProvincialNotice:
-    period = await _period(uow, period_code)
+async def issue_provincial_notice(
+    uow: AllowanceUnitOfWork, cmd: IssueProvincialNotice, principal: Principal
+) -> ProvincialNotice:
+    period = await uow.periods.get(cmd.period_code)
     if period.status != PeriodStatus.active:
-        raise Problem.conflict(
-            "PERIOD_NOT_ACTIVE", f"compliance period {period_code} is not active", f"履约期 {period_code} 未生效"
+        raise Conflict(
+            "PERIOD_NOT_ACTIVE",
+            f"compliance period {cmd.period_code} is not active",
+            f"履约期 {cmd.period_code} 未生效",
         )
-    exists = await uow.session.scalar(
-        select(ProvincialNotice.id).where(
-            ProvincialNotice.period_code == period_code, ProvincialNotice.province == province
-        )
-    )
-    conflict = Problem.conflict(
+    exists = Conflict(
         "PROVINCIAL_NOTICE_EXISTS",
-        f"province {province} already has its notice for period {period_code}",
-        f"省份 {province} 已有履约期 {period_code} 的省级履约通知书",
+        f"province {cmd.province} already has its notice for period {cmd.period_code}",
+        f"省份 {cmd.province} 已有履约期 {cmd.period_code} 的省级履约通知书",
     )
-    if exists:
-        raise conflict
+    if await uow.provincial_notices.exists(cmd.period_code, cmd.province):
+        raise exists
     notice = ProvincialNotice(
         id=new_id("PN"),
-        period_code=period_code,
-        province=province,
-        total_obligation=total,
+        period_code=cmd.period_code,
+        province=cmd.province,
+        total_obligation=cmd.total_obligation,
         issued_at=uow.now(),
         issued_by=uow.actor,
     )
-    uow.session.add(notice)
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise conflict from exc
+    if not await uow.provincial_notices.add_new(notice):
+        raise exists
     uow.audit(
         "issue_provincial_notice",
         "provincial_notice",
         notice.id,
-        period_code=period_code,
-        province=province,
-        total_obligation=total,
+        period_code=cmd.period_code,
+        province=cmd.province,
+        total_obligation=cmd.total_obligation,
     )
     return notice
 
 
 async def list_provincial_notices(
-    uow: UnitOfWork, principal: Principal, period_code: str | None, province: str | None, limit: int, offset: int
+    uow: AllowanceUnitOfWork, cmd: ListProvincialNotices, principal: Principal
 ) -> list[ProvincialNotice]:
-    query = select(ProvincialNotice)
-    if principal.is_province:
-        query = query.where(ProvincialNotice.province == principal.province)
-    if period_code:
-        query = query.where(ProvincialNotice.period_code == period_code)
-    if province:
-        query = query.where(ProvincialNotice.province == province)
-    query = query.order_by(ProvincialNotice.issued_at, ProvincialNotice.id).limit(limit).offset(offset)
-    return list(await uow.session.scalars(query))
+    return await uow.provincial_notices.search(
+        principal, period_code=cmd.period_code, province=cmd.province, limit=cmd.limit, offset=cmd.offset
+    )
 
 
-async def issue_notice(
-    uow: UnitOfWork, principal: Principal, period_code: str, account_id: str, obligation: int
-) -> Notice:
-    account = await get_account(uow, account_id, principal)  # 404 outside the province
-    period = await _period(uow, period_code)
-    provincial = await uow.session.scalar(
-        select(ProvincialNotice)
-        .where(ProvincialNotice.period_code == period_code, ProvincialNotice.province == account.province)
-        .with_for_update()
-    )
-    issued = await uow.session.scalar(
-        select(func.coalesce(func.sum(Notice.obligation), 0)).where(
-            Notice.period_code == period_code, Notice.province == account.province
-        )
-    )
-    existing = await uow.session.scalar(
-        select(Notice.id).where(Notice.period_code == period_code, Notice.account_id == account_id)
-    )
+async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Principal) -> NoticeView:
+    """A province issues an enterprise notice, within its provincial total (every refusal at once)."""
+    account = await uow.accounts.get(cmd.account_id, principal)  # NotFound outside the province
+    period = await uow.periods.get(cmd.period_code)
+    provincial = await uow.provincial_notices.lock(cmd.period_code, account.province)
     findings = issuance_findings(
-        period_code=period_code,
+        period_code=cmd.period_code,
         period_active=period.status == PeriodStatus.active,
         account_type=account.account_type,
         account_status=account.status,
         provincial_total=provincial.total_obligation if provincial else None,
-        already_issued_in_province=int(issued or 0),
-        obligation=obligation,
-        existing_notice=existing is not None,
+        already_issued_in_province=await uow.notices.issued_total(cmd.period_code, account.province),
+        obligation=cmd.obligation,
+        existing_notice=await uow.notices.exists_for(cmd.period_code, cmd.account_id),
     )
-    if findings:
-        raise Problem.from_findings(
-            409,
-            "NOTICE_REFUSED",
-            findings,
-            f"the notice cannot be issued: {len(findings)} problem(s)",
-            f"无法发放履约通知书：{len(findings)} 处问题",
-        )
+    refuse(
+        findings,
+        "the notice cannot be issued",
+        "无法发放履约通知书",
+        code="NOTICE_REFUSED",
+        conflict_codes=ISSUANCE_CODES,
+    )
     notice = Notice(
         id=new_id("NTC"),
-        period_code=period_code,
-        account_id=account_id,
+        period_code=cmd.period_code,
+        account_id=account.id,
         province=account.province,
-        obligation=obligation,
+        obligation=cmd.obligation,
         fulfilled=0,
         under_review=0,
         ccer_registered=0,
@@ -148,79 +117,46 @@ async def issue_notice(
         issued_by=uow.actor,
         completed_at=None,
     )
-    uow.session.add(notice)
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise Problem.conflict(
+    if not await uow.notices.add_new(notice):
+        raise Conflict(
             "NOTICE_EXISTS",
-            f"the account already has a compliance notice for period {period_code}",
-            f"该账户已有履约期 {period_code} 的履约通知书",
-        ) from exc
+            f"the account already has a compliance notice for period {cmd.period_code}",
+            f"该账户已有履约期 {cmd.period_code} 的履约通知书",
+        )
     uow.emit(
         "allowance_registry.notice.issued",
         NoticeIssuedV1(
             notice_id=notice.id,
-            period_code=period_code,
+            period_code=cmd.period_code,
             account=account_ref(account),
-            obligation=obligation,
+            obligation=cmd.obligation,
             deadline=notice.deadline,
         ),
         correlation_id=notice.id,
     )
     uow.audit(
-        "issue_notice", "notice", notice.id, period_code=period_code, account_id=account_id, obligation=obligation
+        "issue_notice",
+        "notice",
+        notice.id,
+        period_code=cmd.period_code,
+        account_id=account.id,
+        obligation=cmd.obligation,
     )
-    return notice
+    return NoticeView(notice, account, period.cap_bp)
 
 
-@dataclass(frozen=True)
-class NoticeView:
-    notice: Notice
-    account: Account
-    cap_bp: int
-
-    @property
-    def ccer_offsettable(self) -> int:
-        n = self.notice
-        return ccer_offsettable(n.obligation, self.cap_bp, n.ccer_registered, n.ccer_under_review)
+async def get_notice(uow: AllowanceUnitOfWork, cmd: GetNotice, principal: Principal) -> NoticeView:
+    return NoticeView(*await uow.notices.get(cmd.notice_id, principal))
 
 
-def _scoped_notices(principal: Principal):
-    return (
-        select(Notice, Account, CompliancePeriod.cap_bp)
-        .join(Account, Account.id == Notice.account_id)
-        .join(CompliancePeriod, CompliancePeriod.code == Notice.period_code)
-        .where(account_scope(principal))
+async def list_notices(uow: AllowanceUnitOfWork, cmd: ListNotices, principal: Principal) -> list[NoticeView]:
+    rows = await uow.notices.search(
+        principal,
+        period_code=cmd.period_code,
+        account_id=cmd.account_id,
+        province=cmd.province,
+        status=cmd.status,
+        limit=cmd.limit,
+        offset=cmd.offset,
     )
-
-
-async def get_notice(uow: UnitOfWork, principal: Principal, notice_id: str) -> NoticeView:
-    row = (await uow.session.execute(_scoped_notices(principal).where(Notice.id == notice_id))).first()
-    if row is None:
-        raise Problem.not_found("compliance notice", "履约通知书", notice_id)
-    return NoticeView(row[0], row[1], row[2])
-
-
-async def list_notices(
-    uow: UnitOfWork,
-    principal: Principal,
-    *,
-    period_code: str | None,
-    account_id: str | None,
-    province: str | None,
-    status: str | None,
-    limit: int,
-    offset: int,
-) -> list[NoticeView]:
-    query = _scoped_notices(principal)
-    if period_code:
-        query = query.where(Notice.period_code == period_code)
-    if account_id:
-        query = query.where(Notice.account_id == account_id)
-    if province:
-        query = query.where(Notice.province == province)
-    if status:
-        query = query.where(Notice.status == status)
-    query = query.order_by(Notice.issued_at, Notice.id).limit(limit).offset(offset)
-    return [NoticeView(r[0], r[1], r[2]) for r in await uow.session.execute(query)]
+    return [NoticeView(*row) for row in rows]

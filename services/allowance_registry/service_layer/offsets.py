@@ -4,22 +4,22 @@ and the recall of what is still unused at a period's recall instant."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-
-from services.allowance_registry.adapters.orm import Account, LotRefusal, OffsetRegistration, PendingOffset
-from services.allowance_registry.adapters.repository import account_scope, move_lot
+from services.allowance_registry.adapters.orm import LotRefusal, OffsetRegistration, PendingOffset
 from services.allowance_registry.domain.offsets import (
     AccountState,
     BindingState,
     LotBalance,
+    PendingStatus,
     offset_refusal_findings,
     split_for_recall,
 )
-from services.allowance_registry.service_layer.accounts import active_binding
-from shared.auth import Principal
+from services.allowance_registry.service_layer.commands import ListOffsetRegistrations, ListPendingOffsets
+from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
+from shared.errors import ConcurrentChange, Finding, InconsistentEvent
 from shared.events import Envelope
 from shared.events.contracts import (
     OffsetCancelledV1,
@@ -30,7 +30,7 @@ from shared.events.contracts import (
     Reason,
 )
 from shared.ids import new_id
-from shared.uow import UnitOfWork
+from shared.principal import Principal
 
 __all__ = [
     "RECALL_JOB",
@@ -48,14 +48,13 @@ log = logging.getLogger(__name__)
 RECALL_JOB = "recall_pending_offsets"
 
 
-async def on_offset_frozen(uow: UnitOfWork, envelope: Envelope, payload: OffsetFrozenV1) -> None:
+async def on_offset_frozen(uow: AllowanceUnitOfWork, envelope: Envelope, payload: OffsetFrozenV1) -> None:
     """Record the lot as pending, or refuse it with every reason (the new registry then releases it)."""
-    known = await uow.session.get(PendingOffset, payload.lot_id) is not None
-    if known or await uow.session.get(LotRefusal, payload.lot_id) is not None:
+    if await uow.pending_offsets.is_known(payload.lot_id):
         log.info("offset lot %s was already recorded; event %s changes nothing", payload.lot_id, envelope.event_id)
         return
-    account = await uow.session.get(Account, payload.allowance_account_id)
-    binding = await active_binding(uow, payload.allowance_account_id, payload.registry_account_id)
+    account = await uow.accounts.find(payload.allowance_account_id)
+    binding = await uow.bindings.active(payload.allowance_account_id, payload.registry_account_id)
     findings = offset_refusal_findings(
         AccountState(account.holder_uscc, account.status) if account else None,
         BindingState(binding.registry_account_id, binding.holder_uscc) if binding else None,
@@ -64,25 +63,9 @@ async def on_offset_frozen(uow: UnitOfWork, envelope: Envelope, payload: OffsetF
         holder_uscc=payload.holder.uscc,
     )
     if findings:
-        reasons = [Reason(code=f.code, message=f.message, message_zh=f.message_zh) for f in findings]
-        uow.session.add(
-            LotRefusal(
-                lot_id=payload.lot_id,
-                allowance_account_id=payload.allowance_account_id,
-                registry_account_id=payload.registry_account_id,
-                quantity=payload.quantity,
-                reasons=[r.model_dump() for r in reasons],
-                refused_at=uow.now(),
-            )
-        )
-        uow.emit(
-            "allowance_registry.offset.refused",
-            OffsetRefusedV1(lot_id=payload.lot_id, reasons=reasons),
-            correlation_id=payload.lot_id,
-        )
-        uow.audit("refuse_offset_lot", "pending_offset", payload.lot_id, reasons=[f.code for f in findings])
+        _refuse_lot(uow, payload, findings)
         return
-    uow.session.add(
+    uow.pending_offsets.add(
         PendingOffset(
             lot_id=payload.lot_id,
             account_id=payload.allowance_account_id,
@@ -100,7 +83,7 @@ async def on_offset_frozen(uow: UnitOfWork, envelope: Envelope, payload: OffsetF
             recalled=0,
             cancelled=0,
             released=0,
-            status="pending",
+            status=PendingStatus.pending.value,
             frozen_at=payload.frozen_at,
             recorded_at=uow.now(),
         )
@@ -115,50 +98,67 @@ async def on_offset_frozen(uow: UnitOfWork, envelope: Envelope, payload: OffsetF
     )
 
 
-async def on_offset_cancelled(uow: UnitOfWork, envelope: Envelope, payload: OffsetCancelledV1) -> None:
+def _refuse_lot(uow: AllowanceUnitOfWork, payload: OffsetFrozenV1, findings: list[Finding]) -> None:
+    reasons = [Reason(code=f.code, message=f.message, message_zh=f.message_zh) for f in findings]
+    uow.pending_offsets.add(
+        LotRefusal(
+            lot_id=payload.lot_id,
+            allowance_account_id=payload.allowance_account_id,
+            registry_account_id=payload.registry_account_id,
+            quantity=payload.quantity,
+            reasons=[r.model_dump() for r in reasons],
+            refused_at=uow.now(),
+        )
+    )
+    uow.emit(
+        "allowance_registry.offset.refused",
+        OffsetRefusedV1(lot_id=payload.lot_id, reasons=reasons),
+        correlation_id=payload.lot_id,
+    )
+    uow.audit("refuse_offset_lot", "pending_offset", payload.lot_id, reasons=[f.code for f in findings])
+
+
+async def on_offset_cancelled(uow: AllowanceUnitOfWork, envelope: Envelope, payload: OffsetCancelledV1) -> None:
     """The new registry cancelled (注销) a registration's units: the loop is closed."""
-    reg = await uow.session.get(OffsetRegistration, payload.registration_id, with_for_update=True)
+    reg = await uow.registrations.lock(payload.registration_id)
     if reg is None or reg.lot_id != payload.lot_id:
-        log.error("cancellation of unknown registration %s (lot %s) ignored", payload.registration_id, payload.lot_id)
-        return
+        raise InconsistentEvent(
+            f"cancellation of unknown registration {payload.registration_id} (lot {payload.lot_id})",
+            f"注销的抵销登记 {payload.registration_id}（批次 {payload.lot_id}）不存在",
+        )
     if reg.cancelled_at is not None:
         log.info("registration %s was already confirmed cancelled", reg.id)
         return
     if payload.quantity != reg.quantity:
-        log.error("registration %s: %d registered but %d cancelled", reg.id, reg.quantity, payload.quantity)
+        raise InconsistentEvent(
+            f"registration {reg.id}: {reg.quantity} registered but {payload.quantity} cancelled",
+            f"抵销登记 {reg.id}：登记 {reg.quantity}，注销 {payload.quantity}",
+        )
     reg.cancelled_quantity = payload.quantity
     reg.cancelled_at = payload.cancelled_at
     reg.cancel_serial_ranges = [list(r) for r in payload.serial_ranges]
-    p = PendingOffset
-    done = await uow.session.execute(
-        update(p)
-        .where(p.lot_id == payload.lot_id, p.cancelled + payload.quantity <= p.registered)
-        .values(cancelled=p.cancelled + payload.quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        log.error("lot %s: cancellation of %d exceeds what was registered", payload.lot_id, payload.quantity)
+    if not await uow.pending_offsets.confirm_cancelled(payload.lot_id, payload.quantity):
+        raise InconsistentEvent(
+            f"lot {payload.lot_id}: cancellation of {payload.quantity} exceeds what was registered",
+            f"批次 {payload.lot_id}：注销量 {payload.quantity} 超过已抵销登记量",
+        )
     uow.audit("confirm_cancellation", "offset_registration", reg.id, lot_id=payload.lot_id, quantity=payload.quantity)
 
 
-async def on_offset_released(uow: UnitOfWork, envelope: Envelope, payload: OffsetReleasedV1) -> None:
-    """The new registry released recalled units back to the general holding account."""
-    p = PendingOffset
-    done = await uow.session.execute(
-        update(p)
-        .where(p.lot_id == payload.lot_id, p.released + payload.quantity <= p.recalled)
-        .values(released=p.released + payload.quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        refused = await uow.session.get(LotRefusal, payload.lot_id)
-        if refused is None:
-            log.error("lot %s: release of %d does not match a recall", payload.lot_id, payload.quantity)
+async def on_offset_released(uow: AllowanceUnitOfWork, envelope: Envelope, payload: OffsetReleasedV1) -> None:
+    """The new registry released recalled (or refused) units back to the general holding account."""
+    if await uow.pending_offsets.confirm_released(payload.lot_id, payload.quantity):
+        uow.audit("confirm_release", "pending_offset", payload.lot_id, quantity=payload.quantity)
         return
-    uow.audit("confirm_release", "pending_offset", payload.lot_id, quantity=payload.quantity)
+    if await uow.pending_offsets.is_refused(payload.lot_id):
+        return  # the release of a lot this registry refused: nothing was pending
+    raise InconsistentEvent(
+        f"lot {payload.lot_id}: release of {payload.quantity} does not match a recall",
+        f"批次 {payload.lot_id}：解冻量 {payload.quantity} 与召回量不符",
+    )
 
 
-def _recall(uow: UnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
+def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
     uow.emit(
         "allowance_registry.offset.recalled",
         OffsetRecalledV1(
@@ -174,105 +174,52 @@ def _recall(uow: UnitOfWork, lot_id: str, quantity: int, period_code: str, reaso
     uow.audit("recall_offset", "pending_offset", lot_id, quantity=quantity, period_code=period_code, reason=reason)
 
 
-async def recall_unused(uow: UnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
+async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
     """Job at a period's recall instant: every lot pending at that instant gives back its unreserved
     remainder; a lot with quantity reserved in an application under review keeps that part, and is
     marked so that a later rejection recalls it at once."""
     period_code = str(payload["period_code"])
-    lots = list(
-        await uow.session.scalars(
-            select(PendingOffset)
-            .where(PendingOffset.status == "pending", PendingOffset.recorded_at < due_at)
-            .order_by(PendingOffset.lot_id)
-            .with_for_update()
-        )
-    )
     recalled = held = 0
-    for lot in lots:
+    for lot in await uow.pending_offsets.lock_pending_recorded_before(due_at):
         split = split_for_recall(LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled))
         if split.recall_now > 0:
-            if not await move_lot(uow.session, lot.lot_id, recall=split.recall_now):
-                raise RuntimeError(f"lot {lot.lot_id} changed under its row lock")
-            _recall(
-                uow,
-                lot.lot_id,
-                split.recall_now,
-                period_code,
-                f"unused {period_code} pending offset recalled at {due_at.isoformat()}",
-            )
+            if not await uow.pending_offsets.move(lot.lot_id, recall=split.recall_now):
+                raise ConcurrentChange(f"pending offset {lot.lot_id}")
+            reason = f"unused {period_code} pending offset recalled at {due_at.isoformat()}"
+            _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
             recalled += 1
         if split.held_back > 0 and lot.recall_due_at is None:
-            await uow.session.execute(
-                update(PendingOffset)
-                .where(PendingOffset.lot_id == lot.lot_id)
-                .values(recall_due_at=due_at, recall_period_code=period_code)
-                .execution_options(synchronize_session=False)
-            )
+            await uow.pending_offsets.mark_recall_due(lot.lot_id, due_at, period_code)
             held += 1
     return f"{recalled} lot(s) recalled, {held} with quantity under review held back"
 
 
-async def recall_after_rejection(uow: UnitOfWork, lot_ids: list[str], reason: str) -> None:
+async def recall_after_rejection(uow: AllowanceUnitOfWork, lot_ids: Sequence[str], reason: str) -> None:
     """A rejection released reservations on lots whose recall instant has passed: recall them now."""
-    if not lot_ids:
-        return
-    lots = await uow.session.scalars(
-        select(PendingOffset)
-        .where(
-            PendingOffset.lot_id.in_(sorted(lot_ids)),
-            PendingOffset.recall_due_at.is_not(None),
-            PendingOffset.status == "pending",
-        )
-        .order_by(PendingOffset.lot_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    for lot in lots:
+    for lot in await uow.pending_offsets.lock_recall_due(lot_ids):
         available = LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled).available
         if available > 0:
-            if not await move_lot(uow.session, lot.lot_id, recall=available):
-                raise RuntimeError(f"lot {lot.lot_id} changed under its row lock")
+            if not await uow.pending_offsets.move(lot.lot_id, recall=available):
+                raise ConcurrentChange(f"pending offset {lot.lot_id}")
             _recall(uow, lot.lot_id, available, lot.recall_period_code or "", reason)
 
 
 async def list_pending_offsets(
-    uow: UnitOfWork, principal: Principal, *, account_id: str | None, status: str | None, limit: int, offset: int
+    uow: AllowanceUnitOfWork, cmd: ListPendingOffsets, principal: Principal
 ) -> list[PendingOffset]:
-    query = select(PendingOffset).join(Account, Account.id == PendingOffset.account_id).where(account_scope(principal))
-    if account_id:
-        query = query.where(PendingOffset.account_id == account_id)
-    if status:
-        query = query.where(PendingOffset.status == status)
-    query = query.order_by(PendingOffset.recorded_at, PendingOffset.lot_id).limit(limit).offset(offset)
-    return list(await uow.session.scalars(query))
-
-
-async def pending_total(uow: UnitOfWork, account_id: str) -> int:
-    p = PendingOffset
-    total = await uow.session.scalar(
-        select(func.coalesce(func.sum(p.quantity - p.registered - p.recalled), 0)).where(
-            p.account_id == account_id, p.status == "pending"
-        )
+    return await uow.pending_offsets.search(
+        principal, account_id=cmd.account_id, status=cmd.status, limit=cmd.limit, offset=cmd.offset
     )
-    return int(total or 0)
 
 
 async def list_registrations(
-    uow: UnitOfWork,
-    principal: Principal,
-    *,
-    account_id: str | None,
-    application_id: str | None,
-    lot_id: str | None,
-    limit: int,
-    offset: int,
+    uow: AllowanceUnitOfWork, cmd: ListOffsetRegistrations, principal: Principal
 ) -> list[OffsetRegistration]:
-    r = OffsetRegistration
-    query = select(r).join(Account, Account.id == r.account_id).where(account_scope(principal))
-    if account_id:
-        query = query.where(r.account_id == account_id)
-    if application_id:
-        query = query.where(r.application_id == application_id)
-    if lot_id:
-        query = query.where(r.lot_id == lot_id)
-    return list(await uow.session.scalars(query.order_by(r.registered_at, r.id).limit(limit).offset(offset)))
+    return await uow.registrations.search(
+        principal,
+        account_id=cmd.account_id,
+        application_id=cmd.application_id,
+        lot_id=cmd.lot_id,
+        limit=cmd.limit,
+        offset=cmd.offset,
+    )

@@ -3,14 +3,7 @@ confirmer), and on approval schedule the period's recall of unused pending offse
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
-from services.allowance_registry.adapters.catalogue import builtin_instruments, builtin_periods
 from services.allowance_registry.adapters.orm import CompliancePeriod, Instrument
-from services.allowance_registry.adapters.repository import insert_ignore
 from services.allowance_registry.domain.periods import (
     DefinitionInvalid,
     PeriodDefinition,
@@ -19,13 +12,19 @@ from services.allowance_registry.domain.periods import (
     recall_instant,
     two_person_finding,
 )
+from services.allowance_registry.service_layer.commands import (
+    ApprovePeriod,
+    CreateInstrument,
+    GetPeriod,
+    ListInstruments,
+    ListPeriods,
+    ProposePeriod,
+)
 from services.allowance_registry.service_layer.offsets import RECALL_JOB
-from shared.auth import Principal
-from shared.findings import Finding
-from shared.problems import Problem
-from shared.scheduler import schedule_job
-from shared.uow import UnitOfWork
-from shared.workdays import CalendarUnavailable, WorkdayCalendar
+from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
+from shared.errors import Conflict, Finding, Invalid, refuse
+from shared.principal import Principal
+from shared.workdays import CalendarUnavailable
 
 __all__ = [
     "approve_period",
@@ -38,99 +37,60 @@ __all__ = [
 ]
 
 
-async def create_instrument(uow: UnitOfWork, code: str, name: str, kind: str, vintage: int | None) -> Instrument:
-    if await uow.session.get(Instrument, code) is not None:
-        raise Problem.conflict("INSTRUMENT_EXISTS", f"instrument {code} already exists", f"标的 {code} 已存在")
-    instrument = Instrument(
-        code=code, name=name, kind=kind, vintage=vintage, created_at=uow.now(), created_by=uow.actor
+def _instrument_exists(code: str) -> Conflict:
+    return Conflict("INSTRUMENT_EXISTS", f"instrument {code} already exists", f"标的 {code} 已存在")
+
+
+def _period_exists(code: str) -> Conflict:
+    return Conflict("PERIOD_EXISTS", f"compliance period {code} already exists", f"履约期 {code} 已存在")
+
+
+def _refuse_definition(findings: list[Finding]) -> None:
+    refuse(
+        findings,
+        "the period definition is invalid",
+        "履约期定义无效",
+        code="PERIOD_DEFINITION_INVALID",
     )
-    uow.session.add(instrument)
-    await _flush_or_conflict(uow, "INSTRUMENT_EXISTS", f"instrument {code} already exists", f"标的 {code} 已存在")
-    uow.audit("create_instrument", "instrument", code, name=name, kind=kind, vintage=vintage)
+
+
+async def create_instrument(uow: AllowanceUnitOfWork, cmd: CreateInstrument, principal: Principal) -> Instrument:
+    if await uow.instruments.find(cmd.code) is not None:
+        raise _instrument_exists(cmd.code)
+    instrument = Instrument(
+        code=cmd.code, name=cmd.name, kind=cmd.kind, vintage=cmd.vintage, created_at=uow.now(), created_by=uow.actor
+    )
+    if not await uow.instruments.add_new(instrument):
+        raise _instrument_exists(cmd.code)
+    uow.audit("create_instrument", "instrument", cmd.code, name=cmd.name, kind=cmd.kind, vintage=cmd.vintage)
     return instrument
 
 
-async def list_instruments(uow: UnitOfWork) -> list[Instrument]:
-    return list(await uow.session.scalars(select(Instrument).order_by(Instrument.code)))
+async def list_instruments(uow: AllowanceUnitOfWork, cmd: ListInstruments, principal: Principal) -> list[Instrument]:
+    return await uow.instruments.all()
 
 
-async def _flush_or_conflict(uow: UnitOfWork, code: str, message: str, message_zh: str) -> None:
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # a concurrent request created it first
-        raise Problem.conflict(code, message, message_zh) from exc
-
-
-async def propose_period(
-    uow: UnitOfWork, principal: Principal, builtin_key: str | None, overrides: dict[str, Any]
-) -> CompliancePeriod:
-    catalogue = builtin_periods()
-    if builtin_key is not None and builtin_key not in catalogue:
+def _definition(uow: AllowanceUnitOfWork, cmd: ProposePeriod) -> PeriodDefinition:
+    catalogue = uow.catalogue.periods()
+    if cmd.builtin is not None and cmd.builtin not in catalogue:
         known = ", ".join(sorted(catalogue))
-        raise Problem.invalid(
+        raise Invalid(
             "UNKNOWN_BUILTIN_PERIOD",
-            f"no built-in period {builtin_key!r} (known: {known})",
-            f"没有内置履约期 {builtin_key!r}（可选：{known}）",
-            "builtin",
+            f"no built-in period {cmd.builtin!r} (known: {known})",
+            f"没有内置履约期 {cmd.builtin!r}（可选：{known}）",
+            field="builtin",
         )
     try:
-        definition = build_definition(catalogue.get(builtin_key) if builtin_key else None, builtin_key, overrides)
+        return build_definition(catalogue.get(cmd.builtin) if cmd.builtin else None, cmd.builtin, cmd.overrides)
     except DefinitionInvalid as exc:
-        raise Problem.from_findings(
-            422,
-            "PERIOD_DEFINITION_INVALID",
-            exc.findings,
-            f"{len(exc.findings)} problem(s) in the period definition",
-            f"履约期定义中有 {len(exc.findings)} 处错误",
-        ) from exc
-    await _check_instruments(uow, definition)
-    if await uow.session.get(CompliancePeriod, definition.code) is not None:
-        raise _period_exists(definition.code)
-    period = CompliancePeriod(
-        code=definition.code,
-        name=definition.name,
-        builtin=builtin_key,
-        allowance_instruments=list(definition.allowance_instruments),
-        cap_bp=definition.cap_bp,
-        eligibility=definition.eligibility.model_dump(mode="json"),
-        application_deadline=definition.application_deadline,
-        target_date=definition.target_date,
-        recall_after_working_days=definition.recall_after_working_days,
-        period_end=definition.period_end,
-        recall_at=None,
-        status=PeriodStatus.pending_approval.value,
-        proposed_by=principal.sub,
-        proposed_at=uow.now(),
-        approved_by=None,
-        approved_at=None,
-    )
-    uow.session.add(period)
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise _period_exists(definition.code) from exc
-    uow.audit(
-        "propose_period",
-        "compliance_period",
-        period.code,
-        builtin=builtin_key,
-        definition=definition.model_dump(mode="json"),
-    )
-    return period
+        _refuse_definition(exc.findings)
+        raise  # unreachable: a DefinitionInvalid always carries findings
 
 
-def _period_exists(code: str) -> Problem:
-    return Problem.conflict("PERIOD_EXISTS", f"compliance period {code} already exists", f"履约期 {code} 已存在")
-
-
-async def _check_instruments(uow: UnitOfWork, definition: PeriodDefinition) -> None:
-    known = builtin_instruments()
-    existing = {
-        i.code: i
-        for i in await uow.session.scalars(
-            select(Instrument).where(Instrument.code.in_(definition.allowance_instruments))
-        )
-    }
+async def _check_instruments(uow: AllowanceUnitOfWork, definition: PeriodDefinition) -> None:
+    """Every allowance instrument of the scope exists (or is built in) and is an allowance."""
+    known = uow.catalogue.instruments()
+    existing = await uow.instruments.of_codes(definition.allowance_instruments)
     findings = []
     for n, code in enumerate(definition.allowance_instruments):
         instrument = existing.get(code)
@@ -152,14 +112,42 @@ async def _check_instruments(uow: UnitOfWork, definition: PeriodDefinition) -> N
                     field=f"allowance_instruments.{n}",
                 )
             )
-    if findings:
-        raise Problem.from_findings(
-            422,
-            "PERIOD_DEFINITION_INVALID",
-            findings,
-            f"{len(findings)} problem(s) in the period definition",
-            f"履约期定义中有 {len(findings)} 处错误",
-        )
+    _refuse_definition(findings)
+
+
+async def propose_period(uow: AllowanceUnitOfWork, cmd: ProposePeriod, principal: Principal) -> CompliancePeriod:
+    definition = _definition(uow, cmd)
+    await _check_instruments(uow, definition)
+    if await uow.periods.find(definition.code) is not None:
+        raise _period_exists(definition.code)
+    period = CompliancePeriod(
+        code=definition.code,
+        name=definition.name,
+        builtin=cmd.builtin,
+        allowance_instruments=list(definition.allowance_instruments),
+        cap_bp=definition.cap_bp,
+        eligibility=definition.eligibility.model_dump(mode="json"),
+        application_deadline=definition.application_deadline,
+        target_date=definition.target_date,
+        recall_after_working_days=definition.recall_after_working_days,
+        period_end=definition.period_end,
+        recall_at=None,
+        status=PeriodStatus.pending_approval.value,
+        proposed_by=principal.sub,
+        proposed_at=uow.now(),
+        approved_by=None,
+        approved_at=None,
+    )
+    if not await uow.periods.add_new(period):
+        raise _period_exists(definition.code)
+    uow.audit(
+        "propose_period",
+        "compliance_period",
+        period.code,
+        builtin=cmd.builtin,
+        definition=definition.model_dump(mode="json"),
+    )
+    return period
 
 
 def definition_of(period: CompliancePeriod) -> PeriodDefinition:
@@ -178,58 +166,42 @@ def definition_of(period: CompliancePeriod) -> PeriodDefinition:
     )
 
 
-async def approve_period(
-    uow: UnitOfWork, principal: Principal, code: str, calendar: WorkdayCalendar
-) -> CompliancePeriod:
-    period = await uow.session.get(CompliancePeriod, code, with_for_update=True)
-    if period is None:
-        raise Problem.not_found("compliance period", "履约期", code)
+async def approve_period(uow: AllowanceUnitOfWork, cmd: ApprovePeriod, principal: Principal) -> CompliancePeriod:
+    period = await uow.periods.lock(cmd.code)
     if period.status != PeriodStatus.pending_approval:
-        raise Problem.conflict(
+        raise Conflict(
             "PERIOD_NOT_PENDING",
-            f"compliance period {code} is {period.status}, not pending approval",
-            f"履约期 {code} 不在待审核状态",
+            f"compliance period {cmd.code} is {period.status}, not pending approval",
+            f"履约期 {cmd.code} 不在待审核状态",
         )
-    finding = two_person_finding(period.proposed_by, principal.sub)
-    if finding is not None:
-        raise Problem(403, finding.code, finding.message, finding.message_zh)
+    same_person = two_person_finding(period.proposed_by, principal.sub)
+    refuse([same_person] if same_person else [], "the period cannot be approved", "履约期无法审核")
     definition = definition_of(period)
     try:
-        recall_at = recall_instant(calendar, definition)
+        recall_at = recall_instant(uow.calendar, definition)
     except CalendarUnavailable as exc:
-        raise Problem.conflict(
+        raise Conflict(
             "CALENDAR_UNAVAILABLE",
             str(exc),
             f"缺少 {exc.year} 年的工作日数据，无法计算召回时间；请在 CCER_HOLIDAYS_FILE 中提供",
         ) from exc
     await _create_missing_instruments(uow, definition)
-    now = uow.now()
-    approved = await uow.session.execute(
-        update(CompliancePeriod)
-        .where(CompliancePeriod.code == code, CompliancePeriod.status == PeriodStatus.pending_approval.value)
-        .values(status=PeriodStatus.active.value, approved_by=principal.sub, approved_at=now, recall_at=recall_at)
-        .execution_options(synchronize_session=False)
-    )
-    if approved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Problem.conflict(
-            "PERIOD_NOT_PENDING", f"compliance period {code} was approved meanwhile", f"履约期 {code} 已被审核"
+    if not await uow.periods.approve(period, by=principal.sub, at=uow.now(), recall_at=recall_at):
+        raise Conflict(
+            "PERIOD_NOT_PENDING", f"compliance period {cmd.code} was approved meanwhile", f"履约期 {cmd.code} 已被审核"
         )
     if recall_at is not None:
-        await schedule_job(uow.session, uow.infra, RECALL_JOB, code, recall_at, {"period_code": code})
-    uow.audit("approve_period", "compliance_period", code, recall_at=recall_at)
-    await uow.session.refresh(period)
+        await uow.schedule(RECALL_JOB, cmd.code, recall_at, {"period_code": cmd.code})
+    uow.audit("approve_period", "compliance_period", cmd.code, recall_at=recall_at)
     return period
 
 
-async def _create_missing_instruments(uow: UnitOfWork, definition: PeriodDefinition) -> None:
-    known = builtin_instruments()
+async def _create_missing_instruments(uow: AllowanceUnitOfWork, definition: PeriodDefinition) -> None:
+    known = uow.catalogue.instruments()
     for code in definition.allowance_instruments:
-        if await uow.session.get(Instrument, code) is None and code in known:
+        if await uow.instruments.find(code) is None and code in known:
             spec = known[code]
-            # Insert-or-ignore: two periods approved at once may name the same instrument.
-            await insert_ignore(
-                uow.session,
-                Instrument,
+            await uow.instruments.add_if_missing(
                 {
                     "code": code,
                     "name": str(spec["name"]),
@@ -237,20 +209,14 @@ async def _create_missing_instruments(uow: UnitOfWork, definition: PeriodDefinit
                     "vintage": spec.get("vintage"),
                     "created_at": uow.now(),
                     "created_by": uow.actor,
-                },
+                }
             )
             uow.audit("create_instrument", "instrument", code, name=spec["name"], reason="period approved")
 
 
-async def get_period(uow: UnitOfWork, code: str) -> CompliancePeriod:
-    period = await uow.session.get(CompliancePeriod, code)
-    if period is None:
-        raise Problem.not_found("compliance period", "履约期", code)
-    return period
+async def get_period(uow: AllowanceUnitOfWork, cmd: GetPeriod, principal: Principal) -> CompliancePeriod:
+    return await uow.periods.get(cmd.code)
 
 
-async def list_periods(uow: UnitOfWork, status: str | None, limit: int, offset: int) -> list[CompliancePeriod]:
-    query = select(CompliancePeriod).order_by(CompliancePeriod.proposed_at, CompliancePeriod.code)
-    if status:
-        query = query.where(CompliancePeriod.status == status)
-    return list(await uow.session.scalars(query.limit(limit).offset(offset)))
+async def list_periods(uow: AllowanceUnitOfWork, cmd: ListPeriods, principal: Principal) -> list[CompliancePeriod]:
+    return await uow.periods.search(cmd.status, cmd.limit, cmd.offset)

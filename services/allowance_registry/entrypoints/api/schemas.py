@@ -1,4 +1,4 @@
-"""API schemas of the allowance registry."""
+"""Request and response models of the allowance registry's API (never ORM rows, never event contracts)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from services.allowance_registry.domain.applications import ApplicationStatus, ItemKind
+from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
@@ -299,6 +299,19 @@ class OffsetCcerItemIn(BaseModel):
 
 
 ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]
+
+
+def items_of(items: list[ItemIn]) -> tuple[Item, ...]:
+    """The items as the domain takes them."""
+    return tuple(
+        Item(
+            kind=ItemKind(i.kind),
+            quantity=i.quantity,
+            instrument=getattr(i, "instrument", None),
+            lot_id=getattr(i, "lot_id", None),
+        )
+        for i in items
+    )
 
 
 class ApplicationIn(BaseModel):

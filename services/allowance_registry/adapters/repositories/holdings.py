@@ -1,0 +1,155 @@
+"""Allowance and offset-CCER holdings, with the allocations, transfers and surrenders that move them.
+
+Every change of a quantity is one ``UPDATE … WHERE <enough is there>``; the methods return whether it
+matched, so concurrent requests and replicas never overdraw or apply an effect twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.allowance_registry.adapters.orm import Allocation, AllowanceHolding, CcerHolding, Surrender, Transfer
+from services.allowance_registry.adapters.repositories._sql import insert_ignore, one_row
+
+__all__ = ["HoldingRepository"]
+
+
+def _allowance(account_id: str, instrument: str) -> ColumnElement[bool]:
+    return (AllowanceHolding.account_id == account_id) & (AllowanceHolding.instrument == instrument)
+
+
+def _ccer(account_id: str, instrument: str) -> ColumnElement[bool]:
+    return (CcerHolding.account_id == account_id) & (CcerHolding.instrument == instrument)
+
+
+class HoldingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, record: Allocation | Transfer | Surrender) -> None:
+        self._session.add(record)
+
+    async def of_account(self, account_id: str) -> tuple[list[AllowanceHolding], list[CcerHolding]]:
+        allowances = await self._session.scalars(
+            select(AllowanceHolding)
+            .where(AllowanceHolding.account_id == account_id)
+            .order_by(AllowanceHolding.instrument)
+            .execution_options(populate_existing=True)
+        )
+        ccer = await self._session.scalars(
+            select(CcerHolding)
+            .where(CcerHolding.account_id == account_id)
+            .order_by(CcerHolding.instrument)
+            .execution_options(populate_existing=True)
+        )
+        return list(allowances), list(ccer)
+
+    # --- allowances ---------------------------------------------------------------------------
+    async def ensure_allowance(self, account_id: str, instrument: str) -> None:
+        await insert_ignore(
+            self._session,
+            AllowanceHolding,
+            {"account_id": account_id, "instrument": instrument, "registry_side": 0, "trading_side": 0, "frozen": 0},
+        )
+
+    async def credit_allowances(self, account_id: str, instrument: str, side: str, quantity: int) -> None:
+        await self.ensure_allowance(account_id, instrument)
+        column = AllowanceHolding.registry_side if side == "registry" else AllowanceHolding.trading_side
+        await self._session.execute(
+            update(AllowanceHolding)
+            .where(_allowance(account_id, instrument))
+            .values({column: column + quantity})
+            .execution_options(synchronize_session=False)
+        )
+
+    async def transfer(self, account_id: str, instrument: str, quantity: int, direction: str) -> bool:
+        """划转: to_trading takes from the unfrozen registry side, to_registry from the trading side."""
+        h = AllowanceHolding
+        if direction == "to_trading":
+            stmt = (
+                update(h)
+                .where(_allowance(account_id, instrument), h.registry_side - h.frozen >= quantity)
+                .values(registry_side=h.registry_side - quantity, trading_side=h.trading_side + quantity)
+            )
+        else:
+            stmt = (
+                update(h)
+                .where(_allowance(account_id, instrument), h.trading_side >= quantity)
+                .values(registry_side=h.registry_side + quantity, trading_side=h.trading_side - quantity)
+            )
+        return await one_row(self._session, stmt)
+
+    async def lock_available_allowances(self, account_id: str, instruments: Sequence[str]) -> dict[str, int]:
+        """Unfrozen registry-side allowances by instrument, rows locked in instrument order."""
+        rows = await self._session.scalars(
+            select(AllowanceHolding)
+            .where(AllowanceHolding.account_id == account_id, AllowanceHolding.instrument.in_(sorted(instruments)))
+            .order_by(AllowanceHolding.instrument)
+            .with_for_update()
+        )
+        return {h.instrument: h.registry_side - h.frozen for h in rows}
+
+    async def freeze_allowances(self, account_id: str, instrument: str, quantity: int) -> bool:
+        h = AllowanceHolding
+        return await one_row(
+            self._session,
+            update(h)
+            .where(_allowance(account_id, instrument), h.registry_side - h.frozen >= quantity)
+            .values(frozen=h.frozen + quantity),
+        )
+
+    async def release_allowances(self, account_id: str, instrument: str, quantity: int) -> bool:
+        h = AllowanceHolding
+        return await one_row(
+            self._session,
+            update(h)
+            .where(_allowance(account_id, instrument), h.frozen >= quantity)
+            .values(frozen=h.frozen - quantity),
+        )
+
+    async def surrender_allowances(self, account_id: str, instrument: str, quantity: int) -> bool:
+        """Frozen allowances leave the holding: gone exactly once."""
+        h = AllowanceHolding
+        return await one_row(
+            self._session,
+            update(h)
+            .where(_allowance(account_id, instrument), h.frozen >= quantity)
+            .values(frozen=h.frozen - quantity, registry_side=h.registry_side - quantity),
+        )
+
+    # --- generated offset CCER (first period) -------------------------------------------------
+    async def lock_available_offset_ccer(self, account_id: str, instruments: Sequence[str]) -> dict[str, int]:
+        rows = await self._session.scalars(
+            select(CcerHolding)
+            .where(CcerHolding.account_id == account_id, CcerHolding.instrument.in_(sorted(instruments)))
+            .order_by(CcerHolding.instrument)
+            .with_for_update()
+        )
+        return {h.instrument: h.quantity - h.frozen for h in rows}
+
+    async def freeze_offset_ccer(self, account_id: str, instrument: str, quantity: int) -> bool:
+        c = CcerHolding
+        return await one_row(
+            self._session,
+            update(c)
+            .where(_ccer(account_id, instrument), c.quantity - c.frozen >= quantity)
+            .values(frozen=c.frozen + quantity),
+        )
+
+    async def release_offset_ccer(self, account_id: str, instrument: str, quantity: int) -> bool:
+        c = CcerHolding
+        return await one_row(
+            self._session,
+            update(c).where(_ccer(account_id, instrument), c.frozen >= quantity).values(frozen=c.frozen - quantity),
+        )
+
+    async def surrender_offset_ccer(self, account_id: str, instrument: str, quantity: int) -> bool:
+        c = CcerHolding
+        return await one_row(
+            self._session,
+            update(c)
+            .where(_ccer(account_id, instrument), c.frozen >= quantity)
+            .values(frozen=c.frozen - quantity, quantity=c.quantity - quantity),
+        )

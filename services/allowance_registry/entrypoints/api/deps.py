@@ -1,0 +1,39 @@
+"""Dependencies of the allowance registry's routes: the roles that act here, named for whose role they
+are. What each role then sees is the scope rule's (``shared.scope``, ``domain/access.py``)."""
+
+from __future__ import annotations
+
+from shared.api_deps import (
+    CSV,
+    AnyPrincipal,
+    BusDep,
+    Enterprise,
+    Page,
+    ProvinceInitiator,
+    RegistryConfirmer,
+    RegistryInitiator,
+    roles,
+)
+
+__all__ = [
+    "CSV",
+    "AnyPrincipal",
+    "BusDep",
+    "Enterprise",
+    "EnterpriseOrProvince",
+    "EnterpriseProvinceOrRegistry",
+    "Page",
+    "ProvinceInitiator",
+    "ProvinceOrRegistry",
+    "RegistryConfirmer",
+    "RegistryInitiator",
+]
+
+# The account holder and its province (经办 or 复核).
+EnterpriseOrProvince = roles("enterprise", "province_initiator", "province_confirmer")
+# The holder, its province, and the allowance registry's own operators.
+EnterpriseProvinceOrRegistry = roles(
+    "enterprise", "province_initiator", "province_confirmer", "registry_initiator", "registry_confirmer"
+)
+# The allowance registry's operators and the provinces (provincial notices).
+ProvinceOrRegistry = roles("registry_initiator", "registry_confirmer", "province_initiator", "province_confirmer")

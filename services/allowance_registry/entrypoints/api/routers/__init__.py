@@ -1,0 +1,31 @@
+"""One router per resource of the allowance registry, each with its ``prefix`` and ``tags``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.allowance_registry.entrypoints.api.routers import (
+    accounts,
+    allocations,
+    applications,
+    instruments,
+    notices,
+    pending_offsets,
+    periods,
+    provincial_notices,
+    registrations,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    accounts.router,
+    allocations.router,
+    instruments.router,
+    periods.router,
+    provincial_notices.router,
+    notices.router,
+    pending_offsets.router,
+    registrations.router,
+    applications.router,
+]

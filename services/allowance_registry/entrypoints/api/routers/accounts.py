@@ -1,0 +1,119 @@
+"""Accounts, their holdings, and transfers between the trading and registry sides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from services.allowance_registry.adapters.orm import Account
+from services.allowance_registry.entrypoints.api.deps import (
+    CSV,
+    BusDep,
+    Enterprise,
+    EnterpriseOrProvince,
+    EnterpriseProvinceOrRegistry,
+    Page,
+    RegistryInitiator,
+)
+from services.allowance_registry.entrypoints.api.schemas import (
+    AccountOut,
+    AllowanceHoldingOut,
+    CcerHoldingOut,
+    HoldingsOut,
+    OpenAccountIn,
+    TransferIn,
+)
+from services.allowance_registry.service_layer.commands import (
+    GetAccount,
+    GetHoldings,
+    ListAccounts,
+    OpenAccount,
+    TransferAllowances,
+)
+from services.allowance_registry.service_layer.views import HoldingsView
+from shared.listing import Page as PageOf
+from shared.listing import respond_list
+
+__all__ = ["account_out", "router"]
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+
+def account_out(a: Account) -> AccountOut:
+    return AccountOut(
+        id=a.id,
+        holder={"name": a.holder_name, "uscc": a.holder_uscc},
+        province=a.province,
+        account_type=a.account_type,
+        sector=a.sector,
+        status=a.status,
+    )
+
+
+def holdings_out(view: HoldingsView) -> HoldingsOut:
+    return HoldingsOut(
+        account_id=view.account.id,
+        allowances=[
+            AllowanceHoldingOut(
+                instrument=h.instrument,
+                name=view.names.get(h.instrument),
+                registry=h.registry_side,
+                trading=h.trading_side,
+                frozen=h.frozen,
+                available=h.registry_side - h.frozen,
+            )
+            for h in view.allowances
+        ],
+        ccer=[
+            CcerHoldingOut(
+                instrument=h.instrument, name=view.names.get(h.instrument), quantity=h.quantity, frozen=h.frozen
+            )
+            for h in view.ccer
+        ],
+        pending_offsets_total=view.pending_offsets_total,
+    )
+
+
+@router.post("", status_code=201, response_model=AccountOut, summary="Open an allowance account — 开立配额账户")
+async def open_account(body: OpenAccountIn, bus: BusDep, principal: RegistryInitiator) -> AccountOut:
+    command = OpenAccount(
+        holder=body.holder, province=body.province, account_type=body.account_type, sector=body.sector
+    )
+    return account_out(await bus.handle(command, principal))
+
+
+@router.get("", response_model=PageOf[AccountOut], responses=CSV, summary="Accounts in the caller's scope — 账户列表")
+async def list_accounts(
+    bus: BusDep,
+    principal: EnterpriseProvinceOrRegistry,
+    page: Page,
+    request: Request,
+    province: Annotated[str | None, Query(description="province code — 省份")] = None,
+    uscc: Annotated[str | None, Query(description="holder USCC — 统一社会信用代码")] = None,
+) -> Any:
+    command = ListAccounts(province=province, uscc=uscc, limit=page.limit + 1, offset=page.offset)
+    rows = await bus.handle(command, principal)
+    return respond_list(request, [account_out(a) for a in rows[: page.limit]], page, len(rows) > page.limit)
+
+
+@router.get("/{account_id}", response_model=AccountOut, summary="Account — 账户")
+async def get_account(account_id: str, bus: BusDep, principal: EnterpriseProvinceOrRegistry) -> AccountOut:
+    return account_out(await bus.handle(GetAccount(account_id=account_id), principal))
+
+
+@router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓")
+async def holdings(account_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> HoldingsOut:
+    return holdings_out(await bus.handle(GetHoldings(account_id=account_id), principal))
+
+
+@router.post(
+    "/{account_id}/transfers",
+    response_model=HoldingsOut,
+    summary="Transfer between trading and registry side — 持仓划转",
+)
+async def transfer(account_id: str, body: TransferIn, bus: BusDep, principal: Enterprise) -> HoldingsOut:
+    command = TransferAllowances(
+        account_id=account_id, instrument=body.instrument, quantity=body.quantity, direction=body.direction.value
+    )
+    return holdings_out(await bus.handle(command, principal))

@@ -1,0 +1,219 @@
+"""Typed commands of the allowance registry, one per thing a caller asks (queries included), each
+named imperatively and typed by what its handler returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.allowance_registry.adapters.orm import (
+    Account,
+    Allocation,
+    Application,
+    CompliancePeriod,
+    Instrument,
+    OffsetRegistration,
+    PendingOffset,
+    ProvincialNotice,
+)
+from services.allowance_registry.domain.applications import Item
+from services.allowance_registry.service_layer.views import HoldingsView, NoticeView
+from shared.bus import Command
+from shared.domain_types import Holder
+
+__all__ = [
+    "AllocateAllowances",
+    "ApprovePeriod",
+    "CreateInstrument",
+    "DraftApplication",
+    "GetAccount",
+    "GetApplication",
+    "GetHoldings",
+    "GetNotice",
+    "GetPeriod",
+    "IssueNotice",
+    "IssueProvincialNotice",
+    "ListAccounts",
+    "ListApplications",
+    "ListInstruments",
+    "ListNotices",
+    "ListOffsetRegistrations",
+    "ListPendingOffsets",
+    "ListPeriods",
+    "ListProvincialNotices",
+    "OpenAccount",
+    "ProposePeriod",
+    "ReplaceApplicationItems",
+    "SubmitApplication",
+    "TransferAllowances",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Listing:
+    limit: int = 50
+    offset: int = 0
+
+
+# --- accounts and holdings ----------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class OpenAccount(Command[Account]):
+    holder: Holder
+    province: str
+    account_type: str
+    sector: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetAccount(Command[Account]):
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAccounts(_Listing, Command[list[Account]]):
+    province: str | None = None
+    uscc: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetHoldings(Command[HoldingsView]):
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferAllowances(Command[HoldingsView]):
+    """划转 between the registry side and the trading side; answers with the holdings after it."""
+
+    account_id: str
+    instrument: str
+    quantity: int
+    direction: str  # to_trading | to_registry
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllocateAllowances(Command[Allocation]):
+    account_id: str
+    instrument: str
+    quantity: int
+    side: str  # registry | trading
+
+
+# --- instruments and compliance periods ---------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class CreateInstrument(Command[Instrument]):
+    code: str
+    name: str
+    kind: str
+    vintage: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListInstruments(Command[list[Instrument]]):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposePeriod(Command[CompliancePeriod]):
+    """A built-in definition with ``overrides`` (only the fields the proposer sent: an explicit null
+    clears a built-in value), or a full definition in ``overrides``."""
+
+    builtin: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovePeriod(Command[CompliancePeriod]):
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPeriod(Command[CompliancePeriod]):
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListPeriods(_Listing, Command[list[CompliancePeriod]]):
+    status: str | None = None
+
+
+# --- notices ------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class IssueProvincialNotice(Command[ProvincialNotice]):
+    period_code: str
+    province: str
+    total_obligation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListProvincialNotices(_Listing, Command[list[ProvincialNotice]]):
+    period_code: str | None = None
+    province: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueNotice(Command[NoticeView]):
+    period_code: str
+    account_id: str
+    obligation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetNotice(Command[NoticeView]):
+    notice_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListNotices(_Listing, Command[list[NoticeView]]):
+    period_code: str | None = None
+    account_id: str | None = None
+    province: str | None = None
+    status: str | None = None
+
+
+# --- pending offsets and registrations ----------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class ListPendingOffsets(_Listing, Command[list[PendingOffset]]):
+    account_id: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOffsetRegistrations(_Listing, Command[list[OffsetRegistration]]):
+    account_id: str | None = None
+    application_id: str | None = None
+    lot_id: str | None = None
+
+
+# --- applications -------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class DraftApplication(Command[Application]):
+    notice_id: str
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceApplicationItems(Command[Application]):
+    """Change a draft, or amend a returned application before resubmitting it."""
+
+    application_id: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitApplication(Command[Application]):
+    """Submit a draft, or resubmit an amended returned application (one more revision)."""
+
+    application_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetApplication(Command[Application]):
+    application_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListApplications(_Listing, Command[list[Application]]):
+    account_id: str | None = None
+    province: str | None = None
+    status: str | None = None
+    notice_id: str | None = None

@@ -1,0 +1,50 @@
+"""The allowance registry's unit of work: one repository per aggregate, as ``uow.<name>``, bound to
+the transaction's session; handlers reach data only through them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.allowance_registry.adapters.catalogue import Catalogue
+from services.allowance_registry.adapters.repositories import (
+    AccountRepository,
+    ApplicationRepository,
+    BindingRepository,
+    HoldingRepository,
+    InstrumentRepository,
+    NoticeRepository,
+    PendingOffsetRepository,
+    PeriodRepository,
+    ProvincialNoticeRepository,
+    RegistrationRepository,
+)
+from shared.uow import UnitOfWork
+
+__all__ = ["AllowanceUnitOfWork"]
+
+
+class AllowanceUnitOfWork(UnitOfWork):
+    accounts: AccountRepository
+    bindings: BindingRepository
+    instruments: InstrumentRepository
+    periods: PeriodRepository
+    holdings: HoldingRepository  # allowance and offset-CCER holdings, allocations, transfers, surrenders
+    provincial_notices: ProvincialNoticeRepository
+    notices: NoticeRepository
+    pending_offsets: PendingOffsetRepository  # and refused lots
+    registrations: RegistrationRepository
+    applications: ApplicationRepository
+    catalogue: Catalogue  # the built-in periods and instruments
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.accounts = AccountRepository(session)
+        self.bindings = BindingRepository(session)
+        self.instruments = InstrumentRepository(session)
+        self.periods = PeriodRepository(session)
+        self.holdings = HoldingRepository(session)
+        self.provincial_notices = ProvincialNoticeRepository(session)
+        self.notices = NoticeRepository(session)
+        self.pending_offsets = PendingOffsetRepository(session)
+        self.registrations = RegistrationRepository(session)
+        self.applications = ApplicationRepository(session)
+        self.catalogue = Catalogue()
