@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.provincial_review.domain.checks import Check, failing_findings
+from shared.errors import Conflict, DomainError, ErrorKind, Forbidden, Invalid
 from shared.findings import Finding, two_person_rule
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "Decision",
     "FirstReview",
     "Recommendation",
+    "ReviewConflict",
+    "ReviewForbidden",
+    "ReviewInvalid",
     "ReviewRefused",
     "ReviewStatus",
     "SecondReview",
@@ -55,28 +59,30 @@ class Decision(StrEnum):
     send_back = "send_back"
 
 
-class ReviewRefused(Exception):
-    """A review step the domain does not allow. ``forbidden`` for this person (two-person rule, HTTP 403),
-    ``conflict`` for the case's state (HTTP 409), otherwise the reviewer's input is invalid (HTTP 422).
-    ``findings`` lists every reason."""
+class ReviewRefused(DomainError):
+    """A review step the domain does not allow, with every reason in ``findings``. Raised as one of
+    its kinds: :class:`ReviewForbidden` for this person (the two-person rule), :class:`ReviewConflict`
+    for the case's state, :class:`ReviewInvalid` for the reviewer's input."""
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        message_zh: str,
-        *,
-        conflict: bool,
-        forbidden: bool = False,
-        findings: Sequence[Finding] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.message_zh = message_zh
-        self.conflict = conflict
-        self.forbidden = forbidden
-        self.findings = list(findings) if findings else [Finding(code=code, message=message, message_zh=message_zh)]
+    @property
+    def conflict(self) -> bool:
+        return self.kind is ErrorKind.conflict
+
+    @property
+    def forbidden(self) -> bool:
+        return self.kind is ErrorKind.forbidden
+
+
+class ReviewInvalid(ReviewRefused, Invalid):
+    """The reviewer's input is wrong (the same input is always refused)."""
+
+
+class ReviewConflict(ReviewRefused, Conflict):
+    """The case's state (or its checks) does not allow the step now."""
+
+
+class ReviewForbidden(ReviewRefused, Forbidden):
+    """This person may not take the step (two-person rule)."""
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,10 @@ class SecondReview:
 
 def _require_status(case: CaseState, expected: ReviewStatus, step: str, step_zh: str) -> None:
     if case.status != expected:
-        raise ReviewRefused(
+        raise ReviewConflict(
             f"CASE_NOT_{expected.upper()}",
             f"the case is {case.status}; {step} needs it {expected}",
             f"案件当前状态为 {case.status}，{step_zh}需处于 {expected}",
-            conflict=True,
         )
 
 
@@ -134,40 +139,36 @@ def first_review(
     _require_status(case, ReviewStatus.awaiting_first_review, "a first review", "初审")
     problems = _item_problems(manual, case.item_count)
     if problems:
-        raise ReviewRefused(
+        raise ReviewInvalid(
             "INVALID_FINDINGS",
             f"{len(problems)} finding(s) refer to no item of the application",
             "审核意见引用了不存在的申请项",
-            conflict=False,
             findings=problems,
         )
     automated = failing_findings(checks)
     if recommendation is Recommendation.approve:
         if automated:
             failing = ", ".join(c.code for c in checks if not c.passed)
-            raise ReviewRefused(
+            raise ReviewConflict(
                 "AUTOMATED_CHECKS_FAILED",
                 f"approval cannot be recommended while automated checks fail: {failing}",
                 f"自动核对未通过（{failing}），不能建议审核通过",
-                conflict=True,
                 findings=automated,
             )
         if manual:
-            raise ReviewRefused(
+            raise ReviewInvalid(
                 "FINDINGS_ON_APPROVAL",
                 "findings are non-conformities; an approval carries none (recommend reject instead)",
                 "审核意见为不符合事项，建议通过时不得附带（如有不符合事项请建议不通过）",
-                conflict=False,
             )
         return FirstReview(ReviewStatus.awaiting_second_review, recommendation, [], reviewer)
     seen = {(f.code, f.item) for f in automated}
     findings = list(automated) + [f.model_copy(update={"field": None}) for f in manual if (f.code, f.item) not in seen]
     if not findings:
-        raise ReviewRefused(
+        raise ReviewInvalid(
             "REJECTION_WITHOUT_FINDINGS",
             "a rejection needs at least one finding: every automated check passed, so add the non-conformities found",
             "建议不通过须至少列明一项不符合事项：自动核对均已通过，请补充人工审核发现的问题",
-            conflict=False,
         )
     return FirstReview(ReviewStatus.awaiting_second_review, recommendation, findings, reviewer)
 
@@ -181,32 +182,26 @@ def second_review(
     _require_status(case, ReviewStatus.awaiting_second_review, "a second review", "复审")
     same_person = two_person_rule(case.first_reviewer, reviewer, "did the first review", "完成初审")
     if same_person is not None:
-        raise ReviewRefused(
-            same_person.code, same_person.message, same_person.message_zh, conflict=False, forbidden=True
-        )
+        raise ReviewForbidden(same_person.code, same_person.message, same_person.message_zh, findings=[same_person])
     comment = comment.strip()
     if decision is Decision.send_back:
         if not comment:
-            raise ReviewRefused(
+            raise ReviewInvalid(
                 "SEND_BACK_WITHOUT_COMMENT",
                 "sending a case back needs a comment for the first reviewer",
                 "退回初审须填写退回意见",
-                conflict=False,
             )
         return SecondReview(ReviewStatus.awaiting_first_review, decision, False, reviewer, comment)
     if case.recommendation is None:  # unreachable through first_review; kept as a guard
-        raise ReviewRefused(
-            "NO_RECOMMENDATION", "the case has no first-review recommendation", "案件无初审意见", conflict=True
-        )
+        raise ReviewConflict("NO_RECOMMENDATION", "the case has no first-review recommendation", "案件无初审意见")
     if case.recommendation is Recommendation.approve:
         automated = failing_findings(checks)
         if automated:
             failing = ", ".join(c.code for c in checks if not c.passed)
-            raise ReviewRefused(
+            raise ReviewConflict(
                 "AUTOMATED_CHECKS_FAILED",
                 f"automated checks fail since the first review ({failing}); send the case back instead of confirming",
                 f"初审后自动核对出现未通过项（{failing}），不能确认通过，请退回初审",
-                conflict=True,
                 findings=automated,
             )
     final = ReviewStatus.approved if case.recommendation is Recommendation.approve else ReviewStatus.rejected

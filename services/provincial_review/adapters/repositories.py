@@ -1,5 +1,10 @@
-"""Queries on the review database. Every read a caller makes goes through a province filter here
-(OWASP API1): a case outside the caller's province is indistinguishable from a missing one."""
+"""The review database's repositories, one per aggregate: review cases (with their history), the
+notices and the completions the allowance registry reported.
+
+Every read a caller makes goes through the scope rule (``shared.scope``, OWASP API1): a province
+sees its own region, nobody else anything; a case outside the scope is indistinguishable from a
+missing one. State changes of a case are guarded updates (``UPDATE … WHERE status = …``): two
+reviewers acting at once cannot both move it."""
 
 from __future__ import annotations
 
@@ -13,39 +18,55 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.provincial_review.adapters.orm import ComplianceCompletion, IssuedNotice, ReviewCase, ReviewHistory
 from services.provincial_review.domain.checks import NoticeUsage
 from services.provincial_review.domain.review import ReviewStatus
+from shared.errors import NotFound
+from shared.scope import Scope
 
-__all__ = ["ReviewRepository"]
+__all__ = ["CaseRepository", "CompletionRepository", "HistoryRepository", "NoticeRepository"]
 
 OPEN = (ReviewStatus.awaiting_first_review.value, ReviewStatus.awaiting_second_review.value)
 
 
-class ReviewRepository:
+class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    # --- cases ---------------------------------------------------------------------------
+    async def add(self, review_case: ReviewCase) -> ReviewCase:
+        """Insert the case now, so that its history rows can refer to it."""
+        self.session.add(review_case)
+        await self.session.flush()
+        return review_case
+
     async def by_application(self, application_id: str, revision: int) -> ReviewCase | None:
+        """The case of one application revision (the consumer's own lookup, not a caller's)."""
         return await self.session.scalar(
             select(ReviewCase).where(ReviewCase.application_id == application_id, ReviewCase.revision == revision)
         )
 
-    async def get_in_province(self, case_id: str, province: str) -> ReviewCase | None:
-        return await self.session.scalar(
-            select(ReviewCase).where(ReviewCase.id == case_id, ReviewCase.province == province)
+    async def get(self, case_id: str, scope: Scope) -> ReviewCase:
+        """The case, if ``scope`` sees it; :class:`NotFound` otherwise (missing or outside it)."""
+        found = await self.session.scalar(
+            select(ReviewCase).where(ReviewCase.id == case_id, scope.where(province=ReviewCase.province))
         )
+        if found is None:
+            raise NotFound.of("review case", "审核案件", case_id)
+        return found
 
-    async def list_in_province(
+    async def reload(self, review_case: ReviewCase) -> None:
+        """Read the row again after a guarded update changed it in the database."""
+        await self.session.refresh(review_case)
+
+    async def search(
         self,
-        province: str,
+        scope: Scope,
         *,
-        status: str | None,
-        application_id: str | None,
-        account_id: str | None,
-        period_code: str | None,
-        offset: int,
-        limit: int,
+        status: str | None = None,
+        application_id: str | None = None,
+        account_id: str | None = None,
+        period_code: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
     ) -> list[ReviewCase]:
-        query = select(ReviewCase).where(ReviewCase.province == province)
+        query = select(ReviewCase).where(scope.where(province=ReviewCase.province))
         if status is not None:
             query = query.where(ReviewCase.status == status)
         if application_id is not None:
@@ -57,7 +78,8 @@ class ReviewRepository:
         query = query.order_by(ReviewCase.opened_at, ReviewCase.id).offset(offset).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def open_cases_of_notice(self, notice_id: str) -> list[ReviewCase]:
+    async def open_of_notice(self, notice_id: str) -> list[ReviewCase]:
+        """Cases still under review that rely on the notice (re-checked when it arrives or changes)."""
         return list(
             (
                 await self.session.scalars(
@@ -84,6 +106,14 @@ class ReviewRepository:
         ).one()
         return NoticeUsage(*(int(v) for v in row))
 
+    async def status_counts(self, scope: Scope, period_code: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(ReviewCase.status, func.count())
+            .where(scope.where(province=ReviewCase.province), ReviewCase.period_code == period_code)
+            .group_by(ReviewCase.status)
+        )
+        return {status: int(n) for status, n in rows.all()}
+
     async def transition(self, case_id: str, expected: ReviewStatus, **values: Any) -> bool:
         """Guarded state change: applies only if the case is still ``expected`` (another reviewer
         may have acted in between); returns whether it did."""
@@ -93,7 +123,8 @@ class ReviewRepository:
         return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def set_checks(self, case_id: str, checks: list[dict[str, Any]], at: datetime) -> bool:
-        """Refresh the automated checks of a case still under review (final cases keep theirs)."""
+        """Refresh the automated checks of a case still under review (final cases keep theirs);
+        returns whether it did."""
         result = await self.session.execute(
             update(ReviewCase)
             .where(ReviewCase.id == case_id, ReviewCase.status.in_(OPEN))
@@ -101,8 +132,14 @@ class ReviewRepository:
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    # --- history -------------------------------------------------------------------------
-    def add_history(
+
+class HistoryRepository:
+    """The append-only history of the cases (read with the case, so already in scope)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
         self,
         case_id: str,
         *,
@@ -119,7 +156,7 @@ class ReviewRepository:
             )
         )
 
-    async def history_of(self, case_ids: Sequence[str]) -> dict[str, list[ReviewHistory]]:
+    async def of(self, case_ids: Sequence[str]) -> dict[str, list[ReviewHistory]]:
         """Histories of several cases in one query (no N+1 in lists)."""
         out: dict[str, list[ReviewHistory]] = {cid: [] for cid in case_ids}
         if not case_ids:
@@ -131,33 +168,54 @@ class ReviewRepository:
             out[row.case_id].append(row)
         return out
 
-    # --- notices -------------------------------------------------------------------------
-    async def notice(self, notice_id: str) -> IssuedNotice | None:
+
+class NoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, notice_id: str) -> IssuedNotice | None:
         return await self.session.get(IssuedNotice, notice_id)
 
-    async def notices_in_province(self, province: str, period_code: str) -> list[IssuedNotice]:
+    async def record(self, notice_id: str, *, received_at: datetime, **values: Any) -> IssuedNotice:
+        """Store the notice as issued, or overwrite the stored one with a re-issue."""
+        notice = await self.get(notice_id)
+        if notice is None:
+            notice = IssuedNotice(notice_id=notice_id, received_at=received_at, **values)
+            self.session.add(notice)
+        else:
+            for key, value in values.items():
+                setattr(notice, key, value)
+        await self.session.flush()
+        return notice
+
+    async def of_period(self, scope: Scope, period_code: str) -> list[IssuedNotice]:
         return list(
             (
                 await self.session.scalars(
                     select(IssuedNotice)
-                    .where(IssuedNotice.province == province, IssuedNotice.period_code == period_code)
+                    .where(scope.where(province=IssuedNotice.province), IssuedNotice.period_code == period_code)
                     .order_by(IssuedNotice.account_name, IssuedNotice.notice_id)
                 )
             ).all()
         )
 
-    async def completions_in_province(self, province: str, period_code: str) -> dict[str, ComplianceCompletion]:
+
+class CompletionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_once(self, completion: ComplianceCompletion) -> bool:
+        """Store a notice's completion unless one is stored already; returns whether it was new."""
+        if await self.session.get(ComplianceCompletion, completion.notice_id) is not None:
+            return False
+        self.session.add(completion)
+        return True
+
+    async def of_period(self, scope: Scope, period_code: str) -> dict[str, ComplianceCompletion]:
+        """The completions of the period, by notice id."""
         rows = await self.session.scalars(
             select(ComplianceCompletion).where(
-                ComplianceCompletion.province == province, ComplianceCompletion.period_code == period_code
+                scope.where(province=ComplianceCompletion.province), ComplianceCompletion.period_code == period_code
             )
         )
         return {r.notice_id: r for r in rows}
-
-    async def status_counts(self, province: str, period_code: str) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(ReviewCase.status, func.count())
-            .where(ReviewCase.province == province, ReviewCase.period_code == period_code)
-            .group_by(ReviewCase.status)
-        )
-        return {status: int(n) for status, n in rows.all()}

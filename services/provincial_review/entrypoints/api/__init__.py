@@ -1,0 +1,18 @@
+"""The provincial review's REST face."""
+
+from __future__ import annotations
+
+from services.provincial_review.entrypoints.api.routers import ROUTERS
+from shared.webapp import ApiSpec
+
+__all__ = ["API"]
+
+API = ApiSpec(
+    title="Provincial review — 省级生态环境主管部门审核",
+    description="Review cases for compliance applications (first and second review), first-period offset forms, dashboards.",
+    routers=ROUTERS,
+    openapi_tags=[
+        {"name": "reviews", "description": "Review cases of compliance applications — 履约申请审核案件"},
+        {"name": "dashboard", "description": "Compliance progress of the own province — 本省履约进度"},
+    ],
+)

@@ -1,0 +1,21 @@
+"""Dependencies of the provincial review's routes: the province's two roles, named for whose role
+they are (省级 经办 makes the first review, 省级 复核 the second). What a province then sees is its
+own region (the scope rule, ``domain/access.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.api_deps import BusDep, Page, ProvinceConfirmer, ProvinceInitiator, roles
+
+__all__ = ["CSV", "BusDep", "Page", "ProvinceConfirmer", "ProvinceInitiator", "ProvinceReviewer"]
+
+# Either of the province's reviewers (经办 or 复核): reading cases and the dashboard.
+ProvinceReviewer = roles("province_initiator", "province_confirmer")
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "the page; `Accept: text/csv` gives the same rows as CSV — 列表（可导出 CSV）",
+    }
+}
