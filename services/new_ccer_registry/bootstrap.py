@@ -5,39 +5,62 @@ in-memory database in ``settings``) or a changed definition through the same fun
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from services.new_ccer_registry.adapters.orm import infra, metadata
-from services.new_ccer_registry.service_layer import accounts, lots
+from services.new_ccer_registry.service_layer import accounts, lot_events, lots, projects, reconciliation, units
+from services.new_ccer_registry.service_layer import commands as c
+from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
+from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
 from shared.settings import Settings
-from shared.uow import UnitOfWork
 
 __all__ = ["NAME", "bootstrap", "definition"]
 
 NAME = "new_ccer_registry"
 
+COMMANDS: dict[type[Command[Any]], CommandHandler] = {
+    c.OpenAccount: accounts.open_account,
+    c.GetAccount: accounts.get_account,
+    c.RequestBinding: accounts.request_binding,
+    c.GetBinding: accounts.get_binding,
+    c.RegisterProject: projects.register_project,
+    c.GetProject: projects.get_project,
+    c.IssueUnits: projects.issue_units,
+    c.SettleTrade: units.settle_trade,
+    c.TransferUnits: units.transfer_units,
+    c.GetHoldings: units.get_holdings,
+    c.FreezeLot: lots.freeze_lot,
+    c.GetLot: lots.get_lot,
+    c.ListLots: lots.list_lots,
+    c.ListCancellations: lots.list_cancellations,
+    c.Reconcile: reconciliation.reconcile,
+}
 
-def definition() -> ServiceDefinition[UnitOfWork]:
+EVENT_HANDLERS = cast(
+    dict[str, EventHandler],
+    {
+        "allowance_registry.binding.confirmed": accounts.on_binding_confirmed,
+        "allowance_registry.binding.rejected": accounts.on_binding_rejected,
+        "allowance_registry.offset.registered": lot_events.on_offset_registered,
+        "allowance_registry.offset.recalled": lot_events.on_offset_recalled,
+        "allowance_registry.offset.refused": lot_events.on_offset_refused,
+    },
+)
+
+
+def definition() -> ServiceDefinition[NewRegistryUnitOfWork]:
     return ServiceDefinition(
         name=NAME,
         metadata=metadata,
         infra=infra,
         migrations_dir=Path(__file__).resolve().parent / "migrations",
-        unit_of_work=UnitOfWork,
-        event_handlers=cast(
-            dict[str, EventHandler],
-            {
-                "allowance_registry.binding.confirmed": accounts.on_binding_confirmed,
-                "allowance_registry.binding.rejected": accounts.on_binding_rejected,
-                "allowance_registry.offset.registered": lots.on_offset_registered,
-                "allowance_registry.offset.recalled": lots.on_offset_recalled,
-                "allowance_registry.offset.refused": lots.on_offset_refused,
-            },
-        ),
+        unit_of_work=NewRegistryUnitOfWork,
+        commands=COMMANDS,
+        event_handlers=EVENT_HANDLERS,
     )
 
 
@@ -46,6 +69,6 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     broker: BrokerPort | None = None,
-    service: ServiceDefinition[UnitOfWork] | None = None,
-) -> Runtime[UnitOfWork]:
+    service: ServiceDefinition[NewRegistryUnitOfWork] | None = None,
+) -> Runtime[NewRegistryUnitOfWork]:
     return Runtime(service or definition(), settings, clock=clock, broker=broker)

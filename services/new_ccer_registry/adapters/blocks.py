@@ -1,4 +1,4 @@
-"""Repository of holding blocks: locking, reading and moving units by serial range.
+"""Repository of holding blocks: reading, locking and moving units by serial range.
 
 Moves follow the pure plan of :func:`plan_take` (lowest serials first, at most one block split) and
 write it with guarded updates: each row is changed only if it still is what was read, and the row
@@ -7,88 +7,28 @@ count is checked, so a concurrent change can never be silently overwritten.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.new_ccer_registry.adapters.orm import Account, HoldingBlock
+from services.new_ccer_registry.adapters.orm import HoldingBlock
+from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState, summarise_holdings
 from services.new_ccer_registry.domain.serials import Block, SerialRange, plan_take
-from shared.problems import Problem
+from shared.errors import ConcurrentChange
 
-__all__ = ["ConcurrentChange", "blocks_in", "held", "labels", "lock_accounts", "move_lowest", "to_range"]
+__all__ = ["UNCHANGED", "BlockRepository", "MisfiledBlock", "to_range"]
 
-_UNCHANGED: Any = object()
-
-
-class ConcurrentChange(Problem):
-    """A row changed between reading and writing it: nothing is written; the caller may retry (an
-    event handler is retried by the consumer)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            409,
-            "CONCURRENT_UPDATE",
-            f"{what} changed concurrently; nothing was changed, retry",
-            f"{what} 被并发修改，未做任何更改，请重试",
-        )
+UNCHANGED: Any = object()  # "leave the lot of the moved units as it is"
 
 
 def to_range(block: HoldingBlock) -> SerialRange:
     return SerialRange(block.serial_prefix, block.first_n, block.last_n)
 
 
-def labels(ranges: Sequence[SerialRange]) -> list[list[str]]:
-    return [list(r.labels()) for r in ranges]
-
-
-async def lock_accounts(session: AsyncSession, *account_ids: str) -> dict[str, Account]:
-    """The accounts, locked for this transaction, always in id order so two lockers never deadlock.
-    PostgreSQL: ``FOR NO KEY UPDATE``, which serialises our writers but, unlike ``FOR UPDATE``, does not
-    block the key-share locks taken by foreign-key checks of rows inserted elsewhere. SQLite's
-    BEGIN IMMEDIATE already serialises writers."""
-    rows = await session.scalars(
-        select(Account)
-        .where(Account.id.in_(sorted(set(account_ids))))
-        .order_by(Account.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    return {a.id: a for a in rows}
-
-
-async def blocks_in(
-    session: AsyncSession,
-    *,
-    account_id: str | None = None,
-    project_number: str | None = None,
-    state: str | None = None,
-    origin: str | None = None,
-    vintage: int | None = None,
-    lot_id: str | None = None,
-) -> list[HoldingBlock]:
-    """Blocks matching the filters, locked, lowest serials first."""
-    query = select(HoldingBlock)
-    for column, value in (
-        (HoldingBlock.account_id, account_id),
-        (HoldingBlock.project_number, project_number),
-        (HoldingBlock.state, state),
-        (HoldingBlock.origin, origin),
-        (HoldingBlock.vintage, vintage),
-        (HoldingBlock.lot_id, lot_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    query = query.order_by(HoldingBlock.vintage, HoldingBlock.serial_prefix, HoldingBlock.first_n)
-    return list(await session.scalars(query.with_for_update(key_share=True).execution_options(populate_existing=True)))
-
-
-async def held(session: AsyncSession, **filters: Any) -> int:
-    query = select(func.coalesce(func.sum(HoldingBlock.last_n - HoldingBlock.first_n + 1), 0))
-    for name, value in filters.items():
-        query = query.where(getattr(HoldingBlock, name) == value)
-    return int(await session.scalar(query) or 0)
+MisfiledBlock = tuple[str, int, str, str | None]  # project, block id, state, lot id
 
 
 def _guard(block: HoldingBlock) -> list[Any]:
@@ -102,49 +42,142 @@ def _guard(block: HoldingBlock) -> list[Any]:
     ]
 
 
-async def _execute_guarded(session: AsyncSession, block: HoldingBlock, values: dict[str, Any]) -> None:
-    result = await session.execute(
-        update(HoldingBlock).where(*_guard(block)).values(**values).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConcurrentChange(f"holding block {block.id}")
+class BlockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
+    def add(self, block: HoldingBlock) -> None:
+        self.session.add(block)
 
-async def move_lowest(
-    session: AsyncSession,
-    blocks: Sequence[HoldingBlock],
-    quantity: int,
-    *,
-    to_state: str,
-    to_account_id: str | None = None,
-    lot_id: str | None = _UNCHANGED,
-) -> list[SerialRange]:
-    """Move ``quantity`` units from ``blocks`` (read with :func:`blocks_in`) into ``to_state`` (and
-    ``to_account_id`` / ``lot_id`` when given), lowest serials first. Returns the moved ranges.
-    Raises :class:`InsufficientUnits` when the blocks hold fewer units."""
-    by_id = {b.id: b for b in blocks}
-    plan = plan_take([Block(b.id, b.vintage, to_range(b)) for b in blocks], quantity)
-    changes: dict[str, Any] = {"state": to_state}
-    if to_account_id is not None:
-        changes["account_id"] = to_account_id
-    if lot_id is not _UNCHANGED:
-        changes["lot_id"] = lot_id
-    for planned in plan.whole:
-        await _execute_guarded(session, by_id[planned.key], changes)
-    if plan.split is not None:
-        source = by_id[plan.split.key]
-        # The lower part moves as a new row; the original row keeps the upper part.
-        await _execute_guarded(session, source, {"first_n": plan.split.kept.first})
-        row = {
-            "project_number": source.project_number,
-            "vintage": source.vintage,
-            "origin": source.origin,
-            "account_id": source.account_id,
-            "state": source.state,
-            "lot_id": source.lot_id,
-            "serial_prefix": source.serial_prefix,
-            "first_n": plan.split.taken.first,
-            "last_n": plan.split.taken.last,
+    @staticmethod
+    def units_in(blocks: Sequence[HoldingBlock]) -> int:
+        return sum(to_range(b).size for b in blocks)
+
+    async def locked(
+        self,
+        *,
+        account_id: str | None = None,
+        project_number: str | None = None,
+        state: str | None = None,
+        origin: str | None = None,
+        vintage: int | None = None,
+        lot_id: str | None = None,
+    ) -> list[HoldingBlock]:
+        """Blocks matching the filters, locked for this transaction, lowest serials first."""
+        query = select(HoldingBlock)
+        for column, value in (
+            (HoldingBlock.account_id, account_id),
+            (HoldingBlock.project_number, project_number),
+            (HoldingBlock.state, state),
+            (HoldingBlock.origin, origin),
+            (HoldingBlock.vintage, vintage),
+            (HoldingBlock.lot_id, lot_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(HoldingBlock.vintage, HoldingBlock.serial_prefix, HoldingBlock.first_n)
+        return list(
+            await self.session.scalars(query.with_for_update(key_share=True).execution_options(populate_existing=True))
+        )
+
+    async def _update_guarded(self, block: HoldingBlock, values: dict[str, Any]) -> None:
+        result = await self.session.execute(
+            update(HoldingBlock).where(*_guard(block)).values(**values).execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentChange(f"holding block {block.id}")
+
+    async def move_lowest(
+        self,
+        blocks: Sequence[HoldingBlock],
+        quantity: int,
+        *,
+        to_state: str,
+        to_account_id: str | None = None,
+        lot_id: str | None = UNCHANGED,
+    ) -> list[SerialRange]:
+        """Move ``quantity`` units from ``blocks`` (read with :meth:`locked`) into ``to_state`` (and
+        ``to_account_id`` / ``lot_id`` when given), lowest serials first. Returns the moved ranges.
+        Raises :class:`InsufficientUnits` when the blocks hold fewer units."""
+        by_id = {b.id: b for b in blocks}
+        plan = plan_take([Block(b.id, b.vintage, to_range(b)) for b in blocks], quantity)
+        changes: dict[str, Any] = {"state": to_state}
+        if to_account_id is not None:
+            changes["account_id"] = to_account_id
+        if lot_id is not UNCHANGED:
+            changes["lot_id"] = lot_id
+        for planned in plan.whole:
+            await self._update_guarded(by_id[planned.key], changes)
+        if plan.split is not None:
+            source = by_id[plan.split.key]
+            # The lower part moves as a new row; the original row keeps the upper part.
+            await self._update_guarded(source, {"first_n": plan.split.kept.first})
+            row = {
+                "project_number": source.project_number,
+                "vintage": source.vintage,
+                "origin": source.origin,
+                "account_id": source.account_id,
+                "state": source.state,
+                "lot_id": source.lot_id,
+                "serial_prefix": source.serial_prefix,
+                "first_n": plan.split.taken.first,
+                "last_n": plan.split.taken.last,
+            }
+            await self.session.execute(insert(HoldingBlock).values(**(row | changes)))
+        return plan.taken
+
+    async def holdings_of(self, account_id: str) -> list[HoldingRow]:
+        """The account's holdings per project, origin and vintage, quantities and ranges per state."""
+        rows = await self.session.execute(
+            select(
+                HoldingBlock.project_number,
+                HoldingBlock.origin,
+                HoldingBlock.vintage,
+                HoldingBlock.state,
+                HoldingBlock.serial_prefix,
+                HoldingBlock.first_n,
+                HoldingBlock.last_n,
+            ).where(HoldingBlock.account_id == account_id)
+        )
+        return summarise_holdings(
+            (p, o, v, s, SerialRange(prefix, first, last)) for p, o, v, s, prefix, first, last in rows
+        )
+
+    # --- reconciliation reads ------------------------------------------------------------------
+    async def ranges_by_project(self, project_number: str | None = None) -> dict[str, list[SerialRange]]:
+        """Every held range (any state), per project; only ``project_number``'s when given."""
+        query = select(
+            HoldingBlock.project_number, HoldingBlock.serial_prefix, HoldingBlock.first_n, HoldingBlock.last_n
+        )
+        if project_number is not None:
+            query = query.where(HoldingBlock.project_number == project_number)
+        held: dict[str, list[SerialRange]] = defaultdict(list)
+        for p, prefix, first, last in await self.session.execute(query):
+            held[p].append(SerialRange(prefix, first, last))
+        return held
+
+    async def misfiled(self, project_number: str | None = None) -> list[MisfiledBlock]:
+        """Blocks whose lot disagrees with their state: a frozen or cancelled unit belongs to a lot,
+        an available or trading one to none."""
+        in_lot = [UnitState.frozen, UnitState.cancelled]
+        query = select(HoldingBlock.project_number, HoldingBlock.id, HoldingBlock.state, HoldingBlock.lot_id).where(
+            or_(
+                HoldingBlock.state.in_(in_lot) & HoldingBlock.lot_id.is_(None),
+                HoldingBlock.state.not_in(in_lot) & HoldingBlock.lot_id.is_not(None),
+            )
+        )
+        if project_number is not None:
+            query = query.where(HoldingBlock.project_number == project_number)
+        return [(p, block_id, state, lot_id) for p, block_id, state, lot_id in await self.session.execute(query)]
+
+    async def lot_totals(self) -> dict[tuple[str, str], int]:
+        """Units per ``(lot id, state)`` over the blocks that name a lot."""
+        size = func.sum(HoldingBlock.last_n - HoldingBlock.first_n + 1)
+        return {
+            (str(lot_id), state): int(n)
+            for lot_id, state, n in await self.session.execute(
+                select(HoldingBlock.lot_id, HoldingBlock.state, size)
+                .where(HoldingBlock.lot_id.is_not(None))
+                .group_by(HoldingBlock.lot_id, HoldingBlock.state)
+            )
         }
-        await session.execute(insert(HoldingBlock).values(**(row | changes)))
-    return plan.taken

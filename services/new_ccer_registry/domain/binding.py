@@ -7,7 +7,10 @@ from enum import StrEnum
 
 from shared.findings import Finding
 
-__all__ = ["BindingStatus", "binding_request_findings"]
+__all__ = ["BINDING_CONFLICT_CODES", "BindingStatus", "binding_request_findings"]
+
+# Both refusals are about the state of the account's bindings, not the request (409).
+BINDING_CONFLICT_CODES = frozenset({"BINDING_ALREADY_ACTIVE", "BINDING_PENDING"})
 
 
 class BindingStatus(StrEnum):

@@ -20,6 +20,7 @@ __all__ = [
     "lot_consistency_findings",
     "settling_exchange_finding",
     "trade_findings",
+    "transfer_findings",
 ]
 
 # The one exchange whose trades settle in the new registry (北京绿色交易所, national CCER trading).
@@ -185,6 +186,42 @@ def trade_findings(
         )
     elif seller_known and requested > seller_holds:
         findings.append(insufficient("trading", project_number, requested, seller_holds))
+    return findings
+
+
+def transfer_findings(
+    *,
+    project_known: bool,
+    project_number: str,
+    to_trading: bool,
+    trading_active: bool,
+    source_state: str,
+    requested: int,
+    holds: int,
+) -> list[Finding]:
+    """Why a transfer (划转) of ``requested`` units out of ``source_state`` may not happen. Units may
+    leave the trading side whatever the trading account's status; entering it needs it active."""
+    findings = []
+    if not project_known:
+        findings.append(
+            _f(
+                "PROJECT_NOT_FOUND",
+                f"project {project_number} is not known to this registry",
+                f"项目 {project_number} 不存在",
+                "project_number",
+            )
+        )
+    if to_trading and not trading_active:
+        findings.append(
+            _f(
+                "TRADING_ACCOUNT_NOT_ACTIVE",
+                "the trading account is not active",
+                "交易账户未激活或已暂停",
+                "direction",
+            )
+        )
+    if project_known and requested > holds:
+        findings.append(insufficient(source_state, project_number, requested, holds))
     return findings
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "TakePlan",
     "coverage_discrepancies",
     "issuance_prefix",
+    "labels",
     "merge_ranges",
     "overlaps",
     "parse_serial",
@@ -40,6 +41,11 @@ def issuance_prefix(project_number: str, vintage: int) -> str:
 
 def serial(prefix: str, n: int) -> str:
     return f"{prefix}-{n}"
+
+
+def labels(ranges: Iterable[SerialRange]) -> list[list[str]]:
+    """``[[first, last], …]``: ranges as stored on records and carried in events."""
+    return [list(r.labels()) for r in ranges]
 
 
 def parse_serial(value: str) -> tuple[str, int]:

@@ -4,134 +4,75 @@ lot, blocks, cancellation records and release records agree with the lot's quant
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, or_, select
-
-from services.new_ccer_registry.adapters.blocks import labels
-from services.new_ccer_registry.adapters.orm import Cancellation, HoldingBlock, Issuance, LotRelease, OffsetLot
 from services.new_ccer_registry.domain.holdings import UnitState
 from services.new_ccer_registry.domain.lots import LotQuantities, lot_consistency_findings
-from services.new_ccer_registry.domain.serials import SerialRange, coverage_discrepancies
-from shared.uow import UnitOfWork
+from services.new_ccer_registry.domain.serials import coverage_discrepancies, labels
+from services.new_ccer_registry.service_layer.commands import Reconcile
+from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
+from services.new_ccer_registry.service_layer.views import Discrepancy, ReconciliationReport
+from shared.principal import Principal
 
-__all__ = ["ReconciliationReport", "reconcile"]
-
-
-@dataclass
-class ReconciliationReport:
-    checked_at: datetime
-    projects_checked: int = 0
-    lots_checked: int = 0
-    discrepancies: list[dict[str, Any]] = field(default_factory=list)
+__all__ = ["reconcile"]
 
 
-async def reconcile(uow: UnitOfWork, project_number: str | None = None) -> ReconciliationReport:
+async def reconcile(uow: NewRegistryUnitOfWork, cmd: Reconcile, principal: Principal) -> ReconciliationReport:
     """Every discrepancy in the registry (or in one project); an empty list when all invariants hold."""
-    report = ReconciliationReport(checked_at=uow.now())
-    session = uow.session
-
-    def scoped(query: Any, column: Any) -> Any:
-        return query if project_number is None else query.where(column == project_number)
-
-    issued: dict[str, list[SerialRange]] = defaultdict(list)
-    for p, prefix, first, last in await session.execute(
-        scoped(
-            select(Issuance.project_number, Issuance.serial_prefix, Issuance.first_n, Issuance.last_n),
-            Issuance.project_number,
-        )
-    ):
-        issued[p].append(SerialRange(prefix, first, last))
-    held: dict[str, list[SerialRange]] = defaultdict(list)
-    for p, prefix, first, last in await session.execute(
-        scoped(
-            select(HoldingBlock.project_number, HoldingBlock.serial_prefix, HoldingBlock.first_n, HoldingBlock.last_n),
-            HoldingBlock.project_number,
-        )
-    ):
-        held[p].append(SerialRange(prefix, first, last))
-    for p in sorted(set(issued) | set(held)):
-        report.projects_checked += 1
-        for d in coverage_discrepancies(issued[p], held[p]):
-            report.discrepancies.append(
-                {
-                    "code": d.code,
-                    "message": d.message,
-                    "message_zh": d.message_zh,
-                    "project_number": p,
-                    "lot_id": None,
-                    "serial_ranges": labels(list(d.ranges)),
-                }
-            )
-
-    # A frozen or cancelled unit belongs to a lot; an available or trading one to none.
-    misfiled = await session.execute(
-        scoped(
-            select(HoldingBlock.project_number, HoldingBlock.id, HoldingBlock.state, HoldingBlock.lot_id).where(
-                or_(
-                    HoldingBlock.state.in_([UnitState.frozen, UnitState.cancelled]) & HoldingBlock.lot_id.is_(None),
-                    HoldingBlock.state.not_in([UnitState.frozen, UnitState.cancelled])
-                    & HoldingBlock.lot_id.is_not(None),
-                )
-            ),
-            HoldingBlock.project_number,
-        )
+    checked_at = uow.now()
+    projects_checked, coverage = await _coverage(uow, cmd.project_number)
+    lots_checked, lots = await _lots(uow, cmd.project_number)
+    return ReconciliationReport(
+        checked_at=checked_at,
+        projects_checked=projects_checked,
+        lots_checked=lots_checked,
+        discrepancies=coverage + await _misfiled(uow, cmd.project_number) + lots,
     )
-    for p, block_id, state, lot_id in misfiled:
-        report.discrepancies.append(
-            {
-                "code": "BLOCK_LOT_MISMATCH",
-                "message": f"a {state} block ({block_id}) with lot {lot_id}",
-                "message_zh": f"{state} 状态的持仓区间（{block_id}）与抵销批次 {lot_id} 不符",
-                "project_number": p,
-                "lot_id": lot_id,
-                "serial_ranges": [],
-            }
-        )
 
-    size = func.sum(HoldingBlock.last_n - HoldingBlock.first_n + 1)
-    in_blocks: dict[tuple[str, str], int] = {
-        (str(lot_id), state): int(n)
-        for lot_id, state, n in await session.execute(
-            select(HoldingBlock.lot_id, HoldingBlock.state, size)
-            .where(HoldingBlock.lot_id.is_not(None))
-            .group_by(HoldingBlock.lot_id, HoldingBlock.state)
+
+async def _coverage(uow: NewRegistryUnitOfWork, project_number: str | None) -> tuple[int, list[Discrepancy]]:
+    """Invariant 1, per project: the held blocks are disjoint and cover exactly what was issued."""
+    issued = await uow.issuances.ranges_by_project(project_number)
+    held = await uow.blocks.ranges_by_project(project_number)
+    projects = sorted(set(issued) | set(held))
+    found = [
+        Discrepancy(d.code, d.message, d.message_zh, p, None, labels(d.ranges))
+        for p in projects
+        for d in coverage_discrepancies(issued.get(p, []), held.get(p, []))
+    ]
+    return len(projects), found
+
+
+async def _misfiled(uow: NewRegistryUnitOfWork, project_number: str | None) -> list[Discrepancy]:
+    """A frozen or cancelled unit belongs to a lot; an available or trading one to none."""
+    return [
+        Discrepancy(
+            "BLOCK_LOT_MISMATCH",
+            f"a {state} block ({block_id}) with lot {lot_id}",
+            f"{state} 状态的持仓区间（{block_id}）与抵销批次 {lot_id} 不符",
+            p,
+            lot_id,
+            [],
         )
-    }
-    cancelled = dict(
-        (
-            await session.execute(
-                select(Cancellation.lot_id, func.sum(Cancellation.quantity)).group_by(Cancellation.lot_id)
-            )
-        ).all()
-    )
-    released = dict(
-        (
-            await session.execute(select(LotRelease.lot_id, func.sum(LotRelease.quantity)).group_by(LotRelease.lot_id))
-        ).all()
-    )
-    for lot in await session.scalars(scoped(select(OffsetLot), OffsetLot.project_number)):
-        report.lots_checked += 1
+        for p, block_id, state, lot_id in await uow.blocks.misfiled(project_number)
+    ]
+
+
+async def _lots(uow: NewRegistryUnitOfWork, project_number: str | None) -> tuple[int, list[Discrepancy]]:
+    """Each lot agrees with its blocks, its cancellation records and its release records."""
+    in_blocks = await uow.blocks.lot_totals()
+    cancelled = await uow.cancellations.totals_by_lot()
+    released = await uow.releases.totals_by_lot()
+    lots = await uow.lots.every(project_number)
+    found = [
+        Discrepancy(f.code, f.message, f.message_zh, lot.project_number, lot.id, [])
+        for lot in lots
         for f in lot_consistency_findings(
             lot.id,
             LotQuantities(lot.quantity, lot.cancelled, lot.released),
             lot.status,
             frozen_held=in_blocks.get((lot.id, UnitState.frozen.value), 0),
             cancelled_held=in_blocks.get((lot.id, UnitState.cancelled.value), 0),
-            cancellations=int(cancelled.get(lot.id, 0)),
-            released_records=int(released.get(lot.id, 0)),
-        ):
-            report.discrepancies.append(
-                {
-                    "code": f.code,
-                    "message": f.message,
-                    "message_zh": f.message_zh,
-                    "project_number": lot.project_number,
-                    "lot_id": lot.id,
-                    "serial_ranges": [],
-                }
-            )
-    return report
+            cancellations=cancelled.get(lot.id, 0),
+            released_records=released.get(lot.id, 0),
+        )
+    ]
+    return len(lots), found

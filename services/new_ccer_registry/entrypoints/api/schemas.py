@@ -7,8 +7,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, Movement, OffsetLot
+from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState
 from services.new_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
+from services.new_ccer_registry.domain.serials import SerialRange
+from services.new_ccer_registry.service_layer.views import (
+    AccountView,
+    LotView,
+    ProjectView,
+    ReconciliationReport,
+)
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
+from shared.timeutil import local
 
 
 class OpenAccountIn(BaseModel):
@@ -237,3 +247,175 @@ class ReconciliationOut(BaseModel):
     projects_checked: int
     lots_checked: int
     discrepancies: list[DiscrepancyOut]
+
+
+# --- results to responses ------------------------------------------------------------------------
+def _pairs(ranges: list[list[str]]) -> Serials:
+    return [(a, b) for a, b in ranges]
+
+
+def _labelled(ranges: list[SerialRange]) -> Serials:
+    return [r.labels() for r in ranges]
+
+
+def binding_out(b: Binding) -> BindingOut:
+    return BindingOut(binding_id=b.id, allowance_account_id=b.allowance_account_id, status=b.status, reasons=b.reasons)
+
+
+def account_out(view: AccountView) -> AccountOut:
+    account, trading = view.account, view.trading
+    return AccountOut(
+        id=account.id,
+        holder=Holder(name=account.holder_name, uscc=account.holder_uscc),
+        account_type=account.account_type,
+        province=account.province,
+        status=account.status,
+        trading_account=TradingAccountOut(
+            id=trading.id, status=trading.status, annual_fee_valid_until=trading.annual_fee_valid_until
+        )
+        if trading
+        else None,
+        binding=binding_out(view.binding) if view.binding else None,
+    )
+
+
+def project_out(view: ProjectView) -> ProjectOut:
+    project = view.project
+    return ProjectOut(
+        number=project.number,
+        name=project.name,
+        owner_uscc=project.owner_uscc,
+        type=project.type,
+        methodology=project.methodology or "",
+        region=project.region,
+        registered_at=project.registered_at,
+        within_national_ets=project.within_national_ets,
+        issued=view.issued,
+        created_at=local(project.created_at),
+    )
+
+
+def issuance_out(issuance: Issuance) -> IssuanceOut:
+    return IssuanceOut(
+        issuance_id=issuance.id,
+        project_number=issuance.project_number,
+        vintage=issuance.vintage,
+        quantity=issuance.quantity,
+        account_id=issuance.account_id,
+        serial_ranges=_labelled([SerialRange(issuance.serial_prefix, issuance.first_n, issuance.last_n)]),
+        issued_at=local(issuance.issued_at),
+    )
+
+
+def trade_out(trade: Movement) -> TradeOut:
+    return TradeOut(
+        trade_id=trade.id,
+        seller_account_id=trade.from_account_id or "",
+        buyer_account_id=trade.to_account_id or "",
+        project_number=trade.project_number,
+        quantity=trade.quantity,
+        serial_ranges=_pairs(trade.serial_ranges),
+        settled_at=local(trade.at),
+    )
+
+
+def transfer_out(movement: Movement, direction: str) -> TransferOut:
+    return TransferOut(
+        transfer_id=movement.id,
+        account_id=movement.from_account_id or "",
+        direction=direction,
+        project_number=movement.project_number,
+        quantity=movement.quantity,
+        serial_ranges=_pairs(movement.serial_ranges),
+        transferred_at=local(movement.at),
+    )
+
+
+def holding_out(r: HoldingRow) -> HoldingOut:
+    return HoldingOut(
+        project_number=r.project_number,
+        origin=r.origin,
+        vintage=r.vintage,
+        trading=r.quantities[UnitState.trading],
+        available=r.quantities[UnitState.available],
+        frozen=r.quantities[UnitState.frozen],
+        cancelled=r.quantities[UnitState.cancelled],
+        awaiting_confirmation=r.quantities[UnitState.awaiting_confirmation],
+        serial_ranges={str(st): _labelled(ranges) for st, ranges in r.ranges.items()},
+    )
+
+
+def lot_created_out(lot: OffsetLot) -> OffsetLotCreatedOut:
+    return OffsetLotCreatedOut(
+        lot_id=lot.id,
+        quantity=lot.quantity,
+        serial_ranges=_pairs(lot.serial_ranges),
+        account_id=lot.account_id,
+        allowance_account_id=lot.allowance_account_id,
+        project_number=lot.project_number,
+        origin=lot.origin,
+        vintage=lot.vintage,
+        frozen_at=local(lot.frozen_at),
+    )
+
+
+def lot_out(view: LotView) -> OffsetLotOut:
+    lot = view.lot
+    return OffsetLotOut(
+        lot_id=lot.id,
+        account_id=lot.account_id,
+        allowance_account_id=lot.allowance_account_id,
+        project_number=lot.project_number,
+        origin=lot.origin,
+        vintage=lot.vintage,
+        quantity=lot.quantity,
+        cancelled=lot.cancelled,
+        released=lot.released,
+        frozen=view.quantities.frozen,
+        status=lot.status,
+        serial_ranges=_pairs(lot.serial_ranges),
+        serial_ranges_by_state=LotRangesOut(
+            frozen=_labelled(view.frozen_ranges),
+            cancelled=_labelled(view.cancelled_ranges),
+            released=_labelled(view.released_ranges),
+        ),
+        frozen_at=local(lot.frozen_at),
+        settled_at=local(lot.settled_at) if lot.settled_at else None,
+    )
+
+
+def cancellation_out(c: Cancellation) -> CancellationOut:
+    return CancellationOut(
+        id=c.id,
+        lot_id=c.lot_id,
+        account_id=c.account_id,
+        project_number=c.project_number,
+        origin=c.origin,
+        registration_id=c.registration_id,
+        application_id=c.application_id,
+        period_code=c.period_code,
+        quantity=c.quantity,
+        serial_ranges=_pairs(c.serial_ranges),
+        purpose=c.purpose,
+        cancelled_at=local(c.cancelled_at),
+    )
+
+
+def reconciliation_out(report: ReconciliationReport) -> ReconciliationOut:
+    return ReconciliationOut(
+        checked_at=local(report.checked_at),
+        consistent=report.consistent,
+        projects_checked=report.projects_checked,
+        lots_checked=report.lots_checked,
+        discrepancies=[
+            DiscrepancyOut(
+                code=d.code,
+                message=d.message,
+                message_zh=d.message_zh,
+                project_number=d.project_number,
+                lot_id=d.lot_id,
+                serial_ranges=_pairs(d.serial_ranges),
+            )
+            for d in report.discrepancies
+        ],
+    )

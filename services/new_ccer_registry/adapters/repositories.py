@@ -1,0 +1,376 @@
+"""Repositories of the new registry, one per aggregate: every query, the access-scope rule on every
+read a caller makes (outside it: :class:`NotFound`), row locks and guarded updates.
+
+Locks are always taken in one order, accounts (by id) before their lots, so two transactions never
+deadlock. On PostgreSQL they are ``FOR NO KEY UPDATE``: that serialises our writers but, unlike ``FOR
+UPDATE``, does not block the key-share locks taken by foreign-key checks of rows inserted elsewhere.
+SQLite's ``BEGIN IMMEDIATE`` already serialises writers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.new_ccer_registry.adapters.orm import (
+    Account,
+    Binding,
+    Cancellation,
+    HoldingBlock,
+    Issuance,
+    LotRelease,
+    Movement,
+    OffsetLot,
+    Project,
+    TradingAccount,
+)
+from services.new_ccer_registry.domain.access import OPERATORS
+from services.new_ccer_registry.domain.binding import BindingStatus
+from services.new_ccer_registry.domain.holdings import Origin
+from services.new_ccer_registry.domain.lots import LotQuantities, LotStatus
+from services.new_ccer_registry.domain.serials import SerialRange
+from shared.errors import ConcurrentChange, NotFound
+from shared.principal import Principal
+from shared.scope import Scope
+
+__all__ = [
+    "AccountRepository",
+    "BindingRepository",
+    "CancellationRepository",
+    "IssuanceRepository",
+    "LotRepository",
+    "MovementRepository",
+    "ProjectRepository",
+    "ReleaseRepository",
+    "scope_of",
+]
+
+LOT_RANGE_STATES = ("frozen", "cancelled", "released")
+
+
+def scope_of(principal: Principal) -> Scope:
+    return Scope.of(principal, operators=OPERATORS)
+
+
+def _accounts_seen_by(principal: Principal) -> ColumnElement[bool]:
+    """The scope rule on the account a row belongs to (join ``Account`` first)."""
+    return scope_of(principal).where(org=Account.holder_uscc, province=Account.province)
+
+
+async def lock_accounts(session: AsyncSession, *account_ids: str) -> dict[str, Account]:
+    """The accounts, locked for this transaction, always in id order."""
+    rows = await session.scalars(
+        select(Account)
+        .where(Account.id.in_(sorted(set(account_ids))))
+        .order_by(Account.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in rows}
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, account: Account, trading: TradingAccount) -> None:
+        self.session.add(account)
+        await self.session.flush()  # the trading account refers to it
+        self.session.add(trading)
+
+    async def get(self, account_id: str, principal: Principal) -> Account:
+        """The account if ``principal`` may see it; :class:`NotFound` otherwise (the same answer)."""
+        account = await self.session.scalar(
+            select(Account).where(Account.id == account_id, _accounts_seen_by(principal))
+        )
+        if account is None:
+            raise NotFound.of("account", "账户", account_id)
+        return account
+
+    async def lock(self, *account_ids: str) -> dict[str, Account]:
+        """The accounts that exist among ``account_ids``, locked (for operators' and the exchange's
+        steps, which name accounts they do not hold and report unknown ones as findings)."""
+        return await lock_accounts(self.session, *account_ids)
+
+    async def lock_seen_by(self, account_id: str, principal: Principal) -> Account:
+        """The account, locked, if ``principal`` may see it; :class:`NotFound` otherwise. Parallel
+        steps on one account's holdings queue behind this lock and can never overdraw them."""
+        account = (await lock_accounts(self.session, account_id)).get(account_id)
+        if account is None or not scope_of(principal).admits(org=account.holder_uscc, province=account.province):
+            raise NotFound.of("account", "账户", account_id)
+        return account
+
+    async def trading_of(self, account_id: str) -> TradingAccount | None:
+        return await self.session.scalar(select(TradingAccount).where(TradingAccount.registry_account_id == account_id))
+
+    async def trading_active(self, account_id: str) -> bool:
+        status = await self.session.scalar(
+            select(TradingAccount.status).where(TradingAccount.registry_account_id == account_id)
+        )
+        return status == "active"
+
+
+class BindingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, binding: Binding) -> None:
+        self.session.add(binding)
+
+    async def statuses_of(self, account_id: str) -> list[str]:
+        return list(await self.session.scalars(select(Binding.status).where(Binding.registry_account_id == account_id)))
+
+    async def latest_of(self, account_id: str) -> Binding | None:
+        return await self.session.scalar(
+            select(Binding)
+            .where(Binding.registry_account_id == account_id)
+            .order_by(Binding.requested_at.desc(), Binding.id)
+            .limit(1)
+        )
+
+    async def active_of(self, account_id: str) -> Binding | None:
+        return await self.session.scalar(
+            select(Binding).where(Binding.registry_account_id == account_id, Binding.status == BindingStatus.active)
+        )
+
+    async def decide(self, binding_id: str, status: BindingStatus, reasons: list[dict[str, Any]], at: datetime) -> bool:
+        """Guarded: only a binding still ``requested`` is decided. False when it was not (unknown, or
+        decided already), and nothing changed."""
+        result = await self.session.execute(
+            update(Binding)
+            .where(Binding.id == binding_id, Binding.status == BindingStatus.requested)
+            .values(status=status, reasons=reasons, decided_at=at)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+class ProjectRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, number: str, *, lock: bool = False) -> Project | None:
+        """Projects are public. ``lock`` serialises steps that number units of the project."""
+        query = select(Project).where(Project.number == number)
+        if lock:
+            query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+        return await self.session.scalar(query)
+
+    async def add(self, project: Project) -> bool:
+        """False when a project of that number exists (checked, and then by the primary key against
+        one registered concurrently)."""
+        if await self.session.get(Project, project.number) is not None:
+            return False
+        self.session.add(project)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+
+class IssuanceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, issuance: Issuance) -> None:
+        self.session.add(issuance)
+        await self.session.flush()  # the unique serial range speaks now, not at commit
+
+    async def issued_quantity(self, project_number: str) -> int:
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Issuance.quantity), 0)).where(Issuance.project_number == project_number)
+        )
+        return int(total or 0)
+
+    async def last_issued(self, project_number: str, vintage: int) -> int | None:
+        """The highest serial number issued in this registry for the project and vintage."""
+        return await self.session.scalar(
+            select(func.max(Issuance.last_n)).where(
+                Issuance.project_number == project_number, Issuance.vintage == vintage, Issuance.origin == Origin.new
+            )
+        )
+
+    async def legacy_units_recorded_at(self, project_number: str) -> date | None:
+        """When the project's legacy units were recorded (备案), the latest of their syncs."""
+        return await self.session.scalar(
+            select(func.max(Issuance.units_recorded_at)).where(
+                Issuance.project_number == project_number, Issuance.origin == Origin.legacy
+            )
+        )
+
+    async def ranges_by_project(self, project_number: str | None = None) -> dict[str, list[SerialRange]]:
+        query = select(Issuance.project_number, Issuance.serial_prefix, Issuance.first_n, Issuance.last_n)
+        if project_number is not None:
+            query = query.where(Issuance.project_number == project_number)
+        issued: dict[str, list[SerialRange]] = defaultdict(list)
+        for p, prefix, first, last in await self.session.execute(query):
+            issued[p].append(SerialRange(prefix, first, last))
+        return issued
+
+
+class LotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, lot: OffsetLot) -> None:
+        self.session.add(lot)
+        await self.session.flush()  # its blocks are about to refer to it
+
+    async def lock(self, lot_id: str) -> OffsetLot | None:
+        """The lot, with its account and then the lot row locked (always in that order); None when
+        the lot is unknown."""
+        account_id = await self.session.scalar(select(OffsetLot.account_id).where(OffsetLot.id == lot_id))
+        if account_id is None:
+            return None
+        await lock_accounts(self.session, account_id)
+        return await self.session.scalar(
+            select(OffsetLot)
+            .where(OffsetLot.id == lot_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+
+    async def book(self, lot: OffsetLot, after: LotQuantities, at: datetime) -> None:
+        """Write the lot's new cancelled and released quantities, guarded: only if it still has the
+        quantities that were read; :class:`ConcurrentChange` otherwise (nothing written)."""
+        result = await self.session.execute(
+            update(OffsetLot)
+            .where(OffsetLot.id == lot.id, OffsetLot.cancelled == lot.cancelled, OffsetLot.released == lot.released)
+            .values(
+                cancelled=after.cancelled,
+                released=after.released,
+                status=after.status,
+                settled_at=at if after.status == LotStatus.settled else None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentChange(f"offset lot {lot.id}")
+
+    async def get(self, lot_id: str, principal: Principal) -> OffsetLot:
+        lot = await self.session.scalar(
+            select(OffsetLot)
+            .join(Account, Account.id == OffsetLot.account_id)
+            .where(OffsetLot.id == lot_id, _accounts_seen_by(principal))
+        )
+        if lot is None:
+            raise NotFound.of("offset lot", "抵销批次", lot_id)
+        return lot
+
+    async def list_seen_by(
+        self, principal: Principal, *, account_id: str | None, status: str | None, offset: int, limit: int
+    ) -> Sequence[OffsetLot]:
+        """Lots of the accounts ``principal`` may see, newest first."""
+        query = select(OffsetLot).join(Account, Account.id == OffsetLot.account_id).where(_accounts_seen_by(principal))
+        if account_id is not None:
+            query = query.where(OffsetLot.account_id == account_id)
+        if status is not None:
+            query = query.where(OffsetLot.status == status)
+        query = query.order_by(OffsetLot.frozen_at.desc(), OffsetLot.id).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def every(self, project_number: str | None = None) -> Sequence[OffsetLot]:
+        """Every lot (of one project), for reconciliation."""
+        query = select(OffsetLot)
+        if project_number is not None:
+            query = query.where(OffsetLot.project_number == project_number)
+        return (await self.session.scalars(query)).all()
+
+    async def ranges_by_state(self, lot_ids: Sequence[str]) -> dict[str, dict[str, list[SerialRange]]]:
+        """Per lot: its frozen and cancelled ranges (from the blocks) and released ranges (from the
+        release records), unmerged."""
+        raw: dict[str, dict[str, list[SerialRange]]] = {i: {s: [] for s in LOT_RANGE_STATES} for i in lot_ids}
+        if not lot_ids:
+            return raw
+        for lot_id, state, prefix, first, last in await self.session.execute(
+            select(
+                HoldingBlock.lot_id,
+                HoldingBlock.state,
+                HoldingBlock.serial_prefix,
+                HoldingBlock.first_n,
+                HoldingBlock.last_n,
+            ).where(HoldingBlock.lot_id.in_(lot_ids))
+        ):
+            raw[str(lot_id)][state].append(SerialRange(prefix, first, last))
+        for lot_id, ranges in await self.session.execute(
+            select(LotRelease.lot_id, LotRelease.serial_ranges).where(LotRelease.lot_id.in_(lot_ids))
+        ):
+            raw[lot_id]["released"] += [SerialRange.from_labels(a, b) for a, b in ranges]
+        return raw
+
+
+class CancellationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, cancellation: Cancellation) -> None:
+        self.session.add(cancellation)
+
+    async def of_registration(self, registration_id: str) -> str | None:
+        """The id of the cancellation of that offset registration, if it was cancelled."""
+        return await self.session.scalar(select(Cancellation.id).where(Cancellation.registration_id == registration_id))
+
+    async def list_seen_by(
+        self,
+        principal: Principal,
+        *,
+        account_id: str | None,
+        lot_id: str | None,
+        period_code: str | None,
+        offset: int,
+        limit: int,
+    ) -> Sequence[Cancellation]:
+        """Cancellations of the accounts ``principal`` may see, newest first."""
+        query = (
+            select(Cancellation)
+            .join(Account, Account.id == Cancellation.account_id)
+            .where(_accounts_seen_by(principal))
+        )
+        for column, value in (
+            (Cancellation.account_id, account_id),
+            (Cancellation.lot_id, lot_id),
+            (Cancellation.period_code, period_code),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(Cancellation.cancelled_at.desc(), Cancellation.id).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def totals_by_lot(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Cancellation.lot_id, func.sum(Cancellation.quantity)).group_by(Cancellation.lot_id)
+        )
+        return {lot_id: int(n) for lot_id, n in rows}
+
+
+class ReleaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, release: LotRelease) -> None:
+        self.session.add(release)
+
+    async def of_recall(self, recall_id: str) -> str | None:
+        """The id of the release of that recall, if it was released."""
+        return await self.session.scalar(select(LotRelease.id).where(LotRelease.recall_id == recall_id))
+
+    async def totals_by_lot(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(LotRelease.lot_id, func.sum(LotRelease.quantity)).group_by(LotRelease.lot_id)
+        )
+        return {lot_id: int(n) for lot_id, n in rows}
+
+
+class MovementRepository:
+    """The units' transaction log: append only."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, movement: Movement) -> None:
+        self.session.add(movement)

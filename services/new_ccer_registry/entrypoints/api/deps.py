@@ -1,0 +1,27 @@
+"""Dependencies of the new registry's routes: the roles that act here, named for whose role they
+are. The access-scope rule in the repositories decides what each of them sees."""
+
+from __future__ import annotations
+
+from shared.api_deps import CSV, AnyPrincipal, BusDep, Enterprise, ExchangeOperator, NcscOperator, roles
+from shared.api_deps import Page as Paging
+
+__all__ = [
+    "CSV",
+    "AnyPrincipal",
+    "BusDep",
+    "Enterprise",
+    "EnterpriseOrNcsc",
+    "ExchangeOperator",
+    "LotReaders",
+    "NcscOperator",
+    "NcscOrSimAdmin",
+    "Paging",
+]
+
+# The account holder, or NCSC on its behalf (binding status, holdings).
+EnterpriseOrNcsc = roles("enterprise", "ncsc_operator")
+# Who reads offset lots and cancellations: the holder, its province (both of its officers), NCSC.
+LotReaders = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
+# Who runs the reconciliation: NCSC, and the simulation's administrator.
+NcscOrSimAdmin = roles("ncsc_operator", "sim_admin")

@@ -1,0 +1,31 @@
+"""One router per resource of the new registry, each with its ``prefix`` and ``tags``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.new_ccer_registry.entrypoints.api.routers import (
+    accounts,
+    binding,
+    cancellations,
+    holdings,
+    offset_lots,
+    projects,
+    reconciliation,
+    trades,
+    transfers,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    accounts.router,
+    binding.router,
+    projects.router,
+    trades.router,
+    transfers.router,
+    holdings.router,
+    offset_lots.router,
+    cancellations.router,
+    reconciliation.router,
+]

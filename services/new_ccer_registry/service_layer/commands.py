@@ -1,0 +1,159 @@
+"""Typed commands of the new registry, named imperatively; queries are commands too. Each names
+what its handler returns (``Command[Result]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, Movement, OffsetLot
+from services.new_ccer_registry.domain.holdings import HoldingRow, Origin, TransferDirection
+from services.new_ccer_registry.service_layer.views import (
+    AccountView,
+    Listed,
+    LotView,
+    ProjectView,
+    ReconciliationReport,
+)
+from shared.bus import Command
+from shared.domain_types import Holder
+
+__all__ = [
+    "FreezeLot",
+    "GetAccount",
+    "GetBinding",
+    "GetHoldings",
+    "GetLot",
+    "GetProject",
+    "IssueUnits",
+    "ListCancellations",
+    "ListLots",
+    "OpenAccount",
+    "Reconcile",
+    "RegisterProject",
+    "RequestBinding",
+    "SettleTrade",
+    "TransferUnits",
+]
+
+
+# --- accounts and binding ------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class OpenAccount(Command[AccountView]):
+    """NCSC direct opening (注登机构直接开户): a registry account with its trading account."""
+
+    holder: Holder
+    account_type: str
+    province: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetAccount(Command[AccountView]):
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestBinding(Command[Binding]):
+    account_id: str
+    allowance_account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetBinding(Command[Binding]):
+    """The account's latest binding."""
+
+    account_id: str
+
+
+# --- projects and units --------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class RegisterProject(Command[ProjectView]):
+    number: str
+    name: str
+    owner_uscc: str
+    type: str
+    methodology: str
+    region: str
+    registered_at: date
+    within_national_ets: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetProject(Command[ProjectView]):
+    number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueUnits(Command[Issuance]):
+    """签发 into a general holding account."""
+
+    project_number: str
+    vintage: int
+    quantity: int
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettleTrade(Command[Movement]):
+    """An exchange trade settled on the trading side (the exchange is the caller's)."""
+
+    seller_account_id: str
+    buyer_account_id: str
+    project_number: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferUnits(Command[Movement]):
+    """划转 between the trading side and the general holding account."""
+
+    account_id: str
+    direction: TransferDirection
+    project_number: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetHoldings(Command[list[HoldingRow]]):
+    account_id: str
+
+
+# --- offset lots ---------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class FreezeLot(Command[OffsetLot]):
+    """全国履约抵销: freeze units of a bound account into a lot for the allowance registry."""
+
+    account_id: str
+    project_number: str
+    origin: Origin
+    quantity: int
+    vintage: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetLot(Command[LotView]):
+    lot_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListLots(Command[Listed[LotView]]):
+    account_id: str | None = None
+    status: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListCancellations(Command[Listed[Cancellation]]):
+    account_id: str | None = None
+    lot_id: str | None = None
+    period_code: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reconcile(Command[ReconciliationReport]):
+    """账实核对 of the whole registry, or of one project."""
+
+    project_number: str | None = None
