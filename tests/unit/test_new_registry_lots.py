@@ -19,7 +19,7 @@ from services.new_ccer_registry.domain.lots import (
     trade_findings,
 )
 from services.new_ccer_registry.domain.projects import issuance_findings, next_issuance_range
-from services.new_ccer_registry.domain.serials import Block, SerialRange, coverage_discrepancies, plan_take
+from shared.serials import Block, SerialRange, coverage_discrepancies, plan_take
 
 
 def codes(findings: list) -> list[str]:

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.new_ccer_registry.adapters.orm import HoldingBlock
 from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState, summarise_holdings
-from services.new_ccer_registry.domain.serials import Block, SerialRange, plan_take
 from shared.errors import ConcurrentChange
+from shared.serials import Block, SerialRange, plan_take
 
 __all__ = ["UNCHANGED", "BlockRepository", "MisfiledBlock", "to_range"]
 

@@ -33,10 +33,10 @@ from services.new_ccer_registry.domain.access import OPERATORS
 from services.new_ccer_registry.domain.binding import BindingStatus
 from services.new_ccer_registry.domain.holdings import Origin
 from services.new_ccer_registry.domain.lots import LotQuantities, LotStatus
-from services.new_ccer_registry.domain.serials import SerialRange
 from shared.errors import ConcurrentChange, NotFound
 from shared.principal import Principal
 from shared.scope import Scope
+from shared.serials import SerialRange
 
 __all__ = [
     "AccountRepository",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.new_ccer_registry.domain.serials import SerialRange, merge_ranges
+from shared.serials import SerialRange, merge_ranges
 
 __all__ = ["HoldingRow", "Origin", "TransferDirection", "UnitState", "summarise_holdings"]
 

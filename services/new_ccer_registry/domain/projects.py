@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from services.new_ccer_registry.domain.serials import SerialRange, issuance_prefix
 from shared.findings import Finding
+from shared.serials import SerialRange, issuance_prefix
 
 __all__ = ["PROJECT_NUMBER_PATTERN", "issuance_findings", "next_issuance_range"]
 

@@ -14,7 +14,6 @@ from typing import Any
 from services.new_ccer_registry.adapters.orm import Cancellation, LotRelease, OffsetLot
 from services.new_ccer_registry.domain.holdings import UnitState
 from services.new_ccer_registry.domain.lots import LotQuantities, ReleaseReason, cancellation_purpose
-from services.new_ccer_registry.domain.serials import SerialRange, labels, merge_ranges
 from services.new_ccer_registry.service_layer.movements import record_movement
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from shared.errors import InconsistentEvent
@@ -27,6 +26,7 @@ from shared.events.contracts import (
     OffsetReleasedV1,
 )
 from shared.ids import new_id
+from shared.serials import SerialRange, labels, merge_ranges
 
 __all__ = ["on_offset_recalled", "on_offset_refused", "on_offset_registered"]
 

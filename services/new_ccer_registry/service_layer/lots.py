@@ -9,7 +9,6 @@ from typing import Any
 from services.new_ccer_registry.adapters.orm import Account, Binding, Cancellation, OffsetLot, Project
 from services.new_ccer_registry.domain.holdings import Origin, UnitState
 from services.new_ccer_registry.domain.lots import CONFLICT_CODES, LotStatus, freeze_findings
-from services.new_ccer_registry.domain.serials import labels, merge_ranges
 from services.new_ccer_registry.service_layer.commands import FreezeLot, GetLot, ListCancellations, ListLots
 from services.new_ccer_registry.service_layer.movements import record_movement
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
@@ -18,6 +17,7 @@ from shared.errors import refuse
 from shared.events.contracts import OffsetFrozenV1
 from shared.ids import new_id
 from shared.principal import Principal
+from shared.serials import labels, merge_ranges
 
 __all__ = ["freeze_lot", "get_lot", "list_cancellations", "list_lots"]
 

@@ -4,9 +4,9 @@ release, with the serial ranges it moved."""
 from __future__ import annotations
 
 from services.new_ccer_registry.adapters.orm import Movement
-from services.new_ccer_registry.domain.serials import SerialRange, labels
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from shared.ids import new_id
+from shared.serials import SerialRange, labels
 
 __all__ = ["record_movement"]
 

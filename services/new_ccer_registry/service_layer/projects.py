@@ -8,7 +8,6 @@ from services.new_ccer_registry.adapters.orm import HoldingBlock, Issuance, Proj
 from services.new_ccer_registry.domain.holdings import Origin, UnitState
 from services.new_ccer_registry.domain.lots import CONFLICT_CODES
 from services.new_ccer_registry.domain.projects import issuance_findings, next_issuance_range
-from services.new_ccer_registry.domain.serials import labels
 from services.new_ccer_registry.service_layer.commands import GetProject, IssueUnits, RegisterProject
 from services.new_ccer_registry.service_layer.movements import record_movement
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
@@ -16,6 +15,7 @@ from services.new_ccer_registry.service_layer.views import ProjectView
 from shared.errors import Conflict, NotFound, refuse
 from shared.ids import new_id
 from shared.principal import Principal
+from shared.serials import labels
 from shared.timeutil import local
 
 __all__ = ["get_project", "issue_units", "register_project"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from services.new_ccer_registry.domain.holdings import UnitState
 from services.new_ccer_registry.domain.lots import LotQuantities, lot_consistency_findings
-from services.new_ccer_registry.domain.serials import coverage_discrepancies, labels
 from services.new_ccer_registry.service_layer.commands import Reconcile
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from services.new_ccer_registry.service_layer.views import Discrepancy, ReconciliationReport
 from shared.principal import Principal
+from shared.serials import coverage_discrepancies, labels
 
 __all__ = ["reconcile"]
 

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from services.new_ccer_registry.adapters.orm import Account, Binding, OffsetLot, Project, TradingAccount
 from services.new_ccer_registry.domain.lots import LotQuantities
-from services.new_ccer_registry.domain.serials import SerialRange
+from shared.serials import SerialRange
 
 __all__ = ["AccountView", "Discrepancy", "Listed", "LotView", "ProjectView", "ReconciliationReport"]
 

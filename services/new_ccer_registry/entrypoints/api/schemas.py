@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, Movement, OffsetLot
 from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState
 from services.new_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
-from services.new_ccer_registry.domain.serials import SerialRange
 from services.new_ccer_registry.service_layer.views import (
     AccountView,
     LotView,
@@ -18,6 +17,7 @@ from services.new_ccer_registry.service_layer.views import (
     ReconciliationReport,
 )
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
+from shared.serials import SerialRange
 from shared.timeutil import local
 
 

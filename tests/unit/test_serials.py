@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.new_ccer_registry.domain.projects import next_issuance_range
-from services.new_ccer_registry.domain.serials import (
+from shared.serials import (
     Block,
     InsufficientUnits,
     SerialRange,
