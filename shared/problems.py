@@ -84,23 +84,6 @@ class Problem(Exception):
     def from_error(cls, error: DomainError) -> Problem:
         return cls(STATUS_OF[error.kind], error.code, error.message, error.message_zh, errors=error.findings)
 
-    # --- transitional: used by service layers not yet converted to domain errors (issue 6) ---------
-    @classmethod
-    def not_found(cls, what: str, what_zh: str, ident: object) -> Problem:
-        return cls(404, "NOT_FOUND", f"{what} {ident} not found", f"{what_zh} {ident} 不存在")
-
-    @classmethod
-    def conflict(cls, code: str, message: str, message_zh: str) -> Problem:
-        return cls(409, code, message, message_zh)
-
-    @classmethod
-    def invalid(cls, code: str, message: str, message_zh: str, field: str | None = None) -> Problem:
-        return cls(422, code, message, message_zh, field=field)
-
-    @classmethod
-    def from_findings(cls, status: int, code: str, findings: list[Finding], summary: str, summary_zh: str) -> Problem:
-        return cls(status, code, summary, summary_zh, errors=findings)
-
     def body(self) -> dict[str, Any]:
         title = _TITLES.get(self.status, ("Error", "错误"))[0]
         return ProblemBody(

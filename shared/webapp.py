@@ -72,11 +72,6 @@ def get_runtime(request: Request) -> Runtime[Any]:
 RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
-def uow_for(runtime: Runtime[Any], principal: Principal, request: Request | None = None) -> Any:
-    """Transitional (issue 6): routes not yet calling the bus open a unit of work here."""
-    return runtime.uow(actor=principal.actor)
-
-
 def get_bus(request: Request) -> MessageBus[Any]:
     return request.app.state.runtime.bus
 
