@@ -22,8 +22,6 @@ from typing import Any, Protocol, TextIO
 
 import httpx
 
-from shared.auth import mint_token
-from shared.messaging.topology import consuming_services, dlq_name, queue_name
 from ccer_tools.replay.matching import (
     ExtractError,
     UnboundVariable,
@@ -35,6 +33,8 @@ from ccer_tools.replay.matching import (
 )
 from ccer_tools.replay.report import Failure, ReplayResult, Report
 from ccer_tools.replay.scenario import Call, Check, Scenario, Step
+from shared.auth import mint_token
+from shared.messaging.topology import consuming_services, dlq_name, queue_name
 from shared.settings import SERVICES, Settings
 
 __all__ = ["AmqpBus", "Bus", "Endpoints", "Replayer", "replay_scenarios"]

@@ -49,8 +49,8 @@ from typing import Any
 
 import yaml
 
-from shared.auth import ROLES
 from ccer_tools.replay.matching import variables_in
+from shared.auth import ROLES
 from shared.settings import SERVICES
 
 __all__ = [
