@@ -130,10 +130,13 @@ class OffsetFrozenV1(Contract):
     project: OffsetProject
     origin: Literal["new", "legacy"]
     vintage: int
+    # Legacy units: the latest 备案 date among the lot's units (eligibility needs every unit's).
     units_recorded_at: date | None = None
     quantity: Quantity = Field(gt=0)
     serial_ranges: list[SerialRange]
     frozen_at: AwareDatetime
+    # Added in v1 (optional): legacy units, each range with its own record date.
+    recorded_ranges: list[RecordedRange] | None = None
 
 
 class OffsetRefusedV1(Contract):
@@ -148,6 +151,9 @@ class OffsetRegisteredV1(Contract):
     period_code: str
     quantity: Quantity = Field(gt=0)
     registered_at: AwareDatetime
+    # Added in v1 (optional): exactly which units of the lot were registered; the new registry
+    # cancels exactly these (lowest frozen serials when absent).
+    serial_ranges: list[SerialRange] | None = None
 
 
 class OffsetCancelledV1(Contract):
@@ -166,6 +172,8 @@ class OffsetRecalledV1(Contract):
     period_code: str
     reason: str
     recalled_at: AwareDatetime
+    # Added in v1 (optional): exactly which units are recalled (lowest frozen serials when absent).
+    serial_ranges: list[SerialRange] | None = None
 
 
 class OffsetReleasedV1(Contract):
@@ -208,8 +216,13 @@ class CcerItem(Contract):
     lot_id: str
     project: OffsetProject
     origin: Literal["new", "legacy"]
+    # The latest 备案 date among the units this item takes (lowest serials of the lot first), so a
+    # single ineligible unit makes the item ineligible.
     units_recorded_at: date | None = None
     quantity: Quantity = Field(gt=0)
+    # Added in v1 (optional): the units this item takes, with their record dates (legacy).
+    serial_ranges: list[SerialRange] | None = None
+    recorded_ranges: list[RecordedRange] | None = None
 
 
 class OffsetCcerItem(Contract):
