@@ -1,16 +1,37 @@
-"""The legacy registry's unit of work. Its repositories (accounts, account applications, projects,
-blocks, cancellations, sync applications) arrive with the legacy path; the shape is in place so that
-work starts from it."""
+"""The legacy registry's unit of work: its repositories, as ``uow.accounts``, ``uow.applications``,
+``uow.projects``, ``uow.blocks``, ``uow.journal``, ``uow.cancellations`` and ``uow.syncs``."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.legacy_ccer_registry.adapters.blocks import BlockRepository, JournalRepository
+from services.legacy_ccer_registry.adapters.repositories import (
+    AccountRepository,
+    ApplicationRepository,
+    CancellationRepository,
+    ProjectRepository,
+    SyncRepository,
+)
 from shared.uow import UnitOfWork
 
 __all__ = ["LegacyUnitOfWork"]
 
 
 class LegacyUnitOfWork(UnitOfWork):
+    accounts: AccountRepository
+    applications: ApplicationRepository
+    projects: ProjectRepository
+    blocks: BlockRepository
+    journal: JournalRepository
+    cancellations: CancellationRepository
+    syncs: SyncRepository
+
     def open_repositories(self, session: AsyncSession) -> None:
-        return None
+        self.accounts = AccountRepository(session)
+        self.applications = ApplicationRepository(session)
+        self.projects = ProjectRepository(session)
+        self.blocks = BlockRepository(session)
+        self.journal = JournalRepository(session)
+        self.cancellations = CancellationRepository(session)
+        self.syncs = SyncRepository(session)

@@ -1,10 +1,27 @@
-"""Dependencies of the legacy registry's routes: the roles that act here, named for whose role they are."""
+"""Dependencies of the legacy registry's routes: the roles that act here, named for whose role they
+are. What each then sees is the scope rule's business (``domain/access.py``, ``shared.scope``)."""
 
 from __future__ import annotations
 
-from shared.api_deps import CSV, AnyPrincipal, BusDep, Enterprise, ExchangeOperator, NcscOperator, Page, roles
+from shared.api_deps import CSV, BusDep, Enterprise, ExchangeOperator, NcscOperator, Page, roles
 
-__all__ = ["CSV", "AnyPrincipal", "BusDep", "Enterprise", "ExchangeOperator", "NcscOperator", "Page", "Readers"]
+__all__ = [
+    "CSV",
+    "AccountApplicationReader",
+    "AccountApplicationReviewer",
+    "BusDep",
+    "Enterprise",
+    "ExchangeOperator",
+    "HolderOrNcsc",
+    "NcscOperator",
+    "Page",
+    "RecordReader",
+]
 
-# The holder, its province, the exchange it went through, NCSC: the scope rule decides what each sees.
-Readers = roles("enterprise", "province_initiator", "province_confirmer", "exchange_operator", "ncsc_operator")
+# The holder of the account (its own only) or NCSC: accounts, holdings, serial history.
+HolderOrNcsc = roles("enterprise", "ncsc_operator")
+# The applicant, the exchange it applied through (initial review), NCSC (re-review).
+AccountApplicationReader = roles("enterprise", "exchange_operator", "ncsc_operator")
+AccountApplicationReviewer = roles("exchange_operator", "ncsc_operator")
+# Cancellation records and sync applications: the holder, its province's staff, NCSC.
+RecordReader = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
