@@ -283,6 +283,25 @@ def replay(
     raise typer.Exit(0 if passed == len(scenarios) else 1)
 
 
+@app.command()
+def trace(
+    serial: Annotated[str, typer.Argument(help="a unit's serial, e.g. VER-1234-2015-17 or CCER-P1-2024-3")],
+) -> None:
+    """One unit's path across the legacy, new and allowance registries (the running stack) — 序列号追溯."""
+    import asyncio
+
+    from ccer_tools.replay import Endpoints
+    from ccer_tools.trace import fetch_trace, render_trace
+
+    try:
+        result = asyncio.run(fetch_trace(serial, Endpoints.from_settings()))
+    except Exception as exc:
+        typer.echo(f"error: could not ask the registries: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(render_trace(result))
+    raise typer.Exit(0 if result.found_in else 1)
+
+
 def main() -> None:
     app()
 
