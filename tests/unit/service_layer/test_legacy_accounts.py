@@ -99,7 +99,9 @@ async def test_a_unit_with_an_account_applying_through_another_exchange_gets_onl
     unit = await open_unit(legacy_registry, exchanges=("TCX",))
     # The unit has an account already: its province need not be given again.
     application = await legacy_registry.handle(apply(unit.uscc, exchange="CEEX", province=None), unit.me)
-    await legacy_registry.handle(review(application.id, ReviewStage.exchange), as_("exchange_operator", exchange="CEEX"))
+    await legacy_registry.handle(
+        review(application.id, ReviewStage.exchange), as_("exchange_operator", exchange="CEEX")
+    )
     opened = await legacy_registry.handle(review(application.id, ReviewStage.registry), ncsc())
 
     assert opened.account_id == unit.account_id

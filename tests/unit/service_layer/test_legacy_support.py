@@ -45,7 +45,9 @@ BEFORE_DEADLINE = datetime(2024, 9, 2, 9, 0, tzinfo=CST)
 
 
 @contextlib.asynccontextmanager
-async def legacy_at(backend: str, now: datetime = BEFORE_DEADLINE, **settings: Any) -> AsyncIterator[ServiceUnderTest[Any]]:
+async def legacy_at(
+    backend: str, now: datetime = BEFORE_DEADLINE, **settings: Any
+) -> AsyncIterator[ServiceUnderTest[Any]]:
     async with service_under_test("legacy_ccer_registry", backend, now=now, **settings) as service:
         yield service
 
@@ -140,7 +142,12 @@ async def cancel(
 
 
 async def cancelled_units(
-    svc: ServiceUnderTest[Any], unit: Unit, quantity: int, *, project: str = "P1001", purpose: Purpose = Purpose.offset_2023
+    svc: ServiceUnderTest[Any],
+    unit: Unit,
+    quantity: int,
+    *,
+    project: str = "P1001",
+    purpose: Purpose = Purpose.offset_2023,
 ) -> Cancellation:
     """Issue, transfer and cancel ``quantity`` units of ``project`` (recorded already)."""
     await issue(svc, unit, quantity, project=project)
