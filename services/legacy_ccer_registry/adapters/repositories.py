@@ -74,6 +74,13 @@ class AccountRepository:
             raise NotFound.of("account", "账户", account_id)
         return found
 
+    async def by_id(self, account_id: str) -> Account:
+        """The account, whoever asks (the registry's own lookup, e.g. for an event it sends)."""
+        found = await self.session.get(Account, account_id)
+        if found is None:
+            raise NotFound.of("account", "账户", account_id)
+        return found
+
     async def of_holder(self, uscc: str) -> Account | None:
         """The unit's account (the registry's own lookup, not a caller's)."""
         return await self.session.scalar(select(Account).where(Account.holder_uscc == uscc))

@@ -158,6 +158,7 @@ async def _approve(uow: LegacyUnitOfWork, application: SyncApplication, decided_
                 "decision": "approved",
             },
         )
+    account = await uow.accounts.by_id(application.legacy_account_id)
     if not await uow.syncs.decide(
         application, status=SyncStatus.approved, lines=lines, decided_at=uow.now(), decided_by=decided_by
     ):
@@ -166,7 +167,7 @@ async def _approve(uow: LegacyUnitOfWork, application: SyncApplication, decided_
         SYNC_APPROVED,
         SyncApprovedV1(
             sync_application_id=application.id,
-            holder=Holder(name=application.unit_name, uscc=application.holder_uscc),
+            holder=Holder(name=account.holder_name, uscc=account.holder_uscc),
             legacy_account_id=application.legacy_account_id,
             new_account_id=application.new_account_id,
             purpose=application.purpose,

@@ -3,6 +3,10 @@ are. What each then sees is the scope rule's business (``domain/access.py``, ``s
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Path
+
 from shared.api_deps import CSV, BusDep, Enterprise, ExchangeOperator, NcscOperator, Page, roles
 
 __all__ = [
@@ -13,9 +17,11 @@ __all__ = [
     "Enterprise",
     "ExchangeOperator",
     "HolderOrNcsc",
+    "IdPath",
     "NcscOperator",
     "Page",
     "RecordReader",
+    "SerialPath",
 ]
 
 # The holder of the account (its own only) or NCSC: accounts, holdings, serial history.
@@ -25,3 +31,7 @@ AccountApplicationReader = roles("enterprise", "exchange_operator", "ncsc_operat
 AccountApplicationReviewer = roles("exchange_operator", "ncsc_operator")
 # Cancellation records and sync applications: the holder, its province's staff, NCSC.
 RecordReader = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
+
+# Path parameters, bounded like every other input (a longer one names nothing: 422).
+IdPath = Annotated[str, Path(min_length=1, max_length=40, description="identifier — 编号")]
+SerialPath = Annotated[str, Path(min_length=1, max_length=140, description="serial number — 序列号")]

@@ -15,6 +15,7 @@ from services.legacy_ccer_registry.entrypoints.api.deps import (
     AccountApplicationReviewer,
     BusDep,
     Enterprise,
+    IdPath,
     Page,
 )
 from services.legacy_ccer_registry.entrypoints.api.schemas import (
@@ -104,7 +105,7 @@ async def list_applications(
 
 @router.get("/{application_id}", response_model=AccountApplicationOut, summary="Account application — 开户申请")
 async def get_application(
-    application_id: str, bus: BusDep, principal: AccountApplicationReader
+    application_id: IdPath, bus: BusDep, principal: AccountApplicationReader
 ) -> AccountApplicationOut:
     return application_out(await bus.handle(GetAccountApplication(application_id=application_id), principal))
 
@@ -115,7 +116,7 @@ async def get_application(
     summary="Amend a returned application and resubmit it — 修改并重新提交已退回的申请",
 )
 async def resubmit(
-    application_id: str, body: AccountApplicationIn, bus: BusDep, principal: Enterprise
+    application_id: IdPath, body: AccountApplicationIn, bus: BusDep, principal: Enterprise
 ) -> AccountApplicationOut:
     command = ResubmitAccountApplication(
         application_id=application_id, org=_org(body.org), exchange=body.exchange, contacts=_contacts(body.contacts)
@@ -129,7 +130,7 @@ async def resubmit(
     summary="Exchange initial review or NCSC re-review — 交易机构初审 / 注登机构复审",
 )
 async def review(
-    application_id: str, body: ReviewIn, bus: BusDep, principal: AccountApplicationReviewer
+    application_id: IdPath, body: ReviewIn, bus: BusDep, principal: AccountApplicationReviewer
 ) -> AccountApplicationOut:
     command = ReviewAccountApplication(
         application_id=application_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.legacy_ccer_registry.domain.holdings import TransferDirection
-from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, Enterprise, HolderOrNcsc, NcscOperator
+from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, Enterprise, HolderOrNcsc, IdPath, NcscOperator
 from services.legacy_ccer_registry.entrypoints.api.schemas import (
     AccountOut,
     HoldingOut,
@@ -60,7 +60,7 @@ async def open_account(body: OpenAccountIn, bus: BusDep, principal: NcscOperator
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="Account — 账户")
-async def get_account(account_id: str, bus: BusDep, principal: HolderOrNcsc) -> AccountOut:
+async def get_account(account_id: IdPath, bus: BusDep, principal: HolderOrNcsc) -> AccountOut:
     return account_out(await bus.handle(GetAccount(account_id=account_id), principal))
 
 
@@ -69,7 +69,7 @@ async def get_account(account_id: str, bus: BusDep, principal: HolderOrNcsc) -> 
     response_model=HoldingsOut,
     summary="Holdings per project: per exchange, available, cancelled — 持仓",
 )
-async def get_holdings(account_id: str, bus: BusDep, principal: HolderOrNcsc) -> HoldingsOut:
+async def get_holdings(account_id: IdPath, bus: BusDep, principal: HolderOrNcsc) -> HoldingsOut:
     holdings = await bus.handle(GetHoldings(account_id=account_id), principal)
     return HoldingsOut(
         account_id=holdings.account_id,
@@ -93,7 +93,7 @@ async def get_holdings(account_id: str, bus: BusDep, principal: HolderOrNcsc) ->
     response_model=TransferOut,
     summary="Transfer between an exchange's trading side and the general holding account — 划转",
 )
-async def transfer(account_id: str, body: TransferIn, bus: BusDep, principal: Enterprise) -> TransferOut:
+async def transfer(account_id: IdPath, body: TransferIn, bus: BusDep, principal: Enterprise) -> TransferOut:
     command = TransferUnits(
         account_id=account_id,
         direction=TransferDirection(body.direction),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.legacy_ccer_registry.adapters.orm import Cancellation
 from services.legacy_ccer_registry.domain.holdings import Purpose
-from services.legacy_ccer_registry.entrypoints.api.deps import CSV, BusDep, Enterprise, Page, RecordReader
+from services.legacy_ccer_registry.entrypoints.api.deps import CSV, BusDep, Enterprise, IdPath, Page, RecordReader
 from services.legacy_ccer_registry.entrypoints.api.schemas import (
     PURPOSE_DESC,
     CancellationIn,
@@ -77,5 +77,5 @@ async def list_cancellations(
 
 
 @router.get("/{cancellation_id}", response_model=CancellationOut, summary="Cancellation record — 注销记录")
-async def get_cancellation(cancellation_id: str, bus: BusDep, principal: RecordReader) -> CancellationOut:
+async def get_cancellation(cancellation_id: IdPath, bus: BusDep, principal: RecordReader) -> CancellationOut:
     return cancellation_out(await bus.handle(GetCancellation(cancellation_id=cancellation_id), principal))

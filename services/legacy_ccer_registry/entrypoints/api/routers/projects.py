@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, NcscOperator
+from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, IdPath, NcscOperator
 from services.legacy_ccer_registry.entrypoints.api.schemas import IssuanceIn, IssuanceOut, ProjectIn, ProjectOut
 from services.legacy_ccer_registry.service_layer.commands import IssueUnits, RecordProject
 from shared.timeutil import local
@@ -35,7 +35,7 @@ async def record_project(body: ProjectIn, bus: BusDep, principal: NcscOperator) 
     response_model=IssuanceOut,
     summary="Issue units onto an exchange's trading side — 签发减排量（进入交易持仓）",
 )
-async def issue(project_number: str, body: IssuanceIn, bus: BusDep, principal: NcscOperator) -> IssuanceOut:
+async def issue(project_number: IdPath, body: IssuanceIn, bus: BusDep, principal: NcscOperator) -> IssuanceOut:
     issuance = await bus.handle(IssueUnits(project_number=project_number, **body.model_dump()), principal)
     first, last = f"{issuance.serial_prefix}-{issuance.first_n}", f"{issuance.serial_prefix}-{issuance.last_n}"
     return IssuanceOut(

@@ -10,7 +10,15 @@ from services.legacy_ccer_registry.adapters.orm import SyncApplication
 from services.legacy_ccer_registry.domain.accounts import Decision
 from services.legacy_ccer_registry.domain.holdings import Purpose
 from services.legacy_ccer_registry.domain.sync import SyncStatus
-from services.legacy_ccer_registry.entrypoints.api.deps import CSV, BusDep, Enterprise, NcscOperator, Page, RecordReader
+from services.legacy_ccer_registry.entrypoints.api.deps import (
+    CSV,
+    BusDep,
+    Enterprise,
+    IdPath,
+    NcscOperator,
+    Page,
+    RecordReader,
+)
 from services.legacy_ccer_registry.entrypoints.api.routers.account_applications import reasons_of
 from services.legacy_ccer_registry.entrypoints.api.schemas import (
     SYNC_STATUS_DESC,
@@ -95,7 +103,7 @@ async def list_sync_applications(
 
 
 @router.get("/{application_id}", response_model=SyncApplicationOut, summary="Sync application — 信息同步申请")
-async def get_sync_application(application_id: str, bus: BusDep, principal: RecordReader) -> SyncApplicationOut:
+async def get_sync_application(application_id: IdPath, bus: BusDep, principal: RecordReader) -> SyncApplicationOut:
     return sync_out(await bus.handle(GetSyncApplication(application_id=application_id), principal))
 
 
@@ -104,7 +112,9 @@ async def get_sync_application(application_id: str, bus: BusDep, principal: Reco
     response_model=SyncApplicationOut,
     summary="NCSC approves (sync to the new registry) or rejects — 注登机构处理同步申请",
 )
-async def decide(application_id: str, body: SyncDecisionIn, bus: BusDep, principal: NcscOperator) -> SyncApplicationOut:
+async def decide(
+    application_id: IdPath, body: SyncDecisionIn, bus: BusDep, principal: NcscOperator
+) -> SyncApplicationOut:
     command = DecideSyncApplication(
         application_id=application_id, decision=Decision(body.decision), reasons=reasons_of(body.reasons)
     )
