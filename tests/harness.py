@@ -76,8 +76,8 @@ class Service:
     client: httpx.AsyncClient
 
     @property
-    def runtime(self) -> Runtime:
-        return self.app.state.runtime  # type: ignore[no-any-return]
+    def runtime(self) -> Runtime[Any]:
+        return self.app.state.runtime
 
 
 @dataclass

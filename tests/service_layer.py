@@ -8,6 +8,7 @@ from the in-memory broker, and events a service consumes are handed to its real 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import os
@@ -44,17 +45,22 @@ R = TypeVar("R")
 def as_(role: str, **claims: Any) -> Principal:
     """A principal of ``role`` with a fresh user id unless ``sub`` is given."""
     claims.setdefault("sub", f"{role}-{uuid.uuid4().hex[:6]}")
-    return Principal(role=role, **claims)  # type: ignore[arg-type]
+    return Principal(role=role, **claims)
 
 
 class ServiceUnderTest(Generic[U]):
-    def __init__(self, runtime: Runtime[U], broker: InMemoryBroker) -> None:
+    def __init__(self, runtime: Runtime[U], broker: InMemoryBroker, *, serialise: bool = False) -> None:
         self.runtime = runtime
         self.broker = broker
+        # In-memory SQLite is one shared connection: two units of work at once would nest
+        # transactions on it. Serialising them gives what a real database's row locks give:
+        # the second of two racing commands sees the first one's effect and is refused by the domain.
+        self._lock = asyncio.Lock() if serialise else contextlib.nullcontext()
 
     async def handle(self, command: Command[R], principal: Principal) -> R:
         """Run one command through the service's bus, as a route does."""
-        return await self.runtime.bus.handle(command, principal)
+        async with self._lock:
+            return await self.runtime.bus.handle(command, principal)
 
     async def deliver(
         self,
@@ -111,7 +117,7 @@ async def service_under_test(
         if backend == "postgresql":
             await runtime.reset()
         await runtime.set_clock(now)
-        yield ServiceUnderTest(runtime, broker)
+        yield ServiceUnderTest(runtime, broker, serialise=backend == "sqlite")
     finally:
         await runtime.engine.dispose()
 

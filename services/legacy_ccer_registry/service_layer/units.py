@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from services.legacy_ccer_registry.adapters.orm import HoldingBlock, Issuance, Movement, Project
-from services.legacy_ccer_registry.domain.access import OPERATORS
+from services.legacy_ccer_registry.domain.access import OPERATORS, SERIAL_READERS
 from services.legacy_ccer_registry.domain.holdings import (
     MOVE_CONFLICTS,
     TransferDirection,
@@ -217,7 +217,7 @@ async def get_serial_history(uow: LegacyUnitOfWork, cmd: GetSerialHistory, princ
         prefix, n = parse_serial(cmd.serial)
     except ValueError as exc:
         raise Invalid("INVALID_SERIAL", str(exc), f"序列号格式不正确：{cmd.serial}", field="serial") from exc
-    found = await uow.blocks.holding(prefix, n, _scope(principal))
+    found = await uow.blocks.holding(prefix, n, Scope.of(principal, operators=SERIAL_READERS))
     if found is None:
         raise NotFound.of("unit", "减排量", cmd.serial)
     block, account = found

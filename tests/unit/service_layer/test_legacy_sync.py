@@ -21,7 +21,7 @@ from services.legacy_ccer_registry.service_layer.commands import (
     ListSyncApplications,
     Reason,
 )
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.timeutil import CST
 from tests.harness import uscc
 from tests.service_layer import ServiceUnderTest, as_
@@ -282,7 +282,8 @@ async def test_two_parallel_forms_for_one_record_sync_it_once(legacy: ServiceUnd
         return_exceptions=True,
     )
     submitted = [r for r in results if not isinstance(r, BaseException)]
-    assert len(submitted) == 1
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(submitted) == 1 and len(refused) == 1 and isinstance(refused[0], DomainError)
     stored = await record_of(legacy, record)
     assert (stored.claimed, stored.synced) == (10, 0)
     page = await legacy.handle(ListSyncApplications(), unit.me)

@@ -22,10 +22,12 @@ __all__ = [
     "Page",
     "RecordReader",
     "SerialPath",
+    "SerialReader",
 ]
 
 # The holder of the account (its own only) or NCSC: accounts, holdings, serial history.
 HolderOrNcsc = roles("enterprise", "ncsc_operator")
+SerialReader = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")
 # The applicant, the exchange it applied through (initial review), NCSC (re-review).
 AccountApplicationReader = roles("enterprise", "exchange_operator", "ncsc_operator")
 AccountApplicationReviewer = roles("exchange_operator", "ncsc_operator")

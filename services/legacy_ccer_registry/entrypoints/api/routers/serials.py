@@ -1,10 +1,10 @@
-"""The history of one unit in the legacy registry (for its holder and NCSC)."""
+"""The history of one unit in the legacy registry (its holder, NCSC, the allowance registry's operators)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, HolderOrNcsc, SerialPath
+from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, SerialPath, SerialReader
 from services.legacy_ccer_registry.entrypoints.api.schemas import MovementOut, SerialHistoryOut
 from services.legacy_ccer_registry.service_layer.commands import GetSerialHistory
 from shared.domain_types import Holder
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/serials", tags=["serials"])
     response_model=SerialHistoryOut,
     summary="A unit's history: issuance, trades, transfers, cancellation, sync — 减排量流转记录",
 )
-async def serial_history(serial: SerialPath, bus: BusDep, principal: HolderOrNcsc) -> SerialHistoryOut:
+async def serial_history(serial: SerialPath, bus: BusDep, principal: SerialReader) -> SerialHistoryOut:
     found = await bus.handle(GetSerialHistory(serial=serial), principal)
     block, account = found.block, found.account
     return SerialHistoryOut(
