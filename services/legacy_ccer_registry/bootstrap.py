@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.legacy_ccer_registry.adapters.orm import infra, metadata
-from services.legacy_ccer_registry.service_layer import accounts, cancellations, sync, units
+from services.legacy_ccer_registry.service_layer import accounts, cancellations, reconciliation, sync, units
 from services.legacy_ccer_registry.service_layer.commands import (
     ApplyForAccount,
     CancelUnits,
@@ -29,6 +29,7 @@ from services.legacy_ccer_registry.service_layer.commands import (
     ListCancellations,
     ListSyncApplications,
     OpenAccount,
+    Reconcile,
     RecordProject,
     ResubmitAccountApplication,
     ReviewAccountApplication,
@@ -71,6 +72,7 @@ def commands(*, auto_sync: bool = False) -> dict[type[Command[Any]], CommandHand
         DecideSyncApplication: sync.decide_sync_application,
         GetSyncApplication: sync.get_sync_application,
         ListSyncApplications: sync.list_sync_applications,
+        Reconcile: reconciliation.reconcile,
     }
 
 

@@ -21,6 +21,7 @@ from services.legacy_ccer_registry.service_layer.views import (
     ApplicationPage,
     CancellationPage,
     Holdings,
+    ReconciliationReport,
     SerialHistory,
     SyncPage,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "OpenAccount",
     "Organisation",
     "Reason",
+    "Reconcile",
     "RecordProject",
     "ResubmitAccountApplication",
     "ReviewAccountApplication",
@@ -253,3 +255,8 @@ class ListSyncApplications(Command[SyncPage]):
     legacy_account_id: str | None = None
     offset: int = 0
     limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reconcile(Command[ReconciliationReport]):
+    """Check invariants 1-3 of domain.md §3 over the whole registry."""

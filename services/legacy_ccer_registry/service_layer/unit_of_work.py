@@ -1,11 +1,12 @@
 """The legacy registry's unit of work: its repositories, as ``uow.accounts``, ``uow.applications``,
-``uow.projects``, ``uow.blocks``, ``uow.journal``, ``uow.cancellations`` and ``uow.syncs``."""
+``uow.projects``, ``uow.blocks``, ``uow.journal``, ``uow.cancellations``, ``uow.syncs`` and ``uow.reconciliation``."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.legacy_ccer_registry.adapters.blocks import BlockRepository, JournalRepository
+from services.legacy_ccer_registry.adapters.reconciliation import ReconciliationRepository
 from services.legacy_ccer_registry.adapters.repositories import (
     AccountRepository,
     ApplicationRepository,
@@ -26,6 +27,7 @@ class LegacyUnitOfWork(UnitOfWork):
     journal: JournalRepository
     cancellations: CancellationRepository
     syncs: SyncRepository
+    reconciliation: ReconciliationRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -35,3 +37,4 @@ class LegacyUnitOfWork(UnitOfWork):
         self.journal = JournalRepository(session)
         self.cancellations = CancellationRepository(session)
         self.syncs = SyncRepository(session)
+        self.reconciliation = ReconciliationRepository(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.legacy_ccer_registry.adapters.orm import (
     Account,
@@ -65,3 +66,25 @@ class SerialHistory:
     block: HoldingBlock
     account: Account
     movements: tuple[Movement, ...]
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    code: str
+    message: str
+    message_zh: str
+    serial_prefix: str | None
+    cancellation_id: str | None
+    serial_ranges: list[list[str]]
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    checked_at: datetime
+    prefixes_checked: int
+    cancellations_checked: int
+    discrepancies: list[Discrepancy]
+
+    @property
+    def consistent(self) -> bool:
+        return not self.discrepancies

@@ -19,6 +19,7 @@ __all__ = [
     "HolderOrNcsc",
     "IdPath",
     "NcscOperator",
+    "NcscOrSimAdmin",
     "Page",
     "RecordReader",
     "SerialPath",
@@ -27,6 +28,7 @@ __all__ = [
 
 # The holder of the account (its own only) or NCSC: accounts, holdings, serial history.
 HolderOrNcsc = roles("enterprise", "ncsc_operator")
+NcscOrSimAdmin = roles("ncsc_operator", "sim_admin")
 SerialReader = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")
 # The applicant, the exchange it applied through (initial review), NCSC (re-review).
 AccountApplicationReader = roles("enterprise", "exchange_operator", "ncsc_operator")

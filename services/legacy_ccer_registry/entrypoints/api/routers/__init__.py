@@ -9,6 +9,7 @@ from services.legacy_ccer_registry.entrypoints.api.routers import (
     accounts,
     cancellations,
     projects,
+    reconciliation,
     serials,
     sync_applications,
     trades,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     cancellations.router,
     sync_applications.router,
     serials.router,
+    reconciliation.router,
 ]
