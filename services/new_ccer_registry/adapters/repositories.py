@@ -99,6 +99,14 @@ class AccountRepository:
             raise NotFound.of("account", "账户", account_id)
         return account
 
+    async def held_by_or_operated(self, account_id: str, principal: Principal, operators: frozenset[str]) -> Account:
+        """The account for its holder or one of ``operators`` only (no province or exchange view);
+        :class:`NotFound` for anyone else."""
+        scope = scope_of(principal, operators)
+        if not (scope.everything or scope.is_holder):
+            raise NotFound.of("account", "账户", account_id)
+        return await self.get(account_id, principal, operators=operators)
+
     async def lock(self, *account_ids: str) -> dict[str, Account]:
         """The accounts that exist among ``account_ids``, locked (for operators' and the exchange's
         steps, which name accounts they do not hold and report unknown ones as findings)."""

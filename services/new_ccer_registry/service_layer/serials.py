@@ -33,7 +33,7 @@ async def get_serial_history(uow: NewRegistryUnitOfWork, cmd: GetSerialHistory, 
     if block is None:
         raise unknown
     try:
-        await uow.accounts.get(block.account_id, principal, operators=SERIAL_READERS)
+        await uow.accounts.held_by_or_operated(block.account_id, principal, SERIAL_READERS)
     except NotFound:
         raise unknown from None
     issuance = await uow.issuances.containing(prefix, n)
