@@ -106,9 +106,11 @@ class ExactPlan(Generic[K]):
 
 
 def _cut(rng: SerialRange, holes: Sequence[SerialRange]) -> list[SerialRange]:
-    """``rng`` without ``holes`` (ranges of its prefix, disjoint, sorted)."""
+    """``rng`` without ``holes`` (ranges of its prefix, disjoint, sorted; they may reach beyond it)."""
     out, start = [], rng.first
     for h in holes:
+        if h.last < rng.first or h.first > rng.last:
+            continue
         if h.first > start:
             out.append(SerialRange(rng.prefix, start, min(h.first - 1, rng.last)))
         start = max(start, h.last + 1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.new_ccer_registry.domain.holdings import Origin, TransferDirection
+from services.new_ccer_registry.domain.holdings import Origin, TransferDirection, plan_exact
 from services.new_ccer_registry.service_layer.commands import (
     ConfirmLegacySync,
     DisputeLegacySync,
@@ -25,6 +25,7 @@ from services.new_ccer_registry.service_layer.commands import (
     TransferUnits,
 )
 from shared.errors import Conflict, InconsistentEvent, NotFound
+from shared.serials import SerialRange
 from tests.service_layer import as_
 from tests.unit.service_layer.test_new_registry_support import (
     CBGEX,
@@ -556,3 +557,49 @@ async def test_reconciliation_is_clean_after_a_legacy_flow(new_registry: Svc) ->
     assert report.consistent, report.discrepancies
     assert one_project.consistent, one_project.discrepancies
     assert (report.projects_checked, report.lots_checked) == (1, 1)
+
+
+async def test_a_recall_naming_serial_ranges_sent_twice_is_released_once(new_registry: Svc) -> None:
+    project = legacy_number()
+    account, _ = await legacy_holding(new_registry, project, item(project, 1, 50))
+    lot = await freeze_legacy(new_registry, account, project, 50)
+    await new_registry.sent()
+    recall = recalled(lot.id, 10) | {"serial_ranges": [[ver(project, 21), ver(project, 30)]]}
+
+    await deliver(new_registry, RECALLED, **recall)
+    await deliver(new_registry, RECALLED, **recall)
+
+    assert await new_registry.sent_types() == ["new_ccer_registry.offset.released"]
+    view = await new_registry.handle(GetLot(lot_id=lot.id), NCSC)
+    assert (view.lot.released, [r.labels() for r in view.released_ranges]) == (
+        10,
+        [(ver(project, 21), ver(project, 30))],
+    )
+
+
+async def test_recorded_ranges_that_do_not_cover_the_serial_ranges_are_inconsistent(new_registry: Svc) -> None:
+    project = legacy_number()
+    account = await open_account(new_registry)
+    gap = item(project, 1, 100, recorded_ranges=[(1, 40, OLD), (51, 100, NEWER)])
+
+    with pytest.raises(InconsistentEvent) as inconsistent:
+        await deliver(new_registry, SYNC, **approved(account, gap))
+
+    assert inconsistent.value.code == "SYNC_RECORDED_RANGES_MISMATCH"
+    assert await rows(new_registry, account, project) == {}
+
+
+def test_an_exact_plan_cuts_each_block_into_taken_and_kept_parts_and_names_what_is_missing() -> None:
+    blocks = [(1, SerialRange("VER-P-2015", 1, 50)), (2, SerialRange("VER-P-2015", 51, 100))]
+
+    plan = plan_exact(blocks, [SerialRange("VER-P-2015", 41, 60), SerialRange("VER-P-2015", 99, 105)])
+
+    assert [(c.key, c.taken, c.kept) for c in plan.carves] == [
+        (1, [SerialRange("VER-P-2015", 41, 50)], [SerialRange("VER-P-2015", 1, 40)]),
+        (
+            2,
+            [SerialRange("VER-P-2015", 51, 60), SerialRange("VER-P-2015", 99, 100)],
+            [SerialRange("VER-P-2015", 61, 98)],
+        ),
+    ]
+    assert plan.missing == [SerialRange("VER-P-2015", 101, 105)]
