@@ -35,7 +35,7 @@ from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUni
 from services.new_ccer_registry.service_layer.views import Listed
 from shared.errors import ConcurrentChange, InconsistentEvent, refuse
 from shared.events import Envelope
-from shared.events.contracts import SyncApprovedV1
+from shared.events.contracts import SyncApprovedV1, SyncItem
 from shared.findings import Finding
 from shared.ids import new_id
 from shared.principal import Principal
@@ -135,7 +135,7 @@ async def _blocks_to_receive(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1
     return blocks
 
 
-def _item_record(item: Any, blocks: list[SyncBlock]) -> dict[str, Any]:
+def _item_record(item: SyncItem, blocks: list[SyncBlock]) -> dict[str, Any]:
     mine = [b for b in blocks if b.cancellation_id == item.cancellation_id]
     latest = max((b.units_recorded_at for b in mine if b.units_recorded_at), default=None)
     return {

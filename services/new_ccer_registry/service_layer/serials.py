@@ -46,6 +46,7 @@ async def get_serial_history(uow: NewRegistryUnitOfWork, cmd: GetSerialHistory, 
         vintage=block.vintage,
         state=block.state,
         account_id=block.account_id,
+        units_recorded_at=block.units_recorded_at,
         events=events,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from services.new_ccer_registry.adapters.orm import Account, Binding, OffsetLot, Project, TradingAccount
@@ -89,6 +89,7 @@ class SerialHistory:
     vintage: int
     state: str
     account_id: str
+    units_recorded_at: date | None  # legacy units: their reductions' 备案 date
     # [{at, kind, …detail}]: issuance | sync_in, confirmation, trade, transfer, frozen, cancellation | release
     events: list[dict[str, Any]]
     registry: str = "new_ccer_registry"

@@ -470,6 +470,7 @@ async def test_the_history_of_a_legacy_unit_runs_from_its_sync_to_its_cancellati
         "cancelled",
     )
     assert [e["kind"] for e in history.events] == ["sync_in", "confirmation", "frozen", "cancellation"]
+    assert history.units_recorded_at == OLD
     sync_in, _, frozen, cancellation = history.events
     assert (sync_in["sync_id"], sync_in["cancellation_id"], sync_in["units_recorded_at"]) == (sync_id, "LCN-h1", OLD)
     assert sync_in["sync_application_id"].startswith("SYA-")

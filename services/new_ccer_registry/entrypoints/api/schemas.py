@@ -309,6 +309,7 @@ class SerialHistoryOut(BaseModel):
     vintage: int
     state: UnitStateName = Field(description=STATE_DESC)
     account_id: str
+    units_recorded_at: date | None = Field(None, description="legacy units: the record date — 旧有CCER减排量备案日期")
     events: list[SerialEventOut]
 
 
@@ -510,5 +511,6 @@ def serial_history_out(h: SerialHistory) -> SerialHistoryOut:
         vintage=h.vintage,
         state=h.state,
         account_id=h.account_id,
+        units_recorded_at=h.units_recorded_at,
         events=[SerialEventOut.model_validate(e) for e in h.events],
     )
