@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.new_ccer_registry.adapters.orm import infra, metadata
-from services.new_ccer_registry.service_layer import accounts, lot_events, lots, projects, reconciliation, units
+from services.new_ccer_registry.service_layer import (
+    accounts,
+    legacy,
+    lot_events,
+    lots,
+    projects,
+    reconciliation,
+    serials,
+    units,
+)
 from services.new_ccer_registry.service_layer import commands as c
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from shared.bus import Command, CommandHandler
@@ -38,6 +47,11 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.ListLots: lots.list_lots,
     c.ListCancellations: lots.list_cancellations,
     c.Reconcile: reconciliation.reconcile,
+    c.GetLegacySync: legacy.get_legacy_sync,
+    c.ListLegacySyncs: legacy.list_legacy_syncs,
+    c.ConfirmLegacySync: legacy.confirm_legacy_sync,
+    c.DisputeLegacySync: legacy.dispute_legacy_sync,
+    c.GetSerialHistory: serials.get_serial_history,
 }
 
 EVENT_HANDLERS = cast(
@@ -48,6 +62,7 @@ EVENT_HANDLERS = cast(
         "allowance_registry.offset.registered": lot_events.on_offset_registered,
         "allowance_registry.offset.recalled": lot_events.on_offset_recalled,
         "allowance_registry.offset.refused": lot_events.on_offset_refused,
+        "legacy_ccer_registry.sync.approved": legacy.on_sync_approved,
     },
 )
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.new_ccer_registry.adapters.orm import HoldingBlock
-from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState, summarise_holdings
+from services.new_ccer_registry.domain.holdings import ExactPlan, HoldingRow, UnitState, plan_exact, summarise_holdings
 from shared.errors import ConcurrentChange
 from shared.serials import Block, SerialRange, plan_take
 
@@ -122,9 +122,66 @@ class BlockRepository:
                 "serial_prefix": source.serial_prefix,
                 "first_n": plan.split.taken.first,
                 "last_n": plan.split.taken.last,
+                "units_recorded_at": source.units_recorded_at,
             }
             await self.session.execute(insert(HoldingBlock).values(**(row | changes)))
         return plan.taken
+
+    @staticmethod
+    def plan_exact(blocks: Sequence[HoldingBlock], wanted: Sequence[SerialRange]) -> ExactPlan[int]:
+        """Which parts of ``blocks`` hold exactly the ``wanted`` serials (``missing``: those they do not)."""
+        return plan_exact([(b.id, to_range(b)) for b in blocks], wanted)
+
+    async def move_exact(
+        self,
+        blocks: Sequence[HoldingBlock],
+        plan: ExactPlan[int],
+        *,
+        to_state: str,
+        lot_id: str | None = UNCHANGED,
+    ) -> list[SerialRange]:
+        """Move the taken parts of ``plan`` (made by :meth:`plan_exact` over ``blocks``, read with
+        :meth:`locked`) into ``to_state``; the kept parts stay. Each cut block keeps its row for its
+        lowest part; the other parts become new rows. Returns the moved ranges, lowest first."""
+        by_id = {b.id: b for b in blocks}
+        changes: dict[str, Any] = {"state": to_state}
+        if lot_id is not UNCHANGED:
+            changes["lot_id"] = lot_id
+        for carve in plan.carves:
+            source = by_id[carve.key]
+            parts = sorted([(r, True) for r in carve.taken] + [(r, False) for r in carve.kept], key=lambda p: p[0])
+            (first, first_taken), rest = parts[0], parts[1:]
+            await self._update_guarded(
+                source, {"first_n": first.first, "last_n": first.last} | (changes if first_taken else {})
+            )
+            for rng, taken in rest:
+                row = {
+                    "project_number": source.project_number,
+                    "vintage": source.vintage,
+                    "origin": source.origin,
+                    "account_id": source.account_id,
+                    "state": source.state,
+                    "lot_id": source.lot_id,
+                    "serial_prefix": source.serial_prefix,
+                    "first_n": rng.first,
+                    "last_n": rng.last,
+                    "units_recorded_at": source.units_recorded_at,
+                }
+                await self.session.execute(insert(HoldingBlock).values(**(row | (changes if taken else {}))))
+        return plan.taken
+
+    async def set_state(self, blocks: Sequence[HoldingBlock], to_state: str) -> None:
+        """Move whole ``blocks`` (read with :meth:`locked`) into ``to_state``, guarded."""
+        for block in blocks:
+            await self._update_guarded(block, {"state": to_state})
+
+    async def containing(self, prefix: str, n: int) -> HoldingBlock | None:
+        """The block holding the unit ``{prefix}-{n}``, if any."""
+        return await self.session.scalar(
+            select(HoldingBlock).where(
+                HoldingBlock.serial_prefix == prefix, HoldingBlock.first_n <= n, HoldingBlock.last_n >= n
+            )
+        )
 
     async def holdings_of(self, account_id: str) -> list[HoldingRow]:
         """The account's holdings per project, origin and vintage, quantities and ranges per state."""

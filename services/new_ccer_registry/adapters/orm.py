@@ -73,8 +73,8 @@ BlockId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Project(Base):
-    """A CCER project: registered in the new registry (home_registry = new) or recorded (备案) in the
-    legacy one and known here through synced units (home_registry = legacy)."""
+    """A CCER project registered in the new registry (home_registry = new). Projects recorded (备案)
+    in the legacy registry are :class:`LegacyProject` rows: the two numberings are apart."""
 
     __tablename__ = "projects"
     number: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -100,7 +100,8 @@ class Issuance(Base):
         CheckConstraint("first_n >= 1 AND last_n >= first_n", name="range_valid"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    project_number: Mapped[str] = mapped_column(ForeignKey("projects.number"), index=True)
+    # A new project's number (projects) or, for origin legacy, a legacy project's (legacy_projects).
+    project_number: Mapped[str] = mapped_column(String(40), index=True)
     origin: Mapped[str] = mapped_column(String(10))
     vintage: Mapped[int] = mapped_column(Integer)
     serial_prefix: Mapped[str] = mapped_column(String(80))
@@ -111,6 +112,9 @@ class Issuance(Base):
     # Legacy units: the reductions' 备案 date (eligibility of legacy CCER for 2023).
     units_recorded_at: Mapped[date | None] = mapped_column(Date, nullable=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Legacy units: the sync that brought them and the legacy cancellation they came from.
+    legacy_sync_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    cancellation_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
 
 class OffsetLot(Base):
@@ -126,7 +130,8 @@ class OffsetLot(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     binding_id: Mapped[str] = mapped_column(String(40))
     allowance_account_id: Mapped[str] = mapped_column(String(40))
-    project_number: Mapped[str] = mapped_column(ForeignKey("projects.number"))
+    # A new project's number, or a legacy project's for a lot of origin legacy.
+    project_number: Mapped[str] = mapped_column(String(40))
     origin: Mapped[str] = mapped_column(String(10))
     vintage: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
@@ -149,7 +154,8 @@ class HoldingBlock(Base):
         Index("ix_holding_blocks_account_project_state", "account_id", "project_number", "state"),
     )
     id: Mapped[int] = mapped_column(BlockId, primary_key=True, autoincrement=True)
-    project_number: Mapped[str] = mapped_column(ForeignKey("projects.number"), index=True)
+    # A new project's number, or a legacy project's for units of origin legacy.
+    project_number: Mapped[str] = mapped_column(String(40), index=True)
     vintage: Mapped[int] = mapped_column(Integer)
     origin: Mapped[str] = mapped_column(String(10))
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
@@ -158,6 +164,8 @@ class HoldingBlock(Base):
     serial_prefix: Mapped[str] = mapped_column(String(80))
     first_n: Mapped[int] = mapped_column(BigInteger)
     last_n: Mapped[int] = mapped_column(BigInteger)
+    # Legacy units: their reductions' 备案 date (kept through every split); null for new units.
+    units_recorded_at: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Cancellation(Base):
@@ -211,3 +219,66 @@ class Movement(Base):
     serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)
     lot_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MovementRange(Base):
+    """One serial range of a movement, for finding a unit's moves by containment; the id orders a
+    unit's moves (they are serialised by the lock on its account)."""
+
+    __tablename__ = "movement_ranges"
+    __table_args__ = (
+        CheckConstraint("first_n >= 1 AND last_n >= first_n", name="range_valid"),
+        Index("ix_movement_ranges_serial_prefix_first_n", "serial_prefix", "first_n"),
+    )
+    id: Mapped[int] = mapped_column(BlockId, primary_key=True, autoincrement=True)
+    movement_id: Mapped[str] = mapped_column(ForeignKey("movements.id"), index=True)
+    serial_prefix: Mapped[str] = mapped_column(String(80))
+    first_n: Mapped[int] = mapped_column(BigInteger)
+    last_n: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- the 2023 legacy path ------------------------------------------------------------------------
+class LegacyProject(Base):
+    """A project recorded (备案) in the legacy registry, known here through synced units: what a lot
+    of its units tells the allowance registry about it. Apart from the new registry's projects."""
+
+    __tablename__ = "legacy_projects"
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[date] = mapped_column(Date)
+    within_national_ets: Mapped[bool] = mapped_column(Boolean)
+    first_synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LegacySync(Base):
+    """An approved sync application of the legacy registry: its cancelled legacy units, received
+    into the enterprise's account awaiting its confirmation (or dispute)."""
+
+    __tablename__ = "legacy_syncs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # One sync per approved application, however often the event arrives.
+    sync_application_id: Mapped[str] = mapped_column(String(60), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_uscc: Mapped[str] = mapped_column(String(18))
+    legacy_account_id: Mapped[str] = mapped_column(String(60))
+    purpose: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    # [{cancellation_id, project_number, vintages, quantity, serial_ranges, recorded_ranges}, …]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # [{at, action, by, …}, …]: received, confirmed, disputed.
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    dispute_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LegacySyncedCancellation(Base):
+    """Invariant 3: a legacy cancellation is synced in at most once (the primary key says so)."""
+
+    __tablename__ = "legacy_synced_cancellations"
+    cancellation_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("legacy_syncs.id"), index=True)

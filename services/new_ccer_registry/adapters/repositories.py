@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -23,8 +23,12 @@ from services.new_ccer_registry.adapters.orm import (
     Cancellation,
     HoldingBlock,
     Issuance,
+    LegacyProject,
+    LegacySync,
+    LegacySyncedCancellation,
     LotRelease,
     Movement,
+    MovementRange,
     OffsetLot,
     Project,
     TradingAccount,
@@ -43,6 +47,8 @@ __all__ = [
     "BindingRepository",
     "CancellationRepository",
     "IssuanceRepository",
+    "LegacyProjectRepository",
+    "LegacySyncRepository",
     "LotRepository",
     "MovementRepository",
     "ProjectRepository",
@@ -53,13 +59,13 @@ __all__ = [
 LOT_RANGE_STATES = ("frozen", "cancelled", "released")
 
 
-def scope_of(principal: Principal) -> Scope:
-    return Scope.of(principal, operators=OPERATORS)
+def scope_of(principal: Principal, operators: frozenset[str] = OPERATORS) -> Scope:
+    return Scope.of(principal, operators=operators)
 
 
-def _accounts_seen_by(principal: Principal) -> ColumnElement[bool]:
+def _accounts_seen_by(principal: Principal, operators: frozenset[str] = OPERATORS) -> ColumnElement[bool]:
     """The scope rule on the account a row belongs to (join ``Account`` first)."""
-    return scope_of(principal).where(org=Account.holder_uscc, province=Account.province)
+    return scope_of(principal, operators).where(org=Account.holder_uscc, province=Account.province)
 
 
 async def lock_accounts(session: AsyncSession, *account_ids: str) -> dict[str, Account]:
@@ -83,14 +89,23 @@ class AccountRepository:
         await self.session.flush()  # the trading account refers to it
         self.session.add(trading)
 
-    async def get(self, account_id: str, principal: Principal) -> Account:
-        """The account if ``principal`` may see it; :class:`NotFound` otherwise (the same answer)."""
+    async def get(self, account_id: str, principal: Principal, *, operators: frozenset[str] = OPERATORS) -> Account:
+        """The account if ``principal`` may see it (``operators``: the roles that see every account);
+        :class:`NotFound` otherwise (the same answer)."""
         account = await self.session.scalar(
-            select(Account).where(Account.id == account_id, _accounts_seen_by(principal))
+            select(Account).where(Account.id == account_id, _accounts_seen_by(principal, operators))
         )
         if account is None:
             raise NotFound.of("account", "账户", account_id)
         return account
+
+    async def held_by_or_operated(self, account_id: str, principal: Principal, operators: frozenset[str]) -> Account:
+        """The account for its holder or one of ``operators`` only (no province or exchange view);
+        :class:`NotFound` for anyone else."""
+        scope = scope_of(principal, operators)
+        if not (scope.everything or scope.is_holder):
+            raise NotFound.of("account", "账户", account_id)
+        return await self.get(account_id, principal, operators=operators)
 
     async def lock(self, *account_ids: str) -> dict[str, Account]:
         """The accounts that exist among ``account_ids``, locked (for operators' and the exchange's
@@ -195,13 +210,41 @@ class IssuanceRepository:
             )
         )
 
-    async def legacy_units_recorded_at(self, project_number: str) -> date | None:
-        """When the project's legacy units were recorded (备案), the latest of their syncs."""
-        return await self.session.scalar(
-            select(func.max(Issuance.units_recorded_at)).where(
-                Issuance.project_number == project_number, Issuance.origin == Origin.legacy
+    async def overlapping(self, ranges: Sequence[SerialRange]) -> list[SerialRange]:
+        """The ranges already in the registry (issued or synced in) that share a serial with ``ranges``."""
+        found: list[SerialRange] = []
+        for r in ranges:
+            rows = await self.session.execute(
+                select(Issuance.serial_prefix, Issuance.first_n, Issuance.last_n).where(
+                    Issuance.serial_prefix == r.prefix, Issuance.first_n <= r.last, Issuance.last_n >= r.first
+                )
             )
+            found += [SerialRange(p, a, b) for p, a, b in rows]
+        return found
+
+    async def containing(self, prefix: str, n: int) -> Issuance | None:
+        """How the unit ``{prefix}-{n}`` entered the registry: its issuance or sync."""
+        return await self.session.scalar(
+            select(Issuance).where(Issuance.serial_prefix == prefix, Issuance.first_n <= n, Issuance.last_n >= n)
         )
+
+    async def of_sync(self, sync_id: str) -> Sequence[Issuance]:
+        return (
+            await self.session.scalars(
+                select(Issuance)
+                .where(Issuance.legacy_sync_id == sync_id)
+                .order_by(Issuance.serial_prefix, Issuance.first_n)
+            )
+        ).all()
+
+    async def synced_by_sync(self) -> dict[str, int]:
+        """Units synced in, per legacy sync (reconciliation)."""
+        rows = await self.session.execute(
+            select(Issuance.legacy_sync_id, func.sum(Issuance.quantity))
+            .where(Issuance.legacy_sync_id.is_not(None))
+            .group_by(Issuance.legacy_sync_id)
+        )
+        return {str(sync_id): int(n) for sync_id, n in rows}
 
     async def ranges_by_project(self, project_number: str | None = None) -> dict[str, list[SerialRange]]:
         query = select(Issuance.project_number, Issuance.serial_prefix, Issuance.first_n, Issuance.last_n)
@@ -341,6 +384,9 @@ class CancellationRepository:
         query = query.order_by(Cancellation.cancelled_at.desc(), Cancellation.id).offset(offset).limit(limit)
         return (await self.session.scalars(query)).all()
 
+    async def of_lot(self, lot_id: str) -> Sequence[Cancellation]:
+        return (await self.session.scalars(select(Cancellation).where(Cancellation.lot_id == lot_id))).all()
+
     async def totals_by_lot(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(Cancellation.lot_id, func.sum(Cancellation.quantity)).group_by(Cancellation.lot_id)
@@ -359,6 +405,9 @@ class ReleaseRepository:
         """The id of the release of that recall, if it was released."""
         return await self.session.scalar(select(LotRelease.id).where(LotRelease.recall_id == recall_id))
 
+    async def of_lot(self, lot_id: str) -> Sequence[LotRelease]:
+        return (await self.session.scalars(select(LotRelease).where(LotRelease.lot_id == lot_id))).all()
+
     async def totals_by_lot(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(LotRelease.lot_id, func.sum(LotRelease.quantity)).group_by(LotRelease.lot_id)
@@ -372,5 +421,107 @@ class MovementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, movement: Movement) -> None:
+    def add(self, movement: Movement, ranges: Sequence[SerialRange]) -> None:
+        """The movement and its ranges (each findable by the serials it contains)."""
         self.session.add(movement)
+        for r in ranges:
+            self.session.add(
+                MovementRange(movement_id=movement.id, serial_prefix=r.prefix, first_n=r.first, last_n=r.last)
+            )
+
+    async def touching(self, prefix: str, n: int) -> Sequence[Movement]:
+        """Every movement of the unit ``{prefix}-{n}``, in the order it moved."""
+        return (
+            await self.session.scalars(
+                select(Movement)
+                .join(MovementRange, MovementRange.movement_id == Movement.id)
+                .where(MovementRange.serial_prefix == prefix, MovementRange.first_n <= n, MovementRange.last_n >= n)
+                .order_by(MovementRange.id)
+            )
+        ).all()
+
+
+class LegacyProjectRepository:
+    """Projects recorded in the legacy registry, as its syncs described them (public facts)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, number: str) -> LegacyProject | None:
+        return await self.session.get(LegacyProject, number)
+
+    async def keep(self, project: LegacyProject) -> None:
+        """Record the project unless it is known already (the first sync's facts stay)."""
+        if await self.session.get(LegacyProject, project.number) is None:
+            self.session.add(project)
+            await self.session.flush()
+
+
+class LegacySyncRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, sync: LegacySync, cancellation_ids: Sequence[str]) -> None:
+        """The sync and the legacy cancellations it synced (each at most once, by primary key)."""
+        self.session.add(sync)
+        await self.session.flush()
+        for cancellation_id in cancellation_ids:
+            self.session.add(LegacySyncedCancellation(cancellation_id=cancellation_id, sync_id=sync.id))
+        await self.session.flush()
+
+    async def of_application(self, sync_application_id: str) -> LegacySync | None:
+        return await self.session.scalar(
+            select(LegacySync).where(LegacySync.sync_application_id == sync_application_id)
+        )
+
+    async def already_synced(self, cancellation_ids: Sequence[str]) -> dict[str, str]:
+        """Which of the legacy cancellations were synced in already, and by which sync."""
+        rows = await self.session.execute(
+            select(LegacySyncedCancellation.cancellation_id, LegacySyncedCancellation.sync_id).where(
+                LegacySyncedCancellation.cancellation_id.in_(list(cancellation_ids))
+            )
+        )
+        return {c: s for c, s in rows}
+
+    async def by_id(self, sync_id: str) -> LegacySync | None:
+        return await self.session.get(LegacySync, sync_id)
+
+    async def get(self, sync_id: str, principal: Principal) -> LegacySync:
+        sync = await self.session.scalar(
+            select(LegacySync)
+            .join(Account, Account.id == LegacySync.account_id)
+            .where(LegacySync.id == sync_id, _accounts_seen_by(principal))
+            .execution_options(populate_existing=True)
+        )
+        if sync is None:
+            raise NotFound.of("legacy sync", "旧有CCER同步", sync_id)
+        return sync
+
+    async def list_seen_by(
+        self, principal: Principal, *, account_id: str | None, status: str | None, offset: int, limit: int
+    ) -> Sequence[LegacySync]:
+        """Syncs into the accounts ``principal`` may see, newest first."""
+        query = (
+            select(LegacySync).join(Account, Account.id == LegacySync.account_id).where(_accounts_seen_by(principal))
+        )
+        if account_id is not None:
+            query = query.where(LegacySync.account_id == account_id)
+        if status is not None:
+            query = query.where(LegacySync.status == status)
+        query = query.order_by(LegacySync.received_at.desc(), LegacySync.id).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def decide(
+        self, sync: LegacySync, status: str, at: datetime, entry: dict[str, Any], reason: str | None = None
+    ) -> bool:
+        """Guarded: only a sync still awaiting confirmation is decided. False when it was not."""
+        result = await self.session.execute(
+            update(LegacySync)
+            .where(LegacySync.id == sync.id, LegacySync.status == "awaiting_confirmation")
+            .values(status=status, decided_at=at, dispute_reason=reason, history=[*sync.history, entry])
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def every(self) -> Sequence[LegacySync]:
+        return (await self.session.scalars(select(LegacySync))).all()

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from shared.serials import SerialRange, merge_ranges
 
-__all__ = ["HoldingRow", "Origin", "TransferDirection", "UnitState", "summarise_holdings"]
+__all__ = [
+    "Carve",
+    "ExactPlan",
+    "HoldingRow",
+    "Origin",
+    "TransferDirection",
+    "UnitState",
+    "plan_exact",
+    "summarise_holdings",
+]
+
+K = TypeVar("K", bound=Hashable)
 
 
 class UnitState(StrEnum):
@@ -70,3 +82,58 @@ def summarise_holdings(blocks: Iterable[tuple[str, str, int, str, SerialRange]])
     for key, row in rows.items():
         row.ranges = {st: merge_ranges(rs) for st, rs in raw[key].items()}
     return [rows[k] for k in sorted(rows)]
+
+
+# --- taking exactly the given serials ------------------------------------------------------------
+@dataclass(frozen=True)
+class Carve(Generic[K]):
+    """One stored block cut into what moves (``taken``) and what stays (``kept``)."""
+
+    key: K
+    taken: list[SerialRange]
+    kept: list[SerialRange]
+
+
+@dataclass(frozen=True)
+class ExactPlan(Generic[K]):
+    carves: list[Carve[K]]
+    missing: list[SerialRange]  # wanted serials in none of the blocks
+
+    @property
+    def taken(self) -> list[SerialRange]:
+        """The moved serials, lowest first."""
+        return sorted(r for c in self.carves for r in c.taken)
+
+
+def _cut(rng: SerialRange, holes: Sequence[SerialRange]) -> list[SerialRange]:
+    """``rng`` without ``holes`` (ranges of its prefix, disjoint, sorted; they may reach beyond it)."""
+    out, start = [], rng.first
+    for h in holes:
+        if h.last < rng.first or h.first > rng.last:
+            continue
+        if h.first > start:
+            out.append(SerialRange(rng.prefix, start, min(h.first - 1, rng.last)))
+        start = max(start, h.last + 1)
+    if start <= rng.last:
+        out.append(SerialRange(rng.prefix, start, rng.last))
+    return out
+
+
+def plan_exact(blocks: Sequence[tuple[K, SerialRange]], wanted: Sequence[SerialRange]) -> ExactPlan[K]:
+    """Which parts of which ``blocks`` (disjoint) hold the ``wanted`` serials: every block touched is
+    cut into taken and kept parts. ``missing`` lists wanted serials no block holds."""
+    want = merge_ranges(wanted)
+    carves: list[Carve[K]] = []
+    found: list[SerialRange] = []
+    for key, rng in blocks:
+        taken = [
+            SerialRange(rng.prefix, max(rng.first, w.first), min(rng.last, w.last))
+            for w in want
+            if w.prefix == rng.prefix and w.first <= rng.last and rng.first <= w.last
+        ]
+        if taken:
+            carves.append(Carve(key, taken, _cut(rng, taken)))
+            found += taken
+    found = merge_ranges(found)
+    missing = [piece for w in want for piece in _cut(w, [f for f in found if f.prefix == w.prefix])]
+    return ExactPlan(carves, missing)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, Movement, OffsetLot
+from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, LegacySync, Movement, OffsetLot
 from services.new_ccer_registry.domain.holdings import HoldingRow, Origin, TransferDirection
 from services.new_ccer_registry.service_layer.views import (
     AccountView,
@@ -14,19 +14,25 @@ from services.new_ccer_registry.service_layer.views import (
     LotView,
     ProjectView,
     ReconciliationReport,
+    SerialHistory,
 )
 from shared.bus import Command
 from shared.domain_types import Holder
 
 __all__ = [
+    "ConfirmLegacySync",
+    "DisputeLegacySync",
     "FreezeLot",
     "GetAccount",
     "GetBinding",
     "GetHoldings",
+    "GetLegacySync",
     "GetLot",
     "GetProject",
+    "GetSerialHistory",
     "IssueUnits",
     "ListCancellations",
+    "ListLegacySyncs",
     "ListLots",
     "OpenAccount",
     "Reconcile",
@@ -157,3 +163,39 @@ class Reconcile(Command[ReconciliationReport]):
     """账实核对 of the whole registry, or of one project."""
 
     project_number: str | None = None
+
+
+# --- legacy CCER synced in, and a unit's history ---------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class GetLegacySync(Command[LegacySync]):
+    sync_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListLegacySyncs(Command[Listed[LegacySync]]):
+    account_id: str | None = None
+    status: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmLegacySync(Command[LegacySync]):
+    """The holder confirms the synced legacy units: they become available (origin legacy)."""
+
+    sync_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeLegacySync(Command[LegacySync]):
+    """The holder disputes the synced legacy units: they stay out of circulation; NCSC sees why."""
+
+    sync_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetSerialHistory(Command[SerialHistory]):
+    """One unit's history in this registry."""
+
+    serial: str

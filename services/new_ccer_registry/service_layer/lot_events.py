@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from services.new_ccer_registry.adapters.blocks import UNCHANGED
 from services.new_ccer_registry.adapters.orm import Cancellation, LotRelease, OffsetLot
 from services.new_ccer_registry.domain.holdings import UnitState
 from services.new_ccer_registry.domain.lots import LotQuantities, ReleaseReason, cancellation_purpose
@@ -26,7 +27,7 @@ from shared.events.contracts import (
     OffsetReleasedV1,
 )
 from shared.ids import new_id
-from shared.serials import SerialRange, labels, merge_ranges
+from shared.serials import SerialRange, labels, merge_ranges, overlaps, total
 
 __all__ = ["on_offset_recalled", "on_offset_refused", "on_offset_registered"]
 
@@ -44,10 +45,36 @@ async def _locked_lot(uow: NewRegistryUnitOfWork, lot_id: str) -> OffsetLot:
     return lot
 
 
+def _wanted(lot: OffsetLot, serial_ranges: list[tuple[str, str]], quantity: int) -> list[SerialRange]:
+    """The exact units an answer names: valid ranges, disjoint, as many as its quantity."""
+    try:
+        wanted = [SerialRange.from_labels(first, last) for first, last in serial_ranges]
+    except ValueError as exc:
+        raise InconsistentEvent(
+            f"offset lot {lot.id}: invalid serial ranges ({exc})",
+            f"抵销批次 {lot.id}：序列号区间无效",
+            code="LOT_RANGES_INVALID",
+        ) from None
+    if overlaps(wanted) or total(wanted) != quantity:
+        raise InconsistentEvent(
+            f"offset lot {lot.id}: the serial ranges hold {total(wanted)} t (or overlap), the quantity is {quantity} t",
+            f"抵销批次 {lot.id}：序列号区间合计 {total(wanted)} 吨（或有重叠），数量为 {quantity} 吨",
+            code="LOT_RANGES_QUANTITY_MISMATCH",
+        )
+    return wanted
+
+
 async def _take_from_lot(
-    uow: NewRegistryUnitOfWork, lot: OffsetLot, quantity: int, *, cancelled: int = 0, released: int = 0
+    uow: NewRegistryUnitOfWork,
+    lot: OffsetLot,
+    quantity: int,
+    serial_ranges: list[tuple[str, str]] | None,
+    *,
+    cancelled: int = 0,
+    released: int = 0,
 ) -> list[SerialRange]:
-    """Move ``quantity`` of the lot's frozen units (lowest first): cancelled, or released back to
+    """Move ``quantity`` of the lot's frozen units: exactly ``serial_ranges`` when the answer names
+    them (each must be frozen in this lot), else the lowest first; cancelled, or released back to
     the general holding account; and book it on the lot (guarded: the lot must still have exactly
     what was read)."""
     before = LotQuantities(lot.quantity, lot.cancelled, lot.released)
@@ -58,16 +85,26 @@ async def _take_from_lot(
             code="LOT_NOT_ENOUGH_FROZEN",
         )
     blocks = await uow.blocks.locked(lot_id=lot.id, state=UnitState.frozen)
-    if cancelled:
-        moved = await uow.blocks.move_lowest(blocks, quantity, to_state=UnitState.cancelled)
+    to_state = UnitState.cancelled if cancelled else UnitState.available
+    lot_after = UNCHANGED if cancelled else None
+    if serial_ranges is None:
+        moved = await uow.blocks.move_lowest(blocks, quantity, to_state=to_state, lot_id=lot_after)
     else:
-        moved = await uow.blocks.move_lowest(blocks, quantity, to_state=UnitState.available, lot_id=None)
+        plan = uow.blocks.plan_exact(blocks, _wanted(lot, serial_ranges, quantity))
+        if plan.missing:
+            raise InconsistentEvent(
+                f"offset lot {lot.id}: {labels(plan.missing)} are not frozen in this lot",
+                f"抵销批次 {lot.id}：{labels(plan.missing)} 未冻结在本批次中",
+                code="LOT_RANGES_NOT_FROZEN",
+            )
+        moved = await uow.blocks.move_exact(blocks, plan, to_state=to_state, lot_id=lot_after)
     await uow.lots.book(lot, LotQuantities(lot.quantity, lot.cancelled + cancelled, lot.released + released), uow.now())
     return moved
 
 
 async def on_offset_registered(uow: NewRegistryUnitOfWork, envelope: Envelope, payload: OffsetRegisteredV1) -> None:
-    """抵销登记 in the allowance registry → 注销登记 here: cancel exactly that quantity of the lot.
+    """抵销登记 in the allowance registry → 注销登记 here: cancel exactly that quantity of the lot
+    (exactly the registered serial ranges when the event names them, else the lowest frozen).
     One registration cancels once, whatever its event id (unique registration_id as the backstop)."""
     if await uow.cancellations.of_registration(payload.registration_id) is not None:
         log.info(
@@ -77,7 +114,7 @@ async def on_offset_registered(uow: NewRegistryUnitOfWork, envelope: Envelope, p
     lot = await _locked_lot(uow, payload.lot_id)
     if await uow.cancellations.of_registration(payload.registration_id) is not None:  # another replica, meanwhile
         return
-    moved = await _take_from_lot(uow, lot, payload.quantity, cancelled=payload.quantity)
+    moved = await _take_from_lot(uow, lot, payload.quantity, payload.serial_ranges, cancelled=payload.quantity)
     cancellation = _record_cancellation(uow, lot, payload, moved)
     uow.emit(
         "new_ccer_registry.offset.cancelled",
@@ -145,9 +182,10 @@ async def _release(
     detail: dict[str, Any],
     *,
     recall_id: str | None = None,
+    serial_ranges: list[tuple[str, str]] | None = None,
 ) -> None:
     """Release ``quantity`` of the lot back to the general holding account, and say so."""
-    moved = await _take_from_lot(uow, lot, quantity, released=quantity)
+    moved = await _take_from_lot(uow, lot, quantity, serial_ranges, released=quantity)
     ranges = labels(merge_ranges(moved))
     uow.releases.add(
         LotRelease(
@@ -202,6 +240,7 @@ async def on_offset_recalled(uow: NewRegistryUnitOfWork, envelope: Envelope, pay
         payload.period_code,
         {"reason": payload.reason, "recalled_at": payload.recalled_at.isoformat()},
         recall_id=payload.recall_id,
+        serial_ranges=payload.serial_ranges,
     )
 
 

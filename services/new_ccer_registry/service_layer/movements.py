@@ -1,5 +1,5 @@
-"""The units' transaction log: one row per issuance, trade, transfer, freeze, cancellation and
-release, with the serial ranges it moved."""
+"""The units' transaction log: one row per issuance, sync-in, confirmation, trade, transfer, freeze,
+cancellation and release, with the serial ranges it moved."""
 
 from __future__ import annotations
 
@@ -38,5 +38,5 @@ def record_movement(
         lot_id=lot_id,
         at=uow.now(),
     )
-    uow.movements.add(movement)
+    uow.movements.add(movement, ranges)
     return movement

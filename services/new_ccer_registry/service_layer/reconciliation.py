@@ -24,12 +24,16 @@ async def reconcile(uow: NewRegistryUnitOfWork, cmd: Reconcile, principal: Princ
         checked_at=checked_at,
         projects_checked=projects_checked,
         lots_checked=lots_checked,
-        discrepancies=coverage + await _misfiled(uow, cmd.project_number) + lots,
+        discrepancies=coverage
+        + await _misfiled(uow, cmd.project_number)
+        + lots
+        + await _syncs(uow, cmd.project_number),
     )
 
 
 async def _coverage(uow: NewRegistryUnitOfWork, project_number: str | None) -> tuple[int, list[Discrepancy]]:
-    """Invariant 1, per project: the held blocks are disjoint and cover exactly what was issued."""
+    """Invariant 1, per project: the held blocks (awaiting confirmation included) are disjoint and
+    cover exactly what was issued; for legacy units, what was issued here is what was synced in."""
     issued = await uow.issuances.ranges_by_project(project_number)
     held = await uow.blocks.ranges_by_project(project_number)
     projects = sorted(set(issued) | set(held))
@@ -76,3 +80,23 @@ async def _lots(uow: NewRegistryUnitOfWork, project_number: str | None) -> tuple
         )
     ]
     return len(lots), found
+
+
+async def _syncs(uow: NewRegistryUnitOfWork, project_number: str | None) -> list[Discrepancy]:
+    """Invariant 3's records: each legacy sync brought in exactly its quantity (its cancellations
+    are each synced once by the primary key of the synced cancellations)."""
+    if project_number is not None:
+        return []
+    synced = await uow.issuances.synced_by_sync()
+    return [
+        Discrepancy(
+            "LEGACY_SYNC_MISMATCH",
+            f"legacy sync {s.id}: {s.quantity} t approved, {synced.get(s.id, 0)} t synced in",
+            f"旧有CCER同步 {s.id}：批准 {s.quantity} 吨，已同步 {synced.get(s.id, 0)} 吨",
+            None,
+            None,
+            [],
+        )
+        for s in await uow.legacy_syncs.every()
+        if synced.get(s.id, 0) != s.quantity
+    ]

@@ -11,6 +11,8 @@ from services.new_ccer_registry.adapters.repositories import (
     BindingRepository,
     CancellationRepository,
     IssuanceRepository,
+    LegacyProjectRepository,
+    LegacySyncRepository,
     LotRepository,
     MovementRepository,
     ProjectRepository,
@@ -31,6 +33,8 @@ class NewRegistryUnitOfWork(UnitOfWork):
     cancellations: CancellationRepository
     releases: ReleaseRepository  # lot units released on recall or refusal
     movements: MovementRepository  # the units' transaction log
+    legacy_projects: LegacyProjectRepository  # projects recorded in the legacy registry
+    legacy_syncs: LegacySyncRepository  # approved sync applications received from it
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -42,3 +46,5 @@ class NewRegistryUnitOfWork(UnitOfWork):
         self.cancellations = CancellationRepository(session)
         self.releases = ReleaseRepository(session)
         self.movements = MovementRepository(session)
+        self.legacy_projects = LegacyProjectRepository(session)
+        self.legacy_syncs = LegacySyncRepository(session)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
 from services.new_ccer_registry.adapters.orm import Account, Binding, OffsetLot, Project, TradingAccount
 from services.new_ccer_registry.domain.lots import LotQuantities
 from shared.serials import SerialRange
 
-__all__ = ["AccountView", "Discrepancy", "Listed", "LotView", "ProjectView", "ReconciliationReport"]
+__all__ = [
+    "AccountView",
+    "Discrepancy",
+    "Listed",
+    "LotView",
+    "ProjectView",
+    "ReconciliationReport",
+    "SerialHistory",
+]
 
 T = TypeVar("T")
 
@@ -69,3 +77,19 @@ class ReconciliationReport:
     @property
     def consistent(self) -> bool:
         return not self.discrepancies
+
+
+@dataclass(frozen=True)
+class SerialHistory:
+    """One unit in this registry: where it is now and how it got there, oldest first."""
+
+    serial: str
+    origin: str
+    project_number: str
+    vintage: int
+    state: str
+    account_id: str
+    units_recorded_at: date | None  # legacy units: their reductions' 备案 date
+    # [{at, kind, …detail}]: issuance | sync_in, confirmation, trade, transfer, frozen, cancellation | release
+    events: list[dict[str, Any]]
+    registry: str = "new_ccer_registry"

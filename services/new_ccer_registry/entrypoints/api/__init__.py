@@ -20,6 +20,8 @@ API = ApiSpec(
         {"name": "holdings", "description": "holdings by serial range — 持仓"},
         {"name": "offset lots", "description": "national compliance offset — 全国履约抵销"},
         {"name": "cancellations", "description": "cancellation on offset registration — 注销登记"},
+        {"name": "legacy syncs", "description": "legacy CCER synced in — 旧有CCER同步（待确认）"},
+        {"name": "serials", "description": "a unit's history — 序列号追溯"},
         {"name": "admin", "description": "operators' tools — 运维"},
     ],
 )

@@ -17,6 +17,7 @@ __all__ = [
     "NcscOperator",
     "NcscOrSimAdmin",
     "Paging",
+    "SerialReaders",
 ]
 
 # The account holder, or NCSC on its behalf (binding status, holdings).
@@ -25,3 +26,5 @@ EnterpriseOrNcsc = roles("enterprise", "ncsc_operator")
 LotReaders = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
 # Who runs the reconciliation: NCSC, and the simulation's administrator.
 NcscOrSimAdmin = roles("ncsc_operator", "sim_admin")
+# Who reads a unit's history: its holder, NCSC, and the allowance registry's operators.
+SerialReaders = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, Movement, OffsetLot
+from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, LegacySync, Movement, OffsetLot
 from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState
 from services.new_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
 from services.new_ccer_registry.service_layer.views import (
@@ -15,6 +15,7 @@ from services.new_ccer_registry.service_layer.views import (
     LotView,
     ProjectView,
     ReconciliationReport,
+    SerialHistory,
 )
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
@@ -249,6 +250,69 @@ class ReconciliationOut(BaseModel):
     discrepancies: list[DiscrepancyOut]
 
 
+# --- legacy CCER synced in, and a unit's history -------------------------------------------------
+SYNC_STATUS_DESC = "awaiting_confirmation — 待确认; confirmed — 已确认（可用）; disputed — 有异议（待注登机构处理）"
+SyncStatusName = Literal["awaiting_confirmation", "confirmed", "disputed"]
+
+
+class DisputeIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="why the units are disputed — 异议理由")
+
+
+class RecordedRangeOut(BaseModel):
+    first: str
+    last: str
+    units_recorded_at: date | None = Field(None, description="the reductions' record date — 减排量备案日期")
+
+
+class LegacySyncItemOut(BaseModel):
+    cancellation_id: str = Field(description="cancellation in the legacy registry — 旧CCER注销记录编号")
+    project_number: str = Field(description="legacy project number — 旧CCER项目编号")
+    project_name: str
+    quantity: int
+    serial_ranges: Serials = Field(description=SERIALS_DESC)
+    recorded_ranges: list[RecordedRangeOut] = Field(description="each range's record date — 各区间备案日期")
+    units_recorded_at: date | None = Field(None, description="the latest record date — 最晚备案日期")
+
+
+class LegacySyncOut(BaseModel):
+    id: str
+    sync_application_id: str = Field(description="sync application in the legacy registry — 同步申请编号")
+    account_id: str
+    holder: Holder
+    legacy_account_id: str
+    purpose: str
+    status: SyncStatusName = Field(description=SYNC_STATUS_DESC)
+    quantity: int
+    items: list[LegacySyncItemOut]
+    dispute_reason: str | None = None
+    history: list[dict[str, Any]] = Field(description="received, confirmed, disputed — 同步、确认、异议记录")
+    received_at: datetime
+    decided_at: datetime | None = None
+
+
+class SerialEventOut(BaseModel):
+    model_config = {"extra": "allow"}
+
+    at: datetime
+    kind: str = Field(
+        description="issuance — 签发; sync_in — 旧有CCER同步; confirmation — 确认; trade — 交易; transfer — 划转; "
+        "frozen — 冻结（抵销批次）; cancellation — 注销; release — 解冻"
+    )
+
+
+class SerialHistoryOut(BaseModel):
+    serial: str
+    registry: Literal["new_ccer_registry"] = "new_ccer_registry"
+    origin: OriginName = Field(description=ORIGIN_DESC)
+    project_number: str
+    vintage: int
+    state: UnitStateName = Field(description=STATE_DESC)
+    account_id: str
+    units_recorded_at: date | None = Field(None, description="legacy units: the record date — 旧有CCER减排量备案日期")
+    events: list[SerialEventOut]
+
+
 # --- results to responses ------------------------------------------------------------------------
 def _pairs(ranges: list[list[str]]) -> Serials:
     return [(a, b) for a, b in ranges]
@@ -418,4 +482,35 @@ def reconciliation_out(report: ReconciliationReport) -> ReconciliationOut:
             )
             for d in report.discrepancies
         ],
+    )
+
+
+def legacy_sync_out(s: LegacySync) -> LegacySyncOut:
+    return LegacySyncOut(
+        id=s.id,
+        sync_application_id=s.sync_application_id,
+        account_id=s.account_id,
+        holder=Holder(name=s.holder_name, uscc=s.holder_uscc),
+        legacy_account_id=s.legacy_account_id,
+        purpose=s.purpose,
+        status=s.status,
+        quantity=s.quantity,
+        items=[LegacySyncItemOut.model_validate(i) for i in s.items],
+        dispute_reason=s.dispute_reason,
+        history=s.history,
+        received_at=local(s.received_at),
+        decided_at=local(s.decided_at) if s.decided_at else None,
+    )
+
+
+def serial_history_out(h: SerialHistory) -> SerialHistoryOut:
+    return SerialHistoryOut(
+        serial=h.serial,
+        origin=h.origin,
+        project_number=h.project_number,
+        vintage=h.vintage,
+        state=h.state,
+        account_id=h.account_id,
+        units_recorded_at=h.units_recorded_at,
+        events=[SerialEventOut.model_validate(e) for e in h.events],
     )

@@ -9,9 +9,11 @@ from services.new_ccer_registry.entrypoints.api.routers import (
     binding,
     cancellations,
     holdings,
+    legacy_syncs,
     offset_lots,
     projects,
     reconciliation,
+    serials,
     trades,
     transfers,
 )
@@ -27,5 +29,7 @@ ROUTERS: list[APIRouter] = [
     holdings.router,
     offset_lots.router,
     cancellations.router,
+    legacy_syncs.router,
+    serials.router,
     reconciliation.router,
 ]

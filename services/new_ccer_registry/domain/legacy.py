@@ -1,0 +1,182 @@
+"""Legacy CCER synced into the new registry (domain.md §6.1 steps 5-6, seed 000 §一 第三步/第四步):
+what an approved sync application brings in, its states, and each legacy unit's record date.
+
+Pure: the checks return findings with stable codes; the service layer decides what they mean (for
+an event from the legacy registry: an inconsistent event)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from shared.findings import Finding
+from shared.serials import SerialRange, merge_ranges, overlaps, total
+
+__all__ = [
+    "SYNC_CONFLICT_CODES",
+    "SyncBlock",
+    "SyncLine",
+    "SyncStatus",
+    "legacy_vintage",
+    "recorded_ranges",
+    "sync_in_blocks",
+    "sync_not_awaiting",
+]
+
+
+class SyncStatus(StrEnum):
+    """awaiting_confirmation — 待确认; confirmed — 已确认（可用）; disputed — 有异议（待注登机构处理）"""
+
+    awaiting_confirmation = "awaiting_confirmation"
+    confirmed = "confirmed"
+    disputed = "disputed"
+
+
+SYNC_CONFLICT_CODES = frozenset({"SYNC_NOT_AWAITING_CONFIRMATION"})
+
+
+@dataclass(frozen=True)
+class SyncLine:
+    """One item of an approved sync application: a legacy cancellation and its units."""
+
+    cancellation_id: str
+    project_number: str
+    quantity: int
+    serial_ranges: Sequence[tuple[str, str]]
+    units_recorded_at: date | None
+    # Each range with its own record date, when the legacy registry sends them.
+    recorded: Sequence[tuple[str, str, date]] | None
+
+
+@dataclass(frozen=True)
+class SyncBlock:
+    """Legacy units received as one block: one range, one record date, one cancellation."""
+
+    cancellation_id: str
+    project_number: str
+    vintage: int
+    range: SerialRange
+    units_recorded_at: date | None
+
+
+def _f(code: str, message: str, message_zh: str) -> Finding:
+    return Finding(code=code, message=message, message_zh=message_zh)
+
+
+def legacy_vintage(project_number: str, prefix: str) -> int | None:
+    """The vintage of a legacy serial prefix ``VER-{project_number}-{vintage}``; None when the prefix
+    is not one of that project's."""
+    head = f"VER-{project_number}-"
+    rest = prefix[len(head) :] if prefix.startswith(head) else ""
+    return int(rest) if rest.isdigit() and len(rest) == 4 else None
+
+
+def _parse(pairs: Sequence[tuple[str, str]]) -> list[SerialRange] | None:
+    try:
+        return [SerialRange.from_labels(first, last) for first, last in pairs]
+    except ValueError:
+        return None
+
+
+def _line_blocks(line: SyncLine) -> tuple[list[SyncBlock], list[Finding]]:
+    c = line.cancellation_id
+    ranges = _parse(line.serial_ranges)
+    if not ranges:
+        return [], [
+            _f("SYNC_SERIALS_INVALID", f"cancellation {c}: no valid serial ranges", f"注销记录 {c}：序列号区间无效")
+        ]
+    findings = []
+    if total(ranges) != line.quantity:
+        findings.append(
+            _f(
+                "SYNC_QUANTITY_MISMATCH",
+                f"cancellation {c}: quantity {line.quantity} t, serial ranges {total(ranges)} t",
+                f"注销记录 {c}：数量 {line.quantity} 吨，序列号区间 {total(ranges)} 吨",
+            )
+        )
+    dated: list[tuple[SerialRange, date | None]] = [(r, line.units_recorded_at) for r in ranges]
+    if line.recorded is not None:
+        recorded = _parse([(a, b) for a, b, _ in line.recorded])
+        if recorded is None or overlaps(recorded) or merge_ranges(recorded) != merge_ranges(ranges):
+            findings.append(
+                _f(
+                    "SYNC_RECORDED_RANGES_MISMATCH",
+                    f"cancellation {c}: the recorded ranges do not cover exactly its serial ranges",
+                    f"注销记录 {c}：备案区间与序列号区间不一致",
+                )
+            )
+        else:
+            dated = [(r, d) for r, (_, _, d) in zip(recorded, line.recorded, strict=True)]
+    blocks = []
+    for rng, recorded_at in dated:
+        vintage = legacy_vintage(line.project_number, rng.prefix)
+        if vintage is None:
+            findings.append(
+                _f(
+                    "SYNC_SERIALS_NOT_OF_PROJECT",
+                    f"cancellation {c}: {rng.labels()[0]} is not a legacy serial of project {line.project_number}",
+                    f"注销记录 {c}：{rng.labels()[0]} 不是项目 {line.project_number} 的旧CCER序列号",
+                )
+            )
+        else:
+            blocks.append(SyncBlock(c, line.project_number, vintage, rng, recorded_at))
+    return blocks, findings
+
+
+def sync_in_blocks(lines: Sequence[SyncLine]) -> tuple[list[SyncBlock], list[Finding]]:
+    """The blocks an approved sync brings in, lowest serials first, and every reason it cannot
+    (an empty list of findings when it can)."""
+    blocks: list[SyncBlock] = []
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for line in lines:
+        if line.cancellation_id in seen:
+            findings.append(
+                _f(
+                    "SYNC_CANCELLATION_TWICE",
+                    f"cancellation {line.cancellation_id} appears twice in the sync",
+                    f"注销记录 {line.cancellation_id} 在同步申请中出现两次",
+                )
+            )
+        seen.add(line.cancellation_id)
+        more, why = _line_blocks(line)
+        blocks += more
+        findings += why
+    twice = overlaps(b.range for b in blocks)
+    if twice:
+        findings.append(
+            _f(
+                "SYNC_RANGES_OVERLAP",
+                f"serial ranges overlap within the sync: {[r.labels() for r in twice]}",
+                f"同步申请内序列号区间重叠：{[r.labels() for r in twice]}",
+            )
+        )
+    return sorted(blocks, key=lambda b: (b.vintage, b.range)), findings
+
+
+def recorded_ranges(
+    moved: Sequence[SerialRange], sources: Sequence[tuple[SerialRange, date | None]]
+) -> list[tuple[SerialRange, date | None]]:
+    """Each moved range with the record date of the block it came from (a moved range always lies
+    within one source block), lowest first; adjacent ranges of one date joined."""
+    out: list[tuple[SerialRange, date | None]] = []
+    for rng in sorted(moved):
+        when = next(
+            (d for src, d in sources if src.prefix == rng.prefix and src.first <= rng.first and rng.last <= src.last),
+            None,
+        )
+        if out and out[-1][1] == when and out[-1][0].prefix == rng.prefix and out[-1][0].last + 1 == rng.first:
+            out[-1] = (SerialRange(rng.prefix, out[-1][0].first, rng.last), when)
+        else:
+            out.append((rng, when))
+    return out
+
+
+def sync_not_awaiting(sync_id: str, status: str) -> Finding:
+    return _f(
+        "SYNC_NOT_AWAITING_CONFIRMATION",
+        f"legacy sync {sync_id} is {status}; only a sync awaiting confirmation may be confirmed or disputed",
+        f"旧有CCER同步 {sync_id} 状态为 {status}，仅待确认的同步可确认或提出异议",
+    )
