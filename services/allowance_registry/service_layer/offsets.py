@@ -9,6 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from services.allowance_registry.adapters.orm import LotRefusal, OffsetRegistration, PendingOffset
+from services.allowance_registry.domain.lot_units import (
+    UnitState,
+    blocks_of_lot,
+    lot_serial_findings,
+    serial_labels,
+)
 from services.allowance_registry.domain.offsets import (
     AccountState,
     BindingState,
@@ -55,16 +61,20 @@ async def on_offset_frozen(uow: AllowanceUnitOfWork, envelope: Envelope, payload
         return
     account = await uow.accounts.find(payload.allowance_account_id)
     binding = await uow.bindings.active(payload.allowance_account_id, payload.registry_account_id)
+    recorded = [r.model_dump(mode="json") for r in payload.recorded_ranges] if payload.recorded_ranges else None
     findings = offset_refusal_findings(
         AccountState(account.holder_uscc, account.status) if account else None,
         BindingState(binding.registry_account_id, binding.holder_uscc) if binding else None,
         allowance_account_id=payload.allowance_account_id,
         registry_account_id=payload.registry_account_id,
         holder_uscc=payload.holder.uscc,
-    )
+    ) + lot_serial_findings(payload.quantity, payload.serial_ranges, recorded)
     if findings:
         _refuse_lot(uow, payload, findings)
         return
+    blocks = blocks_of_lot(payload.serial_ranges, recorded, payload.units_recorded_at)
+    uow.lot_units.add(payload.lot_id, blocks)
+    uow.lot_units.log("pending_offset", payload.lot_id, blocks, uow.now(), frozen_at=payload.frozen_at.isoformat())
     uow.pending_offsets.add(
         PendingOffset(
             lot_id=payload.lot_id,
@@ -158,16 +168,30 @@ async def on_offset_released(uow: AllowanceUnitOfWork, envelope: Envelope, paylo
     )
 
 
-def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
+async def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
+    """Recall exactly the lot's available units (``quantity`` of them), counters and ranges together."""
+    if not await uow.pending_offsets.move(lot_id, recall=quantity):
+        raise ConcurrentChange(f"pending offset {lot_id}")
+    recall_id = new_id("RCL")
+    serial_ranges = None
+    if await uow.lot_units.tracked(lot_id):
+        blocks = await uow.lot_units.move(
+            lot_id, source=UnitState.available, target=UnitState.recalled, recall_id=recall_id
+        )
+        if blocks is None or sum(b.size for b in blocks) != quantity:
+            raise ConcurrentChange(f"units of pending offset {lot_id}")
+        uow.lot_units.log("recalled", lot_id, blocks, uow.now(), recall_id=recall_id, period_code=period_code)
+        serial_ranges = serial_labels(blocks)
     uow.emit(
         "allowance_registry.offset.recalled",
         OffsetRecalledV1(
             lot_id=lot_id,
-            recall_id=new_id("RCL"),
+            recall_id=recall_id,
             quantity=quantity,
             period_code=period_code,
             reason=reason,
             recalled_at=uow.now(),
+            serial_ranges=serial_ranges,
         ),
         correlation_id=lot_id,
     )
@@ -183,10 +207,8 @@ async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_a
     for lot in await uow.pending_offsets.lock_pending_recorded_before(due_at):
         split = split_for_recall(LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled))
         if split.recall_now > 0:
-            if not await uow.pending_offsets.move(lot.lot_id, recall=split.recall_now):
-                raise ConcurrentChange(f"pending offset {lot.lot_id}")
             reason = f"unused {period_code} pending offset recalled at {due_at.isoformat()}"
-            _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
+            await _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
             recalled += 1
         if split.held_back > 0 and lot.recall_due_at is None:
             await uow.pending_offsets.mark_recall_due(lot.lot_id, due_at, period_code)
@@ -199,9 +221,7 @@ async def recall_after_rejection(uow: AllowanceUnitOfWork, lot_ids: Sequence[str
     for lot in await uow.pending_offsets.lock_recall_due(lot_ids):
         available = LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled).available
         if available > 0:
-            if not await uow.pending_offsets.move(lot.lot_id, recall=available):
-                raise ConcurrentChange(f"pending offset {lot.lot_id}")
-            _recall(uow, lot.lot_id, available, lot.recall_period_code or "", reason)
+            await _recall(uow, lot.lot_id, available, lot.recall_period_code or "", reason)
 
 
 async def list_pending_offsets(
