@@ -23,9 +23,14 @@ from services.allowance_registry.domain.offsets import (
     offset_refusal_findings,
     split_for_recall,
 )
-from services.allowance_registry.service_layer.commands import ListOffsetRegistrations, ListPendingOffsets
+from services.allowance_registry.service_layer.commands import (
+    GetSerialHistory,
+    ListOffsetRegistrations,
+    ListPendingOffsets,
+)
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
-from shared.errors import ConcurrentChange, Finding, InconsistentEvent
+from services.allowance_registry.service_layer.views import SerialEvent, SerialHistory
+from shared.errors import ConcurrentChange, Finding, InconsistentEvent, Invalid, NotFound
 from shared.events import Envelope
 from shared.events.contracts import (
     OffsetCancelledV1,
@@ -37,9 +42,11 @@ from shared.events.contracts import (
 )
 from shared.ids import new_id
 from shared.principal import Principal
+from shared.serials import parse_serial
 
 __all__ = [
     "RECALL_JOB",
+    "get_serial_history",
     "list_pending_offsets",
     "list_registrations",
     "on_offset_cancelled",
@@ -243,3 +250,26 @@ async def list_registrations(
         limit=cmd.limit,
         offset=cmd.offset,
     )
+
+
+async def get_serial_history(uow: AllowanceUnitOfWork, cmd: GetSerialHistory, principal: Principal) -> SerialHistory:
+    """A unit's history here: the lots that held it as pending offsets, the applications that
+    reserved it, its registration or recall. Outside the caller's scope it is unknown (404)."""
+    try:
+        prefix, n = parse_serial(cmd.serial)
+    except ValueError:
+        raise Invalid(
+            "SERIAL_MALFORMED",
+            f"{cmd.serial!r} is not a serial number ({{prefix}}-{{n}})",
+            f"{cmd.serial!r} 不是有效的序列号",
+            field="serial",
+        ) from None
+    records = await uow.lot_units.of_serial(prefix, n, principal)
+    if not records:
+        raise NotFound.of("serial", "序列号", cmd.serial)
+    events = sorted(
+        (SerialEvent(e.at, e.kind, e.lot_id, dict(e.detail)) for r in records for e in r.events),
+        key=lambda e: e.at,
+    )
+    latest = records[-1]
+    return SerialHistory(cmd.serial, latest.lot.lot_id, latest.lot.account_id, latest.unit.state, events)
