@@ -305,7 +305,9 @@ def _enrich(raw: dict[str, Any], lots: dict[str, PendingOffset], units: ItemUnit
     if raw["kind"] != ItemKind.ccer:
         return dict(raw)
     lot = lots[raw["lot_id"]]
-    enriched = {**raw, "project": lot.project, "origin": lot.origin}
+    # (A resubmitted item carries what it took last time: it takes its units afresh.)
+    kept = {k: v for k, v in raw.items() if k not in ("serial_ranges", "recorded_ranges")}
+    enriched = {**kept, "project": lot.project, "origin": lot.origin}
     if units is None:  # a lot recorded before its units were tracked by serial
         recorded_at = lot.units_recorded_at
         return {**enriched, "units_recorded_at": recorded_at.isoformat() if recorded_at else None}

@@ -422,8 +422,7 @@ async def test_a_refused_submission_leaves_every_unit_available(allowance_2023: 
     assert (await _submit(svc, unit, notice_id, lot_id, 50)).status == "submitted"
 
 
-async def test_the_recall_instant_of_2024_is_one_second_after_the_last_moment(allowance: Svc) -> None:
-    """Guard: nothing is recalled before the instant (the ranges stay available)."""
+async def test_the_units_stay_available_until_the_recall_instant(allowance: Svc) -> None:
     await active_period(allowance)
     unit = await bound_unit(allowance)
     payload = frozen_payload(unit, 10)
@@ -433,3 +432,27 @@ async def test_the_recall_instant_of_2024_is_one_second_after_the_last_moment(al
 
     history = await allowance.handle(GetSerialHistory(serial=payload["serial_ranges"][0][0]), unit.principal)
     assert history.state == "available"
+
+
+async def test_a_returned_application_resubmitted_takes_its_units_afresh(allowance_2023: Svc) -> None:
+    svc = allowance_2023
+    unit, notice_id, _ = await _unit_2023(svc)
+    lot_id, prefix = await legacy_lot(svc, unit)
+    application = await _submit(svc, unit, notice_id, lot_id, 50)
+    await svc.deliver("provincial_review.application.rejected", rejected(application.id))
+    await svc.sent()
+
+    again = await svc.handle(SubmitApplication(application_id=application.id), unit.principal)
+    await svc.deliver("provincial_review.application.approved", approved(application.id, revision=2))
+
+    assert again.revision == 2
+    [registered] = [p.envelope.payload for p in await svc.sent() if p.event_type == REGISTERED]
+    assert registered["serial_ranges"] == [[s(prefix, 1), s(prefix, 50)]]
+    history = await svc.handle(GetSerialHistory(serial=s(prefix, 1)), unit.principal)
+    assert [(e.kind, e.detail.get("revision")) for e in history.events] == [
+        ("pending_offset", None),
+        ("reserved", 1),
+        ("released", 1),
+        ("reserved", 2),
+        ("registered", 2),
+    ]
