@@ -47,6 +47,7 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     # pending offsets and registrations
     c.ListPendingOffsets: offsets.list_pending_offsets,
     c.ListOffsetRegistrations: offsets.list_registrations,
+    c.GetSerialHistory: offsets.get_serial_history,
     # applications
     c.DraftApplication: applications.draft_application,
     c.ReplaceApplicationItems: applications.replace_items,

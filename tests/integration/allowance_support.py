@@ -167,7 +167,9 @@ def frozen_payload(
     allowance_account_id: str | None = None,
     registry_account_id: str | None = None,
     holder_uscc: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
+    """``extra``: further fields, e.g. ``serial_ranges``, ``recorded_ranges``, ``vintage``."""
     lot_id = lot_id or f"LOT-t{uuid.uuid4().hex[:10]}"
     number = f"CCER-{uuid.uuid4().hex[:6].upper()}"
     return {
@@ -190,6 +192,7 @@ def frozen_payload(
         "quantity": quantity,
         "serial_ranges": [[f"CCER-{number}-2024-1", f"CCER-{number}-2024-{quantity}"]],
         "frozen_at": "2024-03-01T10:00:00+08:00",
+        **extra,
     }
 
 

@@ -284,3 +284,41 @@ class OffsetRegistration(Base):
     cancelled_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancel_serial_ranges: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+    # The units registered (None: registered before units were tracked by serial).
+    serial_ranges: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+
+
+class PendingOffsetUnits(Base):
+    """A serial range of a pending offset, the date its reductions were recorded, and its state here:
+    available, reserved (by an application's revision), registered (by a registration) or recalled.
+
+    The ranges of a lot are disjoint and add up to its quantity; per state they add up to the lot's
+    counters (available, reserved, registered, recalled), which move in the same transaction."""
+
+    __tablename__ = "pending_offset_units"
+    __table_args__ = (CheckConstraint("first_n >= 1 AND last_n >= first_n", name="range_not_empty"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lot_id: Mapped[str] = mapped_column(String(60), index=True)
+    prefix: Mapped[str] = mapped_column(String(120), index=True)
+    first: Mapped[int] = mapped_column("first_n", BigInteger)
+    last: Mapped[int] = mapped_column("last_n", BigInteger)
+    units_recorded_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    state: Mapped[str] = mapped_column(String(20))
+    application_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    registration_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    recall_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class PendingOffsetUnitEvent(Base):
+    """What happened to a serial range of a pending offset here (a unit's history, ``/serials``)."""
+
+    __tablename__ = "pending_offset_unit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lot_id: Mapped[str] = mapped_column(String(60), index=True)
+    prefix: Mapped[str] = mapped_column(String(120), index=True)
+    first: Mapped[int] = mapped_column("first_n", BigInteger)
+    last: Mapped[int] = mapped_column("last_n", BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -138,11 +138,14 @@ def submission_findings(
     offset_ccer_available: Mapping[str, int],
     lots: Mapping[str, LotState],
     now: datetime,
+    units_recorded_at: Mapping[int, date | None] | None = None,
 ) -> list[Finding]:
     """Every reason the application cannot be submitted (domain.md §6.3), all at once.
 
     ``allowances_available`` / ``offset_ccer_available``: the applicant's registry-side unfrozen
-    holdings by instrument; ``lots``: the pending offsets the items name that exist (any holder)."""
+    holdings by instrument; ``lots``: the pending offsets the items name that exist (any holder);
+    ``units_recorded_at``: per lot item, the latest record date among the units it takes (lowest
+    serials of the lot first, §6.1 step 6), judged instead of the lot's when given."""
     findings: list[Finding] = []
 
     # The notice and its period.
@@ -199,7 +202,7 @@ def submission_findings(
         elif item.kind == ItemKind.offset_ccer:
             findings += _offset_ccer_item_findings(n, item, period, offset_ccer_available)
         else:
-            findings += _lot_item_findings(n, item, notice, period, lots)
+            findings += _lot_item_findings(n, item, notice, period, lots, units_recorded_at or {})
 
     # The notice's room and the offset cap.
     sums = totals(items)
@@ -268,7 +271,12 @@ def _offset_ccer_item_findings(n: int, item: Item, period: PeriodRules, held: Ma
 
 
 def _lot_item_findings(
-    n: int, item: Item, notice: NoticeState, period: PeriodRules, lots: Mapping[str, LotState]
+    n: int,
+    item: Item,
+    notice: NoticeState,
+    period: PeriodRules,
+    lots: Mapping[str, LotState],
+    units_recorded_at: Mapping[int, date | None],
 ) -> list[Finding]:
     lot_id = item.lot_id or ""
     lot = lots.get(lot_id)
@@ -304,5 +312,10 @@ def _lot_item_findings(
                 f"items.{n}.quantity",
             )
         )
-    findings += lot_eligibility_findings(period.eligibility, lot.facts, n)
+    # Judged on the units the item takes; on the lot's when it takes none (none left, or a
+    # non-positive quantity, each refused on its own).
+    facts = lot.facts
+    if n in units_recorded_at:
+        facts = facts.model_copy(update={"units_recorded_at": units_recorded_at[n]})
+    findings += lot_eligibility_findings(period.eligibility, facts, n)
     return findings

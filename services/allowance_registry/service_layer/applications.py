@@ -32,6 +32,14 @@ from services.allowance_registry.domain.applications import (
     submission_findings,
     totals,
 )
+from services.allowance_registry.domain.lot_units import (
+    ItemUnits,
+    UnitBlock,
+    UnitState,
+    plan_items,
+    recorded_ranges,
+    serial_labels,
+)
 from services.allowance_registry.domain.notices import NoticeStatus, Progress
 from services.allowance_registry.domain.offsets import LotBalance, PendingStatus
 from services.allowance_registry.domain.periods import PeriodStatus
@@ -63,6 +71,7 @@ from shared.events.contracts import (
 from shared.ids import new_id
 from shared.offset_rules import Eligibility, LotFacts
 from shared.principal import Principal
+from shared.serials import SerialRange
 
 __all__ = [
     "draft_application",
@@ -145,6 +154,9 @@ class _Submission:
     allowances: dict[str, int]
     offset_ccer: dict[str, int]
     lots: dict[str, PendingOffset]
+    # Per lot item: the units it takes, lowest available serials of its lot first (§6.1 step 6).
+    # An item is missing when it takes none, or when its lot's units are not tracked by serial.
+    units: dict[int, ItemUnits]
 
 
 async def _load_submission(uow: AllowanceUnitOfWork, application: Application, items: list[Item]) -> _Submission:
@@ -154,14 +166,12 @@ async def _load_submission(uow: AllowanceUnitOfWork, application: Application, i
     assert notice is not None and period is not None and account is not None
     allowance_codes = {i.instrument for i in items if i.kind == ItemKind.allowance and i.instrument}
     ccer_codes = {i.instrument for i in items if i.kind == ItemKind.offset_ccer and i.instrument}
-    return _Submission(
-        notice,
-        period,
-        account,
-        await uow.holdings.lock_available_allowances(account.id, sorted(allowance_codes)),
-        await uow.holdings.lock_available_offset_ccer(account.id, sorted(ccer_codes)),
-        await uow.pending_offsets.lock(_lot_ids(items)),
-    )
+    allowances = await uow.holdings.lock_available_allowances(account.id, sorted(allowance_codes))
+    offset_ccer = await uow.holdings.lock_available_offset_ccer(account.id, sorted(ccer_codes))
+    lots = await uow.pending_offsets.lock(_lot_ids(items))
+    available = await uow.lot_units.available(sorted(lots))
+    lot_items = [(n, i.lot_id, i.quantity) for n, i in enumerate(items) if i.kind == ItemKind.ccer and i.lot_id]
+    return _Submission(notice, period, account, allowances, offset_ccer, lots, plan_items(available, lot_items))
 
 
 def _lot_ids(items: list[Item]) -> list[str]:
@@ -195,6 +205,7 @@ def _findings(s: _Submission, items: list[Item], applicant_uscc: str, uow: Allow
         offset_ccer_available=s.offset_ccer,
         lots={lot_id: _lot_state(lot) for lot_id, lot in s.lots.items()},
         now=uow.now(),
+        units_recorded_at={n: units.units_recorded_at for n, units in s.units.items()},
     )
 
 
@@ -213,10 +224,11 @@ async def submit_application(uow: AllowanceUnitOfWork, cmd: SubmitApplication, p
     # The notice as it stood before this submission, so the province can recompute every check.
     notice_before = _notice_ref(submission.notice)
     await _reserve(uow, submission.account.id, items)
+    await _reserve_units(uow, application, step.revision, submission, items)
     sums = totals(items)
     if not await uow.notices.reserve(submission.notice, sums.all, sums.ccer):
         raise ConcurrentChange(f"compliance notice {submission.notice.id}")
-    enriched = [_enrich(d, submission.lots) for d in application.items]
+    enriched = [_enrich(d, submission.lots, submission.units.get(n)) for n, d in enumerate(application.items)]
     await _move(
         uow,
         application,
@@ -287,17 +299,31 @@ def _lot_state(lot: PendingOffset) -> LotState:
     )
 
 
-def _enrich(raw: dict[str, Any], lots: dict[str, PendingOffset]) -> dict[str, Any]:
-    """A lot item carries the lot's facts, so the province can check eligibility without asking."""
+def _enrich(raw: dict[str, Any], lots: dict[str, PendingOffset], units: ItemUnits | None) -> dict[str, Any]:
+    """A lot item carries the lot's facts and the units it took with their record dates, so the
+    province judges eligibility on the same units without asking."""
     if raw["kind"] != ItemKind.ccer:
         return dict(raw)
     lot = lots[raw["lot_id"]]
+    # (A resubmitted item carries what it took last time: it takes its units afresh.)
+    kept = {k: v for k, v in raw.items() if k not in ("serial_ranges", "recorded_ranges")}
+    enriched = {**kept, "project": lot.project, "origin": lot.origin}
+    if units is None:  # a lot recorded before its units were tracked by serial
+        recorded_at = lot.units_recorded_at
+        return {**enriched, "units_recorded_at": recorded_at.isoformat() if recorded_at else None}
+    recorded_at = units.units_recorded_at
     return {
-        **raw,
-        "project": lot.project,
-        "origin": lot.origin,
-        "units_recorded_at": lot.units_recorded_at.isoformat() if lot.units_recorded_at else None,
+        **enriched,
+        "units_recorded_at": recorded_at.isoformat() if recorded_at else None,
+        "serial_ranges": serial_labels(units.blocks),
+        "recorded_ranges": recorded_ranges(units.blocks),
     }
+
+
+def _ranges_of(raw: dict[str, Any]) -> list[SerialRange] | None:
+    """The units a stored lot item took; None when its lot's units were not tracked by serial."""
+    pairs = raw.get("serial_ranges")
+    return None if pairs is None else [SerialRange.from_labels(first, last) for first, last in pairs]
 
 
 def _event_item(d: dict[str, Any]) -> AllowanceItem | CcerItem | OffsetCcerItem:
@@ -311,6 +337,8 @@ def _event_item(d: dict[str, Any]) -> AllowanceItem | CcerItem | OffsetCcerItem:
         origin=d["origin"],
         units_recorded_at=d.get("units_recorded_at"),
         quantity=d["quantity"],
+        serial_ranges=d.get("serial_ranges"),
+        recorded_ranges=d.get("recorded_ranges"),
     )
 
 
@@ -325,6 +353,41 @@ async def _reserve(uow: AllowanceUnitOfWork, account_id: str, items: list[Item])
             ok = await uow.pending_offsets.move(item.lot_id or "", reserve=item.quantity)
         if not ok:
             raise ConcurrentChange(f"holding or lot of item {item}")
+
+
+async def _reserve_units(
+    uow: AllowanceUnitOfWork, application: Application, revision: int, submission: _Submission, items: list[Item]
+) -> None:
+    """Reserve exactly the units each lot item takes (its lot's counters moved with them)."""
+    for n, item in enumerate(items):
+        if item.kind != ItemKind.ccer:
+            continue
+        lot_id = item.lot_id or ""
+        units = submission.units.get(n)
+        if units is None:
+            if await uow.lot_units.tracked(lot_id):
+                raise ConcurrentChange(f"units of pending offset {lot_id}")
+            continue  # a lot recorded before its units were tracked by serial: counters only
+        moved = await uow.lot_units.move(
+            lot_id,
+            source=UnitState.available,
+            target=UnitState.reserved,
+            ranges=units.ranges,
+            application_id=application.id,
+            revision=revision,
+        )
+        if moved is None or units.quantity != item.quantity:
+            raise ConcurrentChange(f"units of pending offset {lot_id}")
+        uow.lot_units.log(
+            "reserved",
+            lot_id,
+            moved,
+            uow.now(),
+            application_id=application.id,
+            revision=revision,
+            notice_id=application.notice_id,
+            period_code=application.period_code,
+        )
 
 
 # --- the province's decision --------------------------------------------------------------------
@@ -412,8 +475,13 @@ async def _register_offset(
     if not await uow.pending_offsets.move(lot_id, register=item.quantity):
         raise InconsistentEvent(f"lot {lot_id} has not {item.quantity} reserved", f"批次 {lot_id} 预留量不足")
     now = uow.now()
+    registration_id = new_id("REG")
+    blocks = await _move_reserved(
+        uow, application, raw, UnitState.registered, "registered", registration_id=registration_id
+    )
+    serial_ranges = serial_labels(blocks) if blocks is not None else None
     registration = OffsetRegistration(
-        id=new_id("REG"),
+        id=registration_id,
         application_id=application.id,
         revision=application.revision,
         item=n,
@@ -426,6 +494,7 @@ async def _register_offset(
         origin=raw.get("origin", ""),
         quantity=item.quantity,
         registered_at=now,
+        serial_ranges=serial_ranges,
     )
     uow.registrations.add(registration)
     uow.emit(
@@ -437,6 +506,7 @@ async def _register_offset(
             period_code=notice.period_code,
             quantity=item.quantity,
             registered_at=now,
+            serial_ranges=serial_ranges,
         ),
         correlation_id=lot_id,
     )
@@ -512,8 +582,8 @@ async def on_application_rejected(uow: AllowanceUnitOfWork, envelope: Envelope, 
     items = items_of(application.items)
     lots = _lot_ids(items)
     await uow.pending_offsets.lock(lots)
-    for item in items:
-        await _release(uow, application, item)
+    for item, raw in zip(items, application.items, strict=True):
+        await _release(uow, application, item, raw)
     sums = totals(items)
     if not await uow.notices.release(notice, sums.all, sums.ccer):
         raise InconsistentEvent(
@@ -531,7 +601,9 @@ async def on_application_rejected(uow: AllowanceUnitOfWork, envelope: Envelope, 
     )
 
 
-async def _release(uow: AllowanceUnitOfWork, application: Application, item: Item) -> None:
+async def _release(uow: AllowanceUnitOfWork, application: Application, item: Item, raw: dict[str, Any]) -> None:
+    if item.kind == ItemKind.ccer:
+        await _move_reserved(uow, application, raw, UnitState.available, "released")
     if item.kind == ItemKind.allowance:
         done = await uow.holdings.release_allowances(application.account_id, item.instrument or "", item.quantity)
     elif item.kind == ItemKind.offset_ccer:
@@ -543,6 +615,33 @@ async def _release(uow: AllowanceUnitOfWork, application: Application, item: Ite
             f"could not release {item} of application {application.id}",
             f"无法释放履约申请 {application.id} 的预留",
         )
+
+
+async def _move_reserved(
+    uow: AllowanceUnitOfWork, application: Application, raw: dict[str, Any], target: UnitState, kind: str, **refs: Any
+) -> list[UnitBlock] | None:
+    """Move exactly the units a lot item reserved (registered, or released); None when its lot's units
+    were not tracked by serial when it was submitted."""
+    ranges = _ranges_of(raw)
+    if ranges is None:
+        return None
+    lot_id = str(raw["lot_id"])
+    moved = await uow.lot_units.move(
+        lot_id,
+        source=UnitState.reserved,
+        target=target,
+        ranges=ranges,
+        reserved_by=(application.id, application.revision),
+        **refs,
+    )
+    if moved is None:
+        raise InconsistentEvent(
+            f"lot {lot_id}: the units application {application.id} reserved are no longer reserved by it",
+            f"批次 {lot_id}：履约申请 {application.id} 预留的序列号已不在预留状态",
+        )
+    detail = {"application_id": application.id, "revision": application.revision, **refs}
+    uow.lot_units.log(kind, lot_id, moved, uow.now(), period_code=application.period_code, **detail)
+    return moved
 
 
 # --- queries ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from services.allowance_registry.adapters.orm import (
     ProvincialNotice,
 )
 from services.allowance_registry.domain.applications import Item
-from services.allowance_registry.service_layer.views import HoldingsView, NoticeView
+from services.allowance_registry.service_layer.views import HoldingsView, NoticeView, SerialHistory
 from shared.bus import Command
 from shared.domain_types import Holder
 
@@ -31,6 +31,7 @@ __all__ = [
     "GetHoldings",
     "GetNotice",
     "GetPeriod",
+    "GetSerialHistory",
     "IssueNotice",
     "IssueProvincialNotice",
     "ListAccounts",
@@ -182,6 +183,11 @@ class ListOffsetRegistrations(_Listing, Command[list[OffsetRegistration]]):
     account_id: str | None = None
     application_id: str | None = None
     lot_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetSerialHistory(Command[SerialHistory]):
+    serial: str
 
 
 # --- applications -------------------------------------------------------------------------------

@@ -9,6 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from services.allowance_registry.adapters.orm import LotRefusal, OffsetRegistration, PendingOffset
+from services.allowance_registry.domain.lot_units import (
+    UnitState,
+    blocks_of_lot,
+    lot_serial_findings,
+    serial_labels,
+)
 from services.allowance_registry.domain.offsets import (
     AccountState,
     BindingState,
@@ -17,9 +23,14 @@ from services.allowance_registry.domain.offsets import (
     offset_refusal_findings,
     split_for_recall,
 )
-from services.allowance_registry.service_layer.commands import ListOffsetRegistrations, ListPendingOffsets
+from services.allowance_registry.service_layer.commands import (
+    GetSerialHistory,
+    ListOffsetRegistrations,
+    ListPendingOffsets,
+)
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
-from shared.errors import ConcurrentChange, Finding, InconsistentEvent
+from services.allowance_registry.service_layer.views import SerialEvent, SerialHistory
+from shared.errors import ConcurrentChange, Finding, InconsistentEvent, Invalid, NotFound
 from shared.events import Envelope
 from shared.events.contracts import (
     OffsetCancelledV1,
@@ -31,9 +42,11 @@ from shared.events.contracts import (
 )
 from shared.ids import new_id
 from shared.principal import Principal
+from shared.serials import parse_serial
 
 __all__ = [
     "RECALL_JOB",
+    "get_serial_history",
     "list_pending_offsets",
     "list_registrations",
     "on_offset_cancelled",
@@ -55,16 +68,20 @@ async def on_offset_frozen(uow: AllowanceUnitOfWork, envelope: Envelope, payload
         return
     account = await uow.accounts.find(payload.allowance_account_id)
     binding = await uow.bindings.active(payload.allowance_account_id, payload.registry_account_id)
+    recorded = [r.model_dump(mode="json") for r in payload.recorded_ranges] if payload.recorded_ranges else None
     findings = offset_refusal_findings(
         AccountState(account.holder_uscc, account.status) if account else None,
         BindingState(binding.registry_account_id, binding.holder_uscc) if binding else None,
         allowance_account_id=payload.allowance_account_id,
         registry_account_id=payload.registry_account_id,
         holder_uscc=payload.holder.uscc,
-    )
+    ) + lot_serial_findings(payload.quantity, payload.serial_ranges, recorded)
     if findings:
         _refuse_lot(uow, payload, findings)
         return
+    blocks = blocks_of_lot(payload.serial_ranges, recorded, payload.units_recorded_at)
+    uow.lot_units.add(payload.lot_id, blocks)
+    uow.lot_units.log("pending_offset", payload.lot_id, blocks, uow.now(), frozen_at=payload.frozen_at.isoformat())
     uow.pending_offsets.add(
         PendingOffset(
             lot_id=payload.lot_id,
@@ -158,16 +175,30 @@ async def on_offset_released(uow: AllowanceUnitOfWork, envelope: Envelope, paylo
     )
 
 
-def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
+async def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_code: str, reason: str) -> None:
+    """Recall exactly the lot's available units (``quantity`` of them), counters and ranges together."""
+    if not await uow.pending_offsets.move(lot_id, recall=quantity):
+        raise ConcurrentChange(f"pending offset {lot_id}")
+    recall_id = new_id("RCL")
+    serial_ranges = None
+    if await uow.lot_units.tracked(lot_id):
+        blocks = await uow.lot_units.move(
+            lot_id, source=UnitState.available, target=UnitState.recalled, recall_id=recall_id
+        )
+        if blocks is None or sum(b.size for b in blocks) != quantity:
+            raise ConcurrentChange(f"units of pending offset {lot_id}")
+        uow.lot_units.log("recalled", lot_id, blocks, uow.now(), recall_id=recall_id, period_code=period_code)
+        serial_ranges = serial_labels(blocks)
     uow.emit(
         "allowance_registry.offset.recalled",
         OffsetRecalledV1(
             lot_id=lot_id,
-            recall_id=new_id("RCL"),
+            recall_id=recall_id,
             quantity=quantity,
             period_code=period_code,
             reason=reason,
             recalled_at=uow.now(),
+            serial_ranges=serial_ranges,
         ),
         correlation_id=lot_id,
     )
@@ -183,10 +214,8 @@ async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_a
     for lot in await uow.pending_offsets.lock_pending_recorded_before(due_at):
         split = split_for_recall(LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled))
         if split.recall_now > 0:
-            if not await uow.pending_offsets.move(lot.lot_id, recall=split.recall_now):
-                raise ConcurrentChange(f"pending offset {lot.lot_id}")
             reason = f"unused {period_code} pending offset recalled at {due_at.isoformat()}"
-            _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
+            await _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
             recalled += 1
         if split.held_back > 0 and lot.recall_due_at is None:
             await uow.pending_offsets.mark_recall_due(lot.lot_id, due_at, period_code)
@@ -199,9 +228,7 @@ async def recall_after_rejection(uow: AllowanceUnitOfWork, lot_ids: Sequence[str
     for lot in await uow.pending_offsets.lock_recall_due(lot_ids):
         available = LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled).available
         if available > 0:
-            if not await uow.pending_offsets.move(lot.lot_id, recall=available):
-                raise ConcurrentChange(f"pending offset {lot.lot_id}")
-            _recall(uow, lot.lot_id, available, lot.recall_period_code or "", reason)
+            await _recall(uow, lot.lot_id, available, lot.recall_period_code or "", reason)
 
 
 async def list_pending_offsets(
@@ -223,3 +250,26 @@ async def list_registrations(
         limit=cmd.limit,
         offset=cmd.offset,
     )
+
+
+async def get_serial_history(uow: AllowanceUnitOfWork, cmd: GetSerialHistory, principal: Principal) -> SerialHistory:
+    """A unit's history here: the lots that held it as pending offsets, the applications that
+    reserved it, its registration or recall. Outside the caller's scope it is unknown (404)."""
+    try:
+        prefix, n = parse_serial(cmd.serial)
+    except ValueError:
+        raise Invalid(
+            "SERIAL_MALFORMED",
+            f"{cmd.serial!r} is not a serial number ({{prefix}}-{{n}})",
+            f"{cmd.serial!r} 不是有效的序列号",
+            field="serial",
+        ) from None
+    records = await uow.lot_units.of_serial(prefix, n, principal)
+    if not records:
+        raise NotFound.of("serial", "序列号", cmd.serial)
+    events = sorted(
+        (SerialEvent(e.at, e.kind, e.lot_id, dict(e.detail)) for r in records for e in r.events),
+        key=lambda e: e.at,
+    )
+    latest = records[-1]
+    return SerialHistory(cmd.serial, latest.lot.lot_id, latest.lot.account_id, latest.unit.state, events)

@@ -12,6 +12,7 @@ from services.allowance_registry.adapters.repositories import (
     BindingRepository,
     HoldingRepository,
     InstrumentRepository,
+    LotUnitRepository,
     NoticeRepository,
     PendingOffsetRepository,
     PeriodRepository,
@@ -32,6 +33,7 @@ class AllowanceUnitOfWork(UnitOfWork):
     provincial_notices: ProvincialNoticeRepository
     notices: NoticeRepository
     pending_offsets: PendingOffsetRepository  # and refused lots
+    lot_units: LotUnitRepository  # the serial ranges of pending offsets and their history
     registrations: RegistrationRepository
     applications: ApplicationRepository
     catalogue: Catalogue  # the built-in periods and instruments
@@ -45,6 +47,7 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.provincial_notices = ProvincialNoticeRepository(session)
         self.notices = NoticeRepository(session)
         self.pending_offsets = PendingOffsetRepository(session)
+        self.lot_units = LotUnitRepository(session)
         self.registrations = RegistrationRepository(session)
         self.applications = ApplicationRepository(session)
         self.catalogue = Catalogue()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.allowance_registry.adapters.repositories.accounts import AccountRepository, BindingRepository
 from services.allowance_registry.adapters.repositories.applications import ApplicationRepository
 from services.allowance_registry.adapters.repositories.holdings import HoldingRepository
+from services.allowance_registry.adapters.repositories.lot_units import LotUnitRepository, SerialRecord
 from services.allowance_registry.adapters.repositories.notices import (
     NoticeRepository,
     NoticeRow,
@@ -20,10 +21,12 @@ __all__ = [
     "BindingRepository",
     "HoldingRepository",
     "InstrumentRepository",
+    "LotUnitRepository",
     "NoticeRepository",
     "NoticeRow",
     "PendingOffsetRepository",
     "PeriodRepository",
     "ProvincialNoticeRepository",
     "RegistrationRepository",
+    "SerialRecord",
 ]

@@ -14,6 +14,7 @@ TAGS = [
     {"name": "notices", "description": "Provincial and enterprise compliance notices — 省级与企业履约通知书"},
     {"name": "pending offsets", "description": "Pending offsets and offset registrations — 待抵销与抵销登记"},
     {"name": "applications", "description": "Compliance applications — 履约申请"},
+    {"name": "serials", "description": "A unit's history by serial number — 序列号追溯"},
 ]
 
 API = ApiSpec(

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
+from services.allowance_registry.domain.lot_units import UnitState
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
@@ -263,8 +264,42 @@ class RegistrationOut(BaseModel):
     project: dict[str, Any]
     origin: str
     quantity: int
+    serial_ranges: list[list[str]] | None = Field(description="the units registered — 抵销登记的序列号区间")
     registered_at: LocalTime
     cancellation: CancellationOut
+
+
+# --- serials -------------------------------------------------------------------------------------
+SerialEventKind = Literal["pending_offset", "reserved", "released", "registered", "recalled"]
+SERIAL_EVENT_KINDS = (
+    "pending_offset — 记为待抵销; reserved — 履约申请预留; released — 退回后释放; "
+    "registered — 抵销登记; recalled — 召回"
+)
+
+
+class SerialEventOut(BaseModel):
+    at: LocalTime
+    kind: SerialEventKind = Field(description=SERIAL_EVENT_KINDS)
+    lot_id: str
+    units_recorded_at: date | None = Field(default=None, description="reductions recorded (备案) on")
+    frozen_at: LocalTime | None = None
+    application_id: str | None = None
+    revision: int | None = None
+    notice_id: str | None = None
+    period_code: str | None = None
+    registration_id: str | None = None
+    recall_id: str | None = None
+
+
+class SerialHistoryOut(BaseModel):
+    serial: str
+    registry: Literal["allowance_registry"] = "allowance_registry"
+    lot_id: str = Field(description="the latest pending offset holding the unit — 最近的待抵销批次")
+    account_id: str
+    state: UnitState = Field(
+        description="available — 可用; reserved — 审核中（已预留）; registered — 已抵销登记; recalled — 已召回"
+    )
+    events: list[SerialEventOut]
 
 
 # --- applications ----------------------------------------------------------------------------
@@ -330,6 +365,12 @@ class ApplicationItemOut(BaseModel):
     lot_id: str | None = None
     project: dict[str, Any] | None = None
     origin: str | None = None
+    units_recorded_at: date | None = Field(
+        default=None, description="latest record date (备案) of the units the item takes — 所用单位的最晚备案日期"
+    )
+    serial_ranges: list[list[str]] | None = Field(
+        default=None, description="the units the item took at submission — 提交时预留的序列号区间"
+    )
 
 
 class FindingOut(BaseModel):

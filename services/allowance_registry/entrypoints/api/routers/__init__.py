@@ -14,6 +14,7 @@ from services.allowance_registry.entrypoints.api.routers import (
     periods,
     provincial_notices,
     registrations,
+    serials,
 )
 
 __all__ = ["ROUTERS"]
@@ -27,5 +28,6 @@ ROUTERS: list[APIRouter] = [
     notices.router,
     pending_offsets.router,
     registrations.router,
+    serials.router,
     applications.router,
 ]

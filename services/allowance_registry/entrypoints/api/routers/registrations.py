@@ -30,6 +30,7 @@ def registration_out(r: OffsetRegistration) -> RegistrationOut:
         project=r.project,
         origin=r.origin,
         quantity=r.quantity,
+        serial_ranges=r.serial_ranges,
         registered_at=r.registered_at,
         cancellation=CancellationOut(
             status="confirmed" if r.cancelled_at else "awaiting",
