@@ -60,8 +60,17 @@ def token(
 @app.command()
 def uscc(first17: str) -> None:
     """Complete 17 characters with their GB 32100 check character."""
-    from shared.uscc import make_uscc
+    from shared.uscc import ALPHABET, make_uscc
 
+    bad = sorted({c for c in first17 if c not in ALPHABET})
+    if len(first17) != 17 or bad:
+        typer.echo(
+            f"error: give exactly 17 characters from {ALPHABET} (got {len(first17)}"
+            + (f"; not allowed: {''.join(bad)}" if bad else "")
+            + ")",
+            err=True,
+        )
+        raise typer.Exit(2)
     typer.echo(make_uscc(first17))
 
 

@@ -27,6 +27,36 @@ READERS = {
     "allowance_registry": "registry_initiator",
 }
 ORDER = tuple(READERS)
+# The chain of seed 000 §一, step by step: at one simulated instant (the clock stands still during a
+# step) cause comes before effect — a registration in the allowance registry before the
+# cancellation it causes in the new registry, a recall before the release.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("legacy_ccer_registry", "issuance"),
+    ("new_ccer_registry", "issuance"),
+    ("legacy_ccer_registry", "trade"),
+    ("new_ccer_registry", "trade"),
+    ("legacy_ccer_registry", "transfer"),
+    ("new_ccer_registry", "transfer"),
+    ("legacy_ccer_registry", "cancellation"),
+    ("legacy_ccer_registry", "sync"),
+    ("new_ccer_registry", "sync_in"),
+    ("new_ccer_registry", "confirmation"),
+    ("new_ccer_registry", "frozen"),
+    ("allowance_registry", "pending_offset"),
+    ("allowance_registry", "reserved"),
+    ("allowance_registry", "released"),
+    ("allowance_registry", "registered"),
+    ("new_ccer_registry", "cancellation"),
+    ("allowance_registry", "recalled"),
+    ("new_ccer_registry", "release"),
+)
+
+
+def _stage(event: TraceEvent) -> int:
+    try:
+        return STAGES.index((event.registry, event.kind))
+    except ValueError:
+        return len(STAGES) + ORDER.index(event.registry)
 
 
 @dataclass(frozen=True)
@@ -72,8 +102,8 @@ async def fetch_trace(
             found.append(registry)
             summaries[registry] = {k: v for k, v in body.items() if k not in ("events", "history")}
             events += _events_of(registry, body)
-    # One timeline; at equal instants the registries' natural order (legacy → new → allowance) holds.
-    events.sort(key=lambda e: (e.at, ORDER.index(e.registry)))
+    # One timeline; at equal instants, the order of the chain.
+    events.sort(key=lambda e: (e.at, _stage(e)))
     return TraceResult(serial, found, events, summaries)
 
 

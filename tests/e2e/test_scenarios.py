@@ -27,7 +27,9 @@ from tests.harness import AMQP_HOST, PG_BASE, create_vhost, delete_vhost, drop_d
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+LEGACY = ROOT / "scenarios" / "2023_legacy_offset.yaml"
+# The legacy scenario is replayed by its own test, which then traces one of its serials.
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p != LEGACY)
 SMOKE = ROOT / "tests" / "e2e" / "scenarios" / "binding_handshake.yaml"
 READY_TIMEOUT = 120.0
 
@@ -175,3 +177,36 @@ async def test_the_replay_command_drives_the_binding_handshake(stack: ProcessSta
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 async def test_scenario_replays_against_the_running_stack(stack: ProcessStack, path: Path) -> None:
     await replay(stack, path)
+
+
+async def test_the_legacy_scenario_replays_and_one_serial_is_traced_across_three_registries(
+    stack: ProcessStack,
+) -> None:
+    await replay(stack, LEGACY)
+
+    traced = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "ccer_tools.cli", "trace", "VER-1312-2015-17"],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    print(traced.stdout)
+    assert traced.returncode == 0, traced.stdout + traced.stderr
+    chain = [line.split()[2:4] for line in traced.stdout.splitlines() if line[:4].strip().rstrip(".").isdigit()]
+    assert chain == [
+        ["legacy_ccer_registry", "issuance"],
+        ["legacy_ccer_registry", "trade"],
+        ["legacy_ccer_registry", "transfer"],
+        ["legacy_ccer_registry", "cancellation"],
+        ["legacy_ccer_registry", "sync"],
+        ["new_ccer_registry", "sync_in"],
+        ["new_ccer_registry", "confirmation"],
+        ["new_ccer_registry", "frozen"],
+        ["allowance_registry", "pending_offset"],
+        ["allowance_registry", "reserved"],
+        ["allowance_registry", "registered"],
+        ["new_ccer_registry", "cancellation"],
+    ], traced.stdout

@@ -22,7 +22,7 @@ from services.legacy_ccer_registry.domain.holdings import Moved
 from shared.errors import ConcurrentChange
 from shared.ids import new_id
 from shared.scope import Scope
-from shared.serials import Block, SerialRange, labels, plan_take
+from shared.serials import Block, SerialRange, labels, merge_ranges, plan_take
 
 __all__ = ["BlockRepository", "JournalRepository"]
 
@@ -158,7 +158,7 @@ class JournalRepository:
             kind=kind,
             project_number=project_number,
             quantity=sum(r.size for r in ranges),
-            serial_ranges=labels(sorted(ranges)),
+            serial_ranges=labels(merge_ranges(ranges)),  # as people read them: contiguous ranges joined
             at=at,
             detail=values.pop("detail", {}),
             **values,
