@@ -34,6 +34,15 @@ async def legacy_registry(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
 
 
 @pytest.fixture
+async def legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
+    """The legacy registry in the autumn of 2024, before the sync deadline of 2024-12-23 17:00."""
+    from tests.unit.service_layer.test_legacy_support import legacy_at
+
+    async with legacy_at(backend) as service:
+        yield service
+
+
+@pytest.fixture
 async def allowance(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
     async with service_under_test("allowance_registry", backend) as service:
         yield service

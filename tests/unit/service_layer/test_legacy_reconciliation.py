@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
 from services.legacy_ccer_registry.adapters.orm import Cancellation, HoldingBlock
@@ -17,18 +15,11 @@ from tests.unit.service_layer.test_legacy_support import (
     cancel,
     form,
     issue,
-    legacy_at,
     ncsc,
     open_unit,
     record_project,
     to_registry,
 )
-
-
-@pytest.fixture
-async def legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
-    async with legacy_at(backend) as service:
-        yield service
 
 
 async def synced_flow(svc: ServiceUnderTest[Any]) -> str:

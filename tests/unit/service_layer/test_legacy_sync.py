@@ -40,12 +40,6 @@ from tests.unit.service_layer.test_legacy_support import (
 
 
 @pytest.fixture
-async def legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
-    async with legacy_at(backend) as service:
-        yield service
-
-
-@pytest.fixture
 async def auto_legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
     async with legacy_at(backend, legacy_auto_sync=True) as service:
         yield service
