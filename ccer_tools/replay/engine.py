@@ -399,7 +399,9 @@ class Replayer:
             try:
                 self.variables[name] = extract(answer.body, path)
             except ExtractError as exc:
-                raise _Stop(Failure(f"save {name}: {exc}", answer.line, seen=answer.body)) from exc
+                # As a problem line too: under a named check the first line is the check's sentence.
+                what = f"save {name}: {exc}"
+                raise _Stop(Failure(what, answer.line, [what], seen=answer.body)) from exc
 
     # ---------------------------------------------------------------------------------- the system
 

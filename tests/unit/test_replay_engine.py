@@ -173,6 +173,25 @@ async def test_the_first_unmet_expectation_stops_the_replay_with_what_was_expect
     assert report.rstrip().splitlines()[-1].startswith("✗ lots: failed at step 1 of 2")
 
 
+async def test_a_value_an_expectation_cannot_save_is_reported_with_the_path() -> None:
+    unsavable = {
+        **FREEZE,
+        "expect": [
+            {
+                "that": "the lot is frozen",
+                "get": "/api/v1/offset-lots/${lot}",
+                "match": {"status": "frozen"},
+                "save": {"missing": "$.no_such_field"},
+            }
+        ],
+    }
+    result, report = await replay(scenario(unsavable), FakeStack())
+
+    assert not result.ok
+    assert "✗ the lot is frozen" in report
+    assert "• save missing:" in report and "no_such_field" in report
+
+
 async def test_a_refusal_is_checked_against_exactly_its_problem_codes() -> None:
     refused = {
         "step": "too much",
