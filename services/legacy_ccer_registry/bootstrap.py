@@ -76,7 +76,10 @@ def commands(*, auto_sync: bool = False) -> dict[type[Command[Any]], CommandHand
     }
 
 
-JOB_HANDLERS = cast(dict[str, JobHandler], {sync.AUTO_APPROVE_JOB: sync.auto_approve})
+JOB_HANDLERS = cast(
+    dict[str, JobHandler],
+    {sync.AUTO_APPROVE_JOB: sync.auto_approve, cancellations.DAILY_RECORDS_JOB: cancellations.send_daily_records},
+)
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition[LegacyUnitOfWork]:

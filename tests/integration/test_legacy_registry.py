@@ -8,10 +8,12 @@ import asyncio
 import csv
 import io
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from services.legacy_ccer_registry.domain.daily_records import daily_batch_after
 from tests.harness import Stack, uscc
 
 pytestmark = pytest.mark.integration
@@ -136,6 +138,10 @@ async def test_cancellation_records_list_as_csv_and_their_event_reaches_the_brok
     other = await client.get(f"{BASE}/cancellations", headers=stack.token("province_initiator", province="110000"))
     assert record["id"] not in {c["id"] for c in other.json()["items"]}
 
+    # NCSC's daily batch at 17:00 sends the day's records: move this registry's clock to it.
+    batch = daily_batch_after(datetime.fromisoformat(record["cancelled_at"]))
+    moved = await client.put(f"{BASE}/admin/clock", json={"now": batch.isoformat()}, headers=stack.token("sim_admin"))
+    assert moved.status_code == 200 and moved.json()["jobs_run"] >= 1, moved.text
     ncsc = stack.token("ncsc_operator")
     published = None
     for _ in range(100):

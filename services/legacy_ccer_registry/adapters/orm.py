@@ -187,6 +187,8 @@ class Cancellation(Base):
     synced: Mapped[int] = mapped_column(BigInteger, default=0)
     claimed: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the record went out in NCSC's daily batch (cancellation.recorded); None until then.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
 
 class SyncApplication(Base):

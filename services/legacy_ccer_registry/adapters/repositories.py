@@ -12,6 +12,7 @@ made through its exchange and the accounts trading there, NCSC everything; outsi
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
@@ -227,6 +228,26 @@ class CancellationRepository:
         self.session.add(record)
         await self.session.flush()
         return record
+
+    async def unannounced_before(self, instant: datetime) -> list[Cancellation]:
+        """Records made before ``instant`` that no daily batch has sent yet, oldest first, locked."""
+        return list(
+            await self.session.scalars(
+                select(Cancellation)
+                .where(Cancellation.announced_at.is_(None), Cancellation.cancelled_at < instant)
+                .order_by(Cancellation.cancelled_at, Cancellation.id)
+                .with_for_update()
+            )
+        )
+
+    async def mark_announced(self, cancellation_id: str, at: datetime) -> bool:
+        """Guarded: only a record not yet announced; whether this call announced it."""
+        result = await self.session.execute(
+            update(Cancellation)
+            .where(Cancellation.id == cancellation_id, Cancellation.announced_at.is_(None))
+            .values(announced_at=at)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def get(self, cancellation_id: str, scope: Scope) -> Cancellation:
         found = await self.session.scalar(

@@ -1,12 +1,19 @@
 """Voluntary cancellation (自愿注销): units leave the general holding account for good, lowest
-serials first, into a record that is announced as ``legacy_ccer_registry.cancellation.recorded``."""
+serials first, into a record. NCSC's daily batch at 17:00 announces the day's records as
+``legacy_ccer_registry.cancellation.recorded`` (seed 001 第六步)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from services.legacy_ccer_registry.adapters.orm import Account, Cancellation, Project
 from services.legacy_ccer_registry.domain.access import OPERATORS
+from services.legacy_ccer_registry.domain.daily_records import (
+    CANCELLATION_DEADLINE_PASSED,
+    cancellation_deadline_findings,
+    daily_batch_after,
+)
 from services.legacy_ccer_registry.domain.holdings import (
     MOVE_CONFLICTS,
     UnitState,
@@ -24,9 +31,17 @@ from shared.principal import Principal
 from shared.scope import Scope
 from shared.serials import labels, merge_ranges
 
-__all__ = ["cancel_units", "get_cancellation", "legacy_project", "list_cancellations"]
+__all__ = [
+    "DAILY_RECORDS_JOB",
+    "cancel_units",
+    "get_cancellation",
+    "legacy_project",
+    "list_cancellations",
+    "send_daily_records",
+]
 
 CANCELLATION_RECORDED = "legacy_ccer_registry.cancellation.recorded"
+DAILY_RECORDS_JOB = "send_daily_cancellation_records"
 
 
 def _scope(principal: Principal) -> Scope:
@@ -73,7 +88,13 @@ async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Princ
     await uow.accounts.lock(account.id)
     blocks = await uow.blocks.held(account.id, project.number, UnitState.available)
     findings = cancellation_findings(quantity=cmd.quantity, available=sum(b.last_n - b.first_n + 1 for b in blocks))
-    refuse(findings, "the cancellation is refused", "注销被拒绝", conflict_codes=MOVE_CONFLICTS)
+    findings += cancellation_deadline_findings(cmd.purpose, uow.now())
+    refuse(
+        findings,
+        "the cancellation is refused",
+        "注销被拒绝",
+        conflict_codes=MOVE_CONFLICTS | {CANCELLATION_DEADLINE_PASSED},
+    )
     record_id = new_id("LC")
     # The record first: the moved blocks refer to it.
     record = Cancellation(
@@ -108,9 +129,23 @@ async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Princ
         reference_id=record.id,
         detail={"purpose": cmd.purpose.value},
     )
-    _announce(uow, record, account, project)
+    batch = daily_batch_after(record.cancelled_at)
+    await uow.schedule(DAILY_RECORDS_JOB, batch.date().isoformat(), batch, {})
     uow.audit("cancel_units", "cancellation", record.id, quantity=cmd.quantity, purpose=cmd.purpose)
     return record
+
+
+async def send_daily_records(uow: LegacyUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
+    """NCSC's daily batch at 17:00: every record made before it and not yet sent goes out, once."""
+    sent = 0
+    for record in await uow.cancellations.unannounced_before(due_at):
+        if not await uow.cancellations.mark_announced(record.id, uow.now()):
+            continue  # another replica's batch sent it
+        account = await uow.accounts.by_id(record.account_id)
+        project = await uow.projects.get(record.project_number)
+        _announce(uow, record, account, project)
+        sent += 1
+    return f"{sent} cancellation record(s) sent"
 
 
 async def get_cancellation(uow: LegacyUnitOfWork, cmd: GetCancellation, principal: Principal) -> Cancellation:

@@ -1,9 +1,10 @@
 """Voluntary cancellation (自愿注销) in the legacy registry: lowest serials first, one record with
-per-range record dates, announced to the other registries; who sees the records."""
+per-range record dates, announced to the other registries in NCSC's daily batch at 17:00; the first
+period's cancellation deadline; who sees the records."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,9 +12,18 @@ import pytest
 from services.legacy_ccer_registry.domain.holdings import Purpose
 from services.legacy_ccer_registry.service_layer.commands import CancelUnits, GetCancellation, ListCancellations
 from shared.errors import Conflict, NotFound
+from shared.timeutil import CST
 from tests.harness import uscc
 from tests.service_layer import ServiceUnderTest, as_
-from tests.unit.service_layer.test_legacy_support import cancel, issue, ncsc, open_unit, record_project, to_registry
+from tests.unit.service_layer.test_legacy_support import (
+    cancel,
+    issue,
+    legacy_at,
+    ncsc,
+    open_unit,
+    record_project,
+    to_registry,
+)
 
 
 async def test_a_cancellation_takes_the_lowest_serials_of_the_general_holding_account(
@@ -32,7 +42,7 @@ async def test_a_cancellation_takes_the_lowest_serials_of_the_general_holding_ac
     assert (second.quantity, second.purpose, second.synced, second.claimed) == (20, "voluntary", 0, 0)
 
 
-async def test_every_cancellation_announces_its_record_with_serials_and_the_record_date_of_each_range(
+async def test_the_daily_batch_at_17_00_announces_each_record_with_serials_and_the_record_date_of_each_range(
     legacy_registry: ServiceUnderTest[Any],
 ) -> None:
     unit = await open_unit(legacy_registry, province="320000")
@@ -43,6 +53,8 @@ async def test_every_cancellation_announces_its_record_with_serials_and_the_reco
     await legacy_registry.sent()
 
     record = await cancel(legacy_registry, unit, 15)
+    assert await legacy_registry.sent() == []  # not before NCSC's daily batch (seed 001 第六步)
+    await legacy_registry.set_clock(datetime(2025, 6, 2, 17, 0, tzinfo=CST))
 
     [event] = await legacy_registry.sent()
     assert event.event_type == "legacy_ccer_registry.cancellation.recorded"
@@ -113,3 +125,43 @@ async def test_cancellation_records_are_seen_by_their_holder_its_province_and_nc
         )
     assert (await legacy_registry.handle(GetCancellation(cancellation_id=mine.id), ncsc())).quantity == 5
     assert await listed(as_("enterprise", org=uscc())) == set()
+
+
+async def prepared(svc: ServiceUnderTest[Any], quantity: int = 100) -> Any:
+    unit = await open_unit(svc)
+    await record_project(svc)
+    await issue(svc, unit, quantity)
+    await to_registry(svc, unit, quantity)
+    await svc.sent()
+    return unit
+
+
+async def test_a_record_made_at_17_00_00_goes_out_with_the_next_days_batch_and_each_batch_runs_once(
+    legacy_registry: ServiceUnderTest[Any],
+) -> None:
+    unit = await prepared(legacy_registry)
+    early = await cancel(legacy_registry, unit, 10)
+    await legacy_registry.set_clock(datetime(2025, 6, 2, 17, 0, tzinfo=CST))
+    late = await cancel(legacy_registry, unit, 5)  # at 17:00:00, after that day's batch ran
+    assert [e.envelope.payload["cancellation_id"] for e in await legacy_registry.sent()] == [early.id]
+
+    # A jump over several days sends the late record once, in the next day's batch.
+    await legacy_registry.set_clock(datetime(2025, 6, 6, 9, 0, tzinfo=CST))
+    assert [e.envelope.payload["cancellation_id"] for e in await legacy_registry.sent()] == [late.id]
+    await legacy_registry.set_clock(datetime(2025, 6, 9, 18, 0, tzinfo=CST))
+    assert await legacy_registry.sent() == []
+
+
+async def test_cancelling_for_the_2019_2020_offset_closes_at_2021_12_15_17_00_to_the_second(backend: str) -> None:
+    deadline = datetime(2021, 12, 15, 17, 0, tzinfo=CST)
+    async with legacy_at(backend, now=deadline - timedelta(seconds=1)) as svc:
+        unit = await prepared(svc)
+        accepted = await cancel(svc, unit, 10, purpose=Purpose.offset_2019_2020)
+        assert accepted.purpose == "offset_2019_2020"
+
+        await svc.set_clock(deadline)
+        with pytest.raises(Conflict) as refused:
+            await cancel(svc, unit, 10, purpose=Purpose.offset_2019_2020)
+        assert [f.code for f in refused.value.findings] == ["CANCELLATION_DEADLINE_PASSED"]
+        # Other purposes are not bound by the first period's deadline.
+        assert (await cancel(svc, unit, 10, purpose=Purpose.voluntary)).quantity == 10

@@ -177,17 +177,18 @@ async def test_auto_processing_leaves_a_form_ncsc_already_decided_alone(auto_leg
     await decide(auto_legacy, application.id, Decision.reject, "联系人信息有误")
     await auto_legacy.sent()
 
-    assert await auto_legacy.set_clock(datetime(2024, 9, 30, 0, 0, tzinfo=CST)) == 1
+    # The auto-approval job and NCSC's daily batch of cancellation records both run.
+    assert await auto_legacy.set_clock(datetime(2024, 9, 30, 0, 0, tzinfo=CST)) == 2
     still = await auto_legacy.handle(GetSyncApplication(application_id=application.id), ncsc())
     assert still.status == SyncStatus.rejected
-    assert await auto_legacy.sent_types() == []
+    assert await auto_legacy.sent_types() == ["legacy_ccer_registry.cancellation.recorded"]
     assert (await record_of(auto_legacy, record)).synced == 0
 
 
 async def test_without_auto_processing_nothing_is_approved_by_itself(legacy: ServiceUnderTest[Any]) -> None:
     unit, record = await unit_with_record(legacy)
     application = await legacy.handle(form(unit, (record, "P1001", 10)), unit.me)
-    assert await legacy.set_clock(datetime(2024, 11, 1, tzinfo=CST)) == 0
+    assert await legacy.set_clock(datetime(2024, 11, 1, tzinfo=CST)) == 1  # only the daily cancellation batch
     assert (await legacy.handle(GetSyncApplication(application_id=application.id), ncsc())).status == "submitted"
 
 
@@ -247,7 +248,7 @@ async def test_rejection_gives_reasons_and_releases_the_claim_so_the_record_can_
     assert rejected.status == SyncStatus.rejected
     assert rejected.reasons == [{"code": "NOT_ELIGIBLE", "message": "新CCER注登系统账户ID有误"}]
     assert (await record_of(legacy, record)).claimed == 0
-    assert await legacy.sent_types() == ["legacy_ccer_registry.cancellation.recorded"]
+    assert await legacy.sent_types() == []  # a rejection tells no other registry
 
     again = await legacy.handle(form(unit, (record, "P1001", 10), new_account_id="NA-000000000002"), unit.me)
     assert again.status == SyncStatus.submitted
