@@ -229,6 +229,9 @@ class OffsetCcerItem(Contract):
     kind: Literal["offset_ccer"] = "offset_ccer"
     instrument: str
     quantity: Quantity = Field(gt=0)
+    # Added in v1 (optional): the facts of the legacy project whose cancellation generated the
+    # instrument (first period), so the province can check the ETS exclusion.
+    project: LegacyProject | None = None
 
 
 class ApplicationSubmittedV1(Contract):
