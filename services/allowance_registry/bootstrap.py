@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.allowance_registry.adapters.orm import infra, metadata
-from services.allowance_registry.service_layer import accounts, applications, holdings, notices, offsets, periods
+from services.allowance_registry.service_layer import (
+    accounts,
+    applications,
+    holdings,
+    monitoring,
+    notices,
+    offsets,
+    periods,
+)
 from services.allowance_registry.service_layer import commands as c
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from shared.bus import Command, CommandHandler
@@ -54,6 +62,9 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.SubmitApplication: applications.submit_application,
     c.GetApplication: applications.get_application,
     c.ListApplications: applications.list_applications,
+    # monitoring (seed 001 二, seed 002's home page)
+    c.GetComplianceStats: monitoring.get_compliance_stats,
+    c.GetAccountOverview: monitoring.get_account_overview,
 }
 
 EVENT_HANDLERS = cast(
@@ -68,7 +79,13 @@ EVENT_HANDLERS = cast(
     },
 )
 
-JOB_HANDLERS = cast(dict[str, JobHandler], {offsets.RECALL_JOB: offsets.recall_unused})
+JOB_HANDLERS = cast(
+    dict[str, JobHandler],
+    {
+        offsets.RECALL_JOB: offsets.recall_unused,
+        monitoring.OVERDUE_JOB: monitoring.mark_overdue_notices,
+    },
+)
 
 
 def definition() -> ServiceDefinition[AllowanceUnitOfWork]:

@@ -322,3 +322,20 @@ class PendingOffsetUnitEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- monitoring (first period, seed 001 二) ---------------------------------------------------------
+class NoticeOverdueMark(Base):
+    """未按时足额清缴: a notice not complete when its period's application deadline passed, marked once
+    by the deadline's due job, with its progress at that moment. Kept if the notice completes later."""
+
+    __tablename__ = "notice_overdue_marks"
+    notice_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(40), index=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    obligation: Mapped[int] = mapped_column(BigInteger)
+    fulfilled: Mapped[int] = mapped_column(BigInteger)
+    under_review: Mapped[int] = mapped_column(BigInteger)
+    overdue_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the deadline that passed
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)

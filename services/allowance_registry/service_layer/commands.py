@@ -17,7 +17,13 @@ from services.allowance_registry.adapters.orm import (
     ProvincialNotice,
 )
 from services.allowance_registry.domain.applications import Item
-from services.allowance_registry.service_layer.views import HoldingsView, NoticeView, SerialHistory
+from services.allowance_registry.service_layer.views import (
+    ComplianceStatsView,
+    HoldingsView,
+    NoticeView,
+    OverviewView,
+    SerialHistory,
+)
 from shared.bus import Command
 from shared.domain_types import Holder
 
@@ -27,7 +33,9 @@ __all__ = [
     "CreateInstrument",
     "DraftApplication",
     "GetAccount",
+    "GetAccountOverview",
     "GetApplication",
+    "GetComplianceStats",
     "GetHoldings",
     "GetNotice",
     "GetPeriod",
@@ -223,3 +231,17 @@ class ListApplications(_Listing, Command[list[Application]]):
     province: str | None = None
     status: str | None = None
     notice_id: str | None = None
+
+
+# --- monitoring (seed 001 二, seed 002's home page) ---------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class GetComplianceStats(Command[ComplianceStatsView]):
+    """A period's compliance: a province's own, or any province (or all) for the registry."""
+
+    period_code: str
+    province: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetAccountOverview(Command[OverviewView]):
+    account_id: str

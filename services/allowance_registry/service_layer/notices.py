@@ -12,6 +12,7 @@ from services.allowance_registry.service_layer.commands import (
     ListNotices,
     ListProvincialNotices,
 )
+from services.allowance_registry.service_layer.monitoring import notice_views, schedule_overdue_marking
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from services.allowance_registry.service_layer.views import NoticeView
 from shared.errors import Conflict, refuse
@@ -134,6 +135,7 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
         ),
         correlation_id=notice.id,
     )
+    await schedule_overdue_marking(uow, period)  # once per period: the periods approved before it existed
     uow.audit(
         "issue_notice",
         "notice",
@@ -146,7 +148,8 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
 
 
 async def get_notice(uow: AllowanceUnitOfWork, cmd: GetNotice, principal: Principal) -> NoticeView:
-    return NoticeView(*await uow.notices.get(cmd.notice_id, principal))
+    [view] = await notice_views(uow, [await uow.notices.get(cmd.notice_id, principal)])
+    return view
 
 
 async def list_notices(uow: AllowanceUnitOfWork, cmd: ListNotices, principal: Principal) -> list[NoticeView]:
@@ -159,4 +162,4 @@ async def list_notices(uow: AllowanceUnitOfWork, cmd: ListNotices, principal: Pr
         limit=cmd.limit,
         offset=cmd.offset,
     )
-    return [NoticeView(*row) for row in rows]
+    return await notice_views(uow, rows)

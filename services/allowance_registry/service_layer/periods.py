@@ -20,6 +20,7 @@ from services.allowance_registry.service_layer.commands import (
     ListPeriods,
     ProposePeriod,
 )
+from services.allowance_registry.service_layer.monitoring import schedule_overdue_marking
 from services.allowance_registry.service_layer.offsets import RECALL_JOB
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from shared.errors import Conflict, Finding, Invalid, refuse
@@ -192,6 +193,7 @@ async def approve_period(uow: AllowanceUnitOfWork, cmd: ApprovePeriod, principal
         )
     if recall_at is not None:
         await uow.schedule(RECALL_JOB, cmd.code, recall_at, {"period_code": cmd.code})
+    await schedule_overdue_marking(uow, period)
     uow.audit("approve_period", "compliance_period", cmd.code, recall_at=recall_at)
     return period
 

@@ -13,6 +13,7 @@ from services.allowance_registry.adapters.repositories import (
     HoldingRepository,
     InstrumentRepository,
     LotUnitRepository,
+    MonitoringRepository,
     NoticeRepository,
     PendingOffsetRepository,
     PeriodRepository,
@@ -37,6 +38,7 @@ class AllowanceUnitOfWork(UnitOfWork):
     registrations: RegistrationRepository
     applications: ApplicationRepository
     catalogue: Catalogue  # the built-in periods and instruments
+    monitoring: MonitoringRepository  # compliance stats, overdue marks, the home page's counts
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -51,3 +53,4 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.registrations = RegistrationRepository(session)
         self.applications = ApplicationRepository(session)
         self.catalogue = Catalogue()
+        self.monitoring = MonitoringRepository(session)

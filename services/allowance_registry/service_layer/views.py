@@ -7,9 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from services.allowance_registry.adapters.orm import Account, AllowanceHolding, CcerHolding, Notice
+from services.allowance_registry.domain.monitoring import (
+    ApplicationCounts,
+    Completion,
+    ComplianceStats,
+    HoldingTotals,
+    completion,
+    holding_totals,
+)
 from services.allowance_registry.domain.notices import ccer_offsettable
 
-__all__ = ["HoldingsView", "NoticeView", "SerialEvent", "SerialHistory"]
+__all__ = ["ComplianceStatsView", "HoldingsView", "NoticeView", "OverviewView", "SerialEvent", "SerialHistory"]
 
 
 @dataclass(frozen=True)
@@ -26,11 +34,16 @@ class NoticeView:
     notice: Notice
     account: Account
     cap_bp: int
+    overdue_at: datetime | None = None  # marked 未按时足额清缴 when the deadline passed
 
     @property
     def ccer_offsettable(self) -> int:
         n = self.notice
         return ccer_offsettable(n.obligation, self.cap_bp, n.ccer_registered, n.ccer_under_review)
+
+    @property
+    def completion(self) -> Completion:
+        return completion(self.notice.status, self.overdue_at is not None)
 
 
 @dataclass(frozen=True)
@@ -53,3 +66,33 @@ class SerialHistory:
     account_id: str
     state: str
     events: list[SerialEvent]
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ComplianceStatsView:
+    """A period's compliance in one province (or all, ``province`` None), as of ``as_of``."""
+
+    period_code: str
+    province: str | None
+    as_of: datetime
+    stats: ComplianceStats
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """Seed 002's home page of an account: holdings, the open notices, applications to do and under review."""
+
+    holdings: HoldingsView
+    open_notices: list[NoticeView]
+    applications: ApplicationCounts
+    as_of: datetime
+
+    @property
+    def allowances(self) -> HoldingTotals:
+        return holding_totals((h.registry_side, h.trading_side, h.frozen) for h in self.holdings.allowances)
+
+    @property
+    def ccer(self) -> HoldingTotals:
+        """Generated offset CCER (first period) is held on the registry side only: trading is always 0 here."""
+        return holding_totals((h.quantity, 0, h.frozen) for h in self.holdings.ccer)

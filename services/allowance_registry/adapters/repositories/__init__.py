@@ -7,6 +7,7 @@ from services.allowance_registry.adapters.repositories.accounts import AccountRe
 from services.allowance_registry.adapters.repositories.applications import ApplicationRepository
 from services.allowance_registry.adapters.repositories.holdings import HoldingRepository
 from services.allowance_registry.adapters.repositories.lot_units import LotUnitRepository, SerialRecord
+from services.allowance_registry.adapters.repositories.monitoring import MonitoringRepository
 from services.allowance_registry.adapters.repositories.notices import (
     NoticeRepository,
     NoticeRow,
@@ -22,6 +23,7 @@ __all__ = [
     "HoldingRepository",
     "InstrumentRepository",
     "LotUnitRepository",
+    "MonitoringRepository",
     "NoticeRepository",
     "NoticeRow",
     "PendingOffsetRepository",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.lot_units import UnitState
+from services.allowance_registry.domain.monitoring import Completion
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
@@ -215,6 +217,15 @@ class NoticeOut(BaseModel):
     status: NoticeStatus
     issued_at: LocalTime
     completed_at: LocalTime | None
+    # Seed 002's notice list (履约通知书名称, 履约完成状态) and seed 001 二's overdue mark.
+    name: str = Field(description="notice name — 履约通知书名称, e.g. 火电测试企业履约通知书2021-11-3")
+    overdue: bool = Field(description="not complete when the deadline passed — 未按时足额清缴")
+    overdue_at: LocalTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
+    completion_status: Completion = Field(
+        description="open — 未完成; complete — 已完成; overdue — 未按时足额清缴; "
+        "complete_late — 逾期完成（未按时足额清缴）"
+    )
+    completion_status_zh: str = Field(description="履约完成状态")
 
 
 # --- pending offsets and registrations -------------------------------------------------------
@@ -394,3 +405,73 @@ class ApplicationOut(BaseModel):
     created_at: LocalTime
     submitted_at: LocalTime | None
     decided_at: LocalTime | None
+
+
+# --- monitoring (seed 001 二) and the enterprise's home page (seed 002) ------------------------------
+# A share 0-1: computed as a Decimal (count / units, 4 places, half-even), sent as a JSON number.
+Share = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class UnitShortOut(BaseModel):
+    notice_id: str
+    account_id: str
+    name: str = Field(description="unit name — 重点排放单位名称")
+    uscc: str
+    province: str
+    obligation: int = Field(description="应履约量")
+    fulfilled: int = Field(description="已履约量")
+    under_review: int = Field(description="待审核履约量")
+    overdue: bool = Field(description="marked overdue when the deadline passed — 已标记未按时足额清缴")
+    overdue_at: LocalTime | None
+
+
+class ComplianceStatsOut(BaseModel):
+    period_code: str
+    province: str | None = Field(description="the province, or null for all provinces (registry) — 省份")
+    as_of: LocalTime = Field(description="when the stats were read — 统计时间")
+    final: bool = Field(
+        description="the deadline has passed; before it, complete means complete so far — 是否已过履约截止时间"
+    )
+    deadline: LocalTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
+    target_date: LocalTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
+    target_share: Share | None = Field(description="share of units to be complete by the target date — 目标完成率")
+    target_met: bool | None = Field(description="complete_by_target_date / units ≥ target_share — 是否达到目标")
+    units: int = Field(description="units with an enterprise notice of the period — 重点排放单位数")
+    complete: int = Field(description="complete before the deadline — 截止前完成履约的单位数")
+    share_complete: Share | None = Field(description="complete / units, 0-1 (null without units) — 完成率")
+    complete_by_target_date: int | None = Field(description="complete before the target date — 目标时间前完成数")
+    share_complete_by_target_date: Share | None = Field(description="0-1 — 目标时间前完成率")
+    overdue: int = Field(description="notices marked overdue — 已标记未按时足额清缴的单位数")
+    units_short: list[UnitShortOut] = Field(
+        description="units not complete before the deadline (so far, before it) — 未按时足额清缴的单位"
+    )
+
+
+class HoldingSidesOut(BaseModel):
+    registry: int = Field(description="登记持仓 (frozen included)")
+    trading: int = Field(description="交易持仓")
+    frozen: int = Field(description="冻结数量 (in applications under review)")
+    available: int = Field(description="登记可用量")
+
+
+class OverviewHoldingsOut(BaseModel):
+    allowances: HoldingSidesOut = Field(description="登记配额持仓 / 交易配额持仓, all instruments")
+    ccer: HoldingSidesOut = Field(
+        description="登记ccer持仓 / 交易ccer持仓: generated offset CCER (registry side only; trading is 0)"
+    )
+    pending_offsets: int = Field(description="pending CCER offsets not yet registered or recalled — 待抵销")
+    allowance_instruments: list[AllowanceHoldingOut]
+    ccer_instruments: list[CcerHoldingOut]
+
+
+class ApplicationCountsOut(BaseModel):
+    to_do: int = Field(description="drafts and returned applications — 履约待办")
+    under_review: int = Field(description="submitted applications — 履约待审核")
+
+
+class OverviewOut(BaseModel):
+    account: AccountOut
+    as_of: LocalTime
+    holdings: OverviewHoldingsOut
+    open_notices: list[NoticeOut] = Field(description="notices not complete — 未完成履约通知书")
+    applications: ApplicationCountsOut

@@ -8,6 +8,7 @@ from services.allowance_registry.entrypoints.api.routers import (
     accounts,
     allocations,
     applications,
+    compliance_stats,
     instruments,
     notices,
     pending_offsets,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     registrations.router,
     serials.router,
     applications.router,
+    compliance_stats.router,
 ]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from services.allowance_registry.adapters.orm import Account
+from services.allowance_registry.domain.monitoring import HoldingTotals
 from services.allowance_registry.entrypoints.api.deps import (
     CSV,
     BusDep,
@@ -16,22 +17,28 @@ from services.allowance_registry.entrypoints.api.deps import (
     Page,
     RegistryInitiator,
 )
+from services.allowance_registry.entrypoints.api.routers.notices import notice_out
 from services.allowance_registry.entrypoints.api.schemas import (
     AccountOut,
     AllowanceHoldingOut,
+    ApplicationCountsOut,
     CcerHoldingOut,
+    HoldingSidesOut,
     HoldingsOut,
     OpenAccountIn,
+    OverviewHoldingsOut,
+    OverviewOut,
     TransferIn,
 )
 from services.allowance_registry.service_layer.commands import (
     GetAccount,
+    GetAccountOverview,
     GetHoldings,
     ListAccounts,
     OpenAccount,
     TransferAllowances,
 )
-from services.allowance_registry.service_layer.views import HoldingsView
+from services.allowance_registry.service_layer.views import HoldingsView, OverviewView
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -117,3 +124,34 @@ async def transfer(account_id: str, body: TransferIn, bus: BusDep, principal: En
         account_id=account_id, instrument=body.instrument, quantity=body.quantity, direction=body.direction.value
     )
     return holdings_out(await bus.handle(command, principal))
+
+
+# --- seed 002's home page ---------------------------------------------------------------------------
+def _sides(t: HoldingTotals) -> HoldingSidesOut:
+    return HoldingSidesOut(registry=t.registry, trading=t.trading, frozen=t.frozen, available=t.available)
+
+
+def overview_out(view: OverviewView) -> OverviewOut:
+    detail = holdings_out(view.holdings)
+    return OverviewOut(
+        account=account_out(view.holdings.account),
+        as_of=view.as_of,
+        holdings=OverviewHoldingsOut(
+            allowances=_sides(view.allowances),
+            ccer=_sides(view.ccer),
+            pending_offsets=view.holdings.pending_offsets_total,
+            allowance_instruments=detail.allowances,
+            ccer_instruments=detail.ccer,
+        ),
+        open_notices=[notice_out(n) for n in view.open_notices],
+        applications=ApplicationCountsOut(to_do=view.applications.to_do, under_review=view.applications.under_review),
+    )
+
+
+@router.get(
+    "/{account_id}/overview",
+    response_model=OverviewOut,
+    summary="The account's home page: holdings, open notices, applications — 首页（持仓、未完成履约通知书、履约待办）",
+)
+async def overview(account_id: str, bus: BusDep, principal: EnterpriseProvinceOrRegistry) -> OverviewOut:
+    return overview_out(await bus.handle(GetAccountOverview(account_id=account_id), principal))

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from services.allowance_registry.domain.monitoring import notice_name
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.entrypoints.api.deps import CSV, BusDep, EnterpriseOrProvince, Page, ProvinceInitiator
 from services.allowance_registry.entrypoints.api.schemas import NoticeIn, NoticeOut
@@ -13,8 +14,9 @@ from services.allowance_registry.service_layer.commands import GetNotice, IssueN
 from services.allowance_registry.service_layer.views import NoticeView
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
+from shared.timeutil import local
 
-__all__ = ["router"]
+__all__ = ["notice_out", "router"]
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 
@@ -37,6 +39,11 @@ def notice_out(view: NoticeView) -> NoticeOut:
         status=n.status,
         issued_at=n.issued_at,
         completed_at=n.completed_at,
+        name=notice_name(view.account.holder_name, local(n.issued_at)),
+        overdue=view.overdue_at is not None,
+        overdue_at=view.overdue_at,
+        completion_status=view.completion,
+        completion_status_zh=view.completion.zh,
     )
 
 
