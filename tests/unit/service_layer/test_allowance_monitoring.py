@@ -128,7 +128,7 @@ async def test_stats_after_the_95_percent_date_count_one_of_three_and_so_far_one
     assert (s.complete_by_target_date, str(s.share_complete_by_target_date)) == (1, "0.3333")
     assert (s.complete, s.final) == (1, False)  # complete so far
     assert (s.target_share, s.target_met) == (Decimal("0.95"), False)
-    assert [u.account_id for u in s.units_short] == [between.account_id, never.account_id]
+    assert {u.account_id for u in s.units_short} == {between.account_id, never.account_id}
 
 
 async def test_stats_after_the_deadline_count_two_of_three_and_list_the_third(first_period: Svc) -> None:
