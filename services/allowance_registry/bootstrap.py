@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.allowance_registry.adapters.orm import infra, metadata
-from services.allowance_registry.service_layer import accounts, applications, holdings, notices, offsets, periods
+from services.allowance_registry.service_layer import (
+    accounts,
+    applications,
+    holdings,
+    notices,
+    offset_ccer_requests,
+    offsets,
+    periods,
+)
 from services.allowance_registry.service_layer import commands as c
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from shared.bus import Command, CommandHandler
@@ -54,6 +62,13 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.SubmitApplication: applications.submit_application,
     c.GetApplication: applications.get_application,
     c.ListApplications: applications.list_applications,
+    # first period: offset-CCER creation requests (seed 002 Part 2)
+    c.SubmitOffsetCcerRequest: offset_ccer_requests.submit_request,
+    c.ApproveOffsetCcerRequest: offset_ccer_requests.approve_request,
+    c.RejectOffsetCcerRequest: offset_ccer_requests.reject_request,
+    c.GetOffsetCcerRequest: offset_ccer_requests.get_request,
+    c.ListOffsetCcerRequests: offset_ccer_requests.list_requests,
+    c.ListUnmatchedCancellations: offset_ccer_requests.list_unmatched,
 }
 
 EVENT_HANDLERS = cast(
@@ -65,6 +80,8 @@ EVENT_HANDLERS = cast(
         "new_ccer_registry.offset.released": offsets.on_offset_released,
         "provincial_review.application.approved": applications.on_application_approved,
         "provincial_review.application.rejected": applications.on_application_rejected,
+        # first period: NCSC's daily cancellation records draft offset-CCER creation requests
+        "legacy_ccer_registry.cancellation.recorded": offset_ccer_requests.on_cancellation_recorded,
     },
 )
 

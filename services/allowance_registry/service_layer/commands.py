@@ -12,9 +12,11 @@ from services.allowance_registry.adapters.orm import (
     Application,
     CompliancePeriod,
     Instrument,
+    OffsetCcerRequest,
     OffsetRegistration,
     PendingOffset,
     ProvincialNotice,
+    UnmatchedCancellation,
 )
 from services.allowance_registry.domain.applications import Item
 from services.allowance_registry.service_layer.views import HoldingsView, NoticeView, SerialHistory
@@ -23,6 +25,7 @@ from shared.domain_types import Holder
 
 __all__ = [
     "AllocateAllowances",
+    "ApproveOffsetCcerRequest",
     "ApprovePeriod",
     "CreateInstrument",
     "DraftApplication",
@@ -30,6 +33,7 @@ __all__ = [
     "GetApplication",
     "GetHoldings",
     "GetNotice",
+    "GetOffsetCcerRequest",
     "GetPeriod",
     "GetSerialHistory",
     "IssueNotice",
@@ -38,14 +42,19 @@ __all__ = [
     "ListApplications",
     "ListInstruments",
     "ListNotices",
+    "ListOffsetCcerRequests",
     "ListOffsetRegistrations",
     "ListPendingOffsets",
     "ListPeriods",
     "ListProvincialNotices",
+    "ListUnmatchedCancellations",
     "OpenAccount",
     "ProposePeriod",
+    "RejectOffsetCcerRequest",
+    "RejectionReason",
     "ReplaceApplicationItems",
     "SubmitApplication",
+    "SubmitOffsetCcerRequest",
     "TransferAllowances",
 ]
 
@@ -223,3 +232,49 @@ class ListApplications(_Listing, Command[list[Application]]):
     province: str | None = None
     status: str | None = None
     notice_id: str | None = None
+
+
+# --- first period: offset-CCER creation requests (seed 002 Part 2) ------------------------------
+@dataclass(frozen=True, kw_only=True)
+class RejectionReason:
+    code: str = "REJECTED"
+    message: str
+    message_zh: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """发起管理员提交创建申请."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """确认管理员审核（通过）: generates the instrument and credits the unit."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """确认管理员审核（不通过）, with reasons."""
+
+    request_id: str
+    reasons: tuple[RejectionReason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetOffsetCcerRequest(Command[OffsetCcerRequest]):
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOffsetCcerRequests(_Listing, Command[list[OffsetCcerRequest]]):
+    status: str | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListUnmatchedCancellations(_Listing, Command[list[UnmatchedCancellation]]):
+    uscc: str | None = None

@@ -14,6 +14,7 @@ from services.allowance_registry.adapters.repositories import (
     InstrumentRepository,
     LotUnitRepository,
     NoticeRepository,
+    OffsetCcerRequestRepository,
     PendingOffsetRepository,
     PeriodRepository,
     ProvincialNoticeRepository,
@@ -37,6 +38,8 @@ class AllowanceUnitOfWork(UnitOfWork):
     registrations: RegistrationRepository
     applications: ApplicationRepository
     catalogue: Catalogue  # the built-in periods and instruments
+    # first period: offset-CCER creation requests and unmatched cancellation records
+    offset_ccer_requests: OffsetCcerRequestRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -51,3 +54,4 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.registrations = RegistrationRepository(session)
         self.applications = ApplicationRepository(session)
         self.catalogue = Catalogue()
+        self.offset_ccer_requests = OffsetCcerRequestRepository(session)

@@ -10,6 +10,7 @@ from services.allowance_registry.entrypoints.api.routers import (
     applications,
     instruments,
     notices,
+    offset_ccer_requests,
     pending_offsets,
     periods,
     provincial_notices,
@@ -30,4 +31,6 @@ ROUTERS: list[APIRouter] = [
     registrations.router,
     serials.router,
     applications.router,
+    # first period: offset-CCER creation requests
+    offset_ccer_requests.router,
 ]
