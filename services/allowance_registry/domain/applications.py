@@ -255,9 +255,7 @@ def _offset_ccer_item_findings(
     if facts is not None:
         # The generating project's facts are judged like a lot's; the origin has its own code below.
         findings += [
-            f
-            for f in lot_eligibility_findings(period.eligibility, facts, n)
-            if f.code != "LOT_ORIGIN_NOT_ELIGIBLE"
+            f for f in lot_eligibility_findings(period.eligibility, facts, n) if f.code != "LOT_ORIGIN_NOT_ELIGIBLE"
         ]
     if "offset_ccer" not in period.eligibility.origins:
         findings.append(

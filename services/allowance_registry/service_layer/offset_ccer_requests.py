@@ -54,7 +54,9 @@ async def on_cancellation_recorded(
         log.info("cancellation %s (purpose %s) needs nothing here", payload.cancellation_id, payload.purpose)
         return
     if await uow.offset_ccer_requests.is_known(payload.cancellation_id):
-        log.info("cancellation %s already recorded; event %s changes nothing", payload.cancellation_id, envelope.event_id)
+        log.info(
+            "cancellation %s already recorded; event %s changes nothing", payload.cancellation_id, envelope.event_id
+        )
         return
     account = await uow.accounts.of_holder(payload.holder.uscc)
     row = _unmatched(uow, payload) if account is None else _draft(uow, envelope, payload, account)
@@ -103,7 +105,11 @@ def _draft(
         reasons=[],
         history=[
             machine.history_entry(
-                now, "drafted", envelope.producer, cancellation_id=payload.cancellation_id, event_id=str(envelope.event_id)
+                now,
+                "drafted",
+                envelope.producer,
+                cancellation_id=payload.cancellation_id,
+                event_id=str(envelope.event_id),
             )
         ],
         drafted_at=now,

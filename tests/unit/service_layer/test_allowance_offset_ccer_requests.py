@@ -217,8 +217,14 @@ async def test_approval_generates_an_instrument_with_the_project_and_credits_the
 
     assert (request.status, request.instrument, request.decided_by) == ("approved", "CCER21000001", CHECKER.sub)
     assert await ccer_held(allowance, account_id) == {"CCER21000001": (50_000, 0)}
-    [instrument] = [i for i in await allowance.handle(ListInstruments(), as_("enterprise", org=org)) if i.kind != "allowance"]
-    assert (instrument.code, instrument.name, instrument.kind) == ("CCER21000001", "火电测试企业配额抵消清缴CCER", "offset_ccer")
+    [instrument] = [
+        i for i in await allowance.handle(ListInstruments(), as_("enterprise", org=org)) if i.kind != "allowance"
+    ]
+    assert (instrument.code, instrument.name, instrument.kind) == (
+        "CCER21000001",
+        "火电测试企业配额抵消清缴CCER",
+        "offset_ccer",
+    )
     assert instrument.project == request.project
     assert (instrument.account_id, instrument.request_id) == (account_id, request.id)
     assert [(h["action"], h["actor"]) for h in request.history] == [
@@ -251,7 +257,9 @@ async def test_a_rejection_gives_its_reasons_and_generates_nothing(allowance: Sv
 
     with pytest.raises(Invalid) as without_reasons:
         await allowance.handle(RejectOffsetCcerRequest(request_id=request.id), CHECKER)
-    reason = RejectionReason(code="PROJECT_MISMATCH", message="project differs from the form", message_zh="项目与申请表不符")
+    reason = RejectionReason(
+        code="PROJECT_MISMATCH", message="project differs from the form", message_zh="项目与申请表不符"
+    )
     rejected = await allowance.handle(RejectOffsetCcerRequest(request_id=request.id, reasons=(reason,)), CHECKER)
 
     assert without_reasons.value.code == "REASONS_REQUIRED"

@@ -153,8 +153,7 @@ async def reject_request(
     request_id: str, body: RejectRequestIn, bus: BusDep, principal: RegistryConfirmer
 ) -> OffsetCcerRequestOut:
     reasons = tuple(
-        RejectionReason(message=r) if isinstance(r, str) else RejectionReason(**r.model_dump())
-        for r in body.reasons
+        RejectionReason(message=r) if isinstance(r, str) else RejectionReason(**r.model_dump()) for r in body.reasons
     )
     command = RejectOffsetCcerRequest(request_id=request_id, reasons=reasons)
     return request_out(await bus.handle(command, principal))
