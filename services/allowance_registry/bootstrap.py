@@ -14,6 +14,7 @@ from services.allowance_registry.service_layer import (
     holdings,
     monitoring,
     notices,
+    offset_ccer_requests,
     offsets,
     periods,
 )
@@ -65,6 +66,13 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     # monitoring (seed 001 二, seed 002's home page)
     c.GetComplianceStats: monitoring.get_compliance_stats,
     c.GetAccountOverview: monitoring.get_account_overview,
+    # first period: offset-CCER creation requests (seed 002 Part 2)
+    c.SubmitOffsetCcerRequest: offset_ccer_requests.submit_request,
+    c.ApproveOffsetCcerRequest: offset_ccer_requests.approve_request,
+    c.RejectOffsetCcerRequest: offset_ccer_requests.reject_request,
+    c.GetOffsetCcerRequest: offset_ccer_requests.get_request,
+    c.ListOffsetCcerRequests: offset_ccer_requests.list_requests,
+    c.ListUnmatchedCancellations: offset_ccer_requests.list_unmatched,
 }
 
 EVENT_HANDLERS = cast(
@@ -76,6 +84,8 @@ EVENT_HANDLERS = cast(
         "new_ccer_registry.offset.released": offsets.on_offset_released,
         "provincial_review.application.approved": applications.on_application_approved,
         "provincial_review.application.rejected": applications.on_application_rejected,
+        # first period: NCSC's daily cancellation records draft offset-CCER creation requests
+        "legacy_ccer_registry.cancellation.recorded": offset_ccer_requests.on_cancellation_recorded,
     },
 )
 

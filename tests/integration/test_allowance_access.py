@@ -43,6 +43,13 @@ ENDPOINTS: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/applications/APP-x", HOLDER_PROVINCE),
     ("PUT", "/applications/APP-x", frozenset({"enterprise"})),
     ("POST", "/applications/APP-x/submit", frozenset({"enterprise"})),
+    # first period: offset-CCER creation requests
+    ("GET", "/offset-ccer-requests", ANY),
+    ("GET", "/offset-ccer-requests/unmatched", REGISTRY),
+    ("GET", "/offset-ccer-requests/OCR-x", ANY),
+    ("POST", "/offset-ccer-requests/OCR-x/submit", frozenset({"registry_initiator"})),
+    ("POST", "/offset-ccer-requests/OCR-x/approve", frozenset({"registry_confirmer"})),
+    ("POST", "/offset-ccer-requests/OCR-x/reject", frozenset({"registry_confirmer"})),
 ]
 
 

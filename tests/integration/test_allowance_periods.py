@@ -43,7 +43,14 @@ async def test_a_builtin_period_is_proposed_pending_and_approved_by_another_pers
     read = await c.get(f"{API}/compliance-periods/{period_code}", headers=stack.token("enterprise", org=uscc()))
     assert read.status_code == 200 and read.json()["status"] == "active"
     instruments = await c.get(f"{API}/instruments", headers=stack.token("province_confirmer", province="110000"))
-    assert {"code": "PE2024000001", "name": "2023年度配额", "kind": "allowance", "vintage": 2023} in instruments.json()
+    listed = {i["code"]: i for i in instruments.json()}
+    assert {k: listed["PE2024000001"][k] for k in ("code", "name", "kind", "vintage")} == {
+        "code": "PE2024000001",
+        "name": "2023年度配额",
+        "kind": "allowance",
+        "vintage": 2023,
+    }
+    assert listed["PE2024000001"]["project"] is None  # only generated offset CCER carry a project
 
 
 async def test_one_user_holding_both_roles_cannot_approve_their_own_period(stack: Stack) -> None:

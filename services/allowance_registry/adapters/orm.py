@@ -55,6 +55,11 @@ class Instrument(Base):
     vintage: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
+    # Generated offset CCER (first period): the cancelled legacy project's facts, the account it was
+    # generated for and the creation request that generated it; None for allowances.
+    project: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class CompliancePeriod(Base):
@@ -339,3 +344,52 @@ class NoticeOverdueMark(Base):
     under_review: Mapped[int] = mapped_column(BigInteger)
     overdue_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the deadline that passed
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- first period: generated offset CCER (seed 002 Part 2) ------------------------------------------
+class OffsetCcerRequest(Base):
+    """A creation request of offset CCER (CCER项目创建), drafted from one of NCSC's cancellation records
+    of the 2019-2020 offset: submitted by a registry initiator, decided by another registry confirmer."""
+
+    __tablename__ = "offset_ccer_requests"
+    __table_args__ = (
+        UniqueConstraint("cancellation_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cancellation_id: Mapped[str] = mapped_column(String(60))
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    legacy_account_id: Mapped[str] = mapped_column(String(60))
+    project: Mapped[dict[str, Any]] = mapped_column(JSON)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)
+    units_recorded_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    instrument: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class UnmatchedCancellation(Base):
+    """A cancellation record of the 2019-2020 offset whose unit has no allowance account here: listed
+    for the registry's operators, nothing generated."""
+
+    __tablename__ = "unmatched_cancellations"
+    cancellation_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    legacy_account_id: Mapped[str] = mapped_column(String(60))
+    project: Mapped[dict[str, Any]] = mapped_column(JSON)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -139,13 +139,16 @@ def submission_findings(
     lots: Mapping[str, LotState],
     now: datetime,
     units_recorded_at: Mapping[int, date | None] | None = None,
+    offset_ccer_facts: Mapping[str, LotFacts] | None = None,
 ) -> list[Finding]:
     """Every reason the application cannot be submitted (domain.md §6.3), all at once.
 
     ``allowances_available`` / ``offset_ccer_available``: the applicant's registry-side unfrozen
     holdings by instrument; ``lots``: the pending offsets the items name that exist (any holder);
     ``units_recorded_at``: per lot item, the latest record date among the units it takes (lowest
-    serials of the lot first, §6.1 step 6), judged instead of the lot's when given."""
+    serials of the lot first, §6.1 step 6), judged instead of the lot's when given;
+    ``offset_ccer_facts``: per generated offset-CCER instrument, the facts of the legacy project whose
+    cancellation generated it (first period), judged like a lot's (the ETS exclusion)."""
     findings: list[Finding] = []
 
     # The notice and its period.
@@ -200,7 +203,8 @@ def submission_findings(
         if item.kind == ItemKind.allowance:
             findings += _allowance_item_findings(n, item, period, allowances_available)
         elif item.kind == ItemKind.offset_ccer:
-            findings += _offset_ccer_item_findings(n, item, period, offset_ccer_available)
+            facts = (offset_ccer_facts or {}).get(item.instrument or "")
+            findings += _offset_ccer_item_findings(n, item, period, offset_ccer_available, facts)
         else:
             findings += _lot_item_findings(n, item, notice, period, lots, units_recorded_at or {})
 
@@ -243,9 +247,16 @@ def _allowance_item_findings(n: int, item: Item, period: PeriodRules, held: Mapp
     return []
 
 
-def _offset_ccer_item_findings(n: int, item: Item, period: PeriodRules, held: Mapping[str, int]) -> list[Finding]:
+def _offset_ccer_item_findings(
+    n: int, item: Item, period: PeriodRules, held: Mapping[str, int], facts: LotFacts | None
+) -> list[Finding]:
     code = item.instrument or ""
     findings = []
+    if facts is not None:
+        # The generating project's facts are judged like a lot's; the origin has its own code below.
+        findings += [
+            f for f in lot_eligibility_findings(period.eligibility, facts, n) if f.code != "LOT_ORIGIN_NOT_ELIGIBLE"
+        ]
     if "offset_ccer" not in period.eligibility.origins:
         findings.append(
             _f(

@@ -14,6 +14,7 @@ from services.allowance_registry.adapters.orm import (
     Account,
     Application,
     CompliancePeriod,
+    Instrument,
     Notice,
     OffsetRegistration,
     PendingOffset,
@@ -62,6 +63,7 @@ from shared.events.contracts import (
     ApplicationSubmittedV1,
     CcerItem,
     ComplianceCompletedV1,
+    LegacyProject,
     NoticeRef,
     OffsetCcerItem,
     OffsetProject,
@@ -154,6 +156,8 @@ class _Submission:
     allowances: dict[str, int]
     offset_ccer: dict[str, int]
     lots: dict[str, PendingOffset]
+    # Generated offset-CCER instruments the items name (first period): the project facts they carry.
+    instruments: dict[str, Instrument]
     # Per lot item: the units it takes, lowest available serials of its lot first (§6.1 step 6).
     # An item is missing when it takes none, or when its lot's units are not tracked by serial.
     units: dict[int, ItemUnits]
@@ -168,10 +172,12 @@ async def _load_submission(uow: AllowanceUnitOfWork, application: Application, i
     ccer_codes = {i.instrument for i in items if i.kind == ItemKind.offset_ccer and i.instrument}
     allowances = await uow.holdings.lock_available_allowances(account.id, sorted(allowance_codes))
     offset_ccer = await uow.holdings.lock_available_offset_ccer(account.id, sorted(ccer_codes))
+    instruments = await uow.instruments.of_codes(sorted(ccer_codes))
     lots = await uow.pending_offsets.lock(_lot_ids(items))
     available = await uow.lot_units.available(sorted(lots))
     lot_items = [(n, i.lot_id, i.quantity) for n, i in enumerate(items) if i.kind == ItemKind.ccer and i.lot_id]
-    return _Submission(notice, period, account, allowances, offset_ccer, lots, plan_items(available, lot_items))
+    units = plan_items(available, lot_items)
+    return _Submission(notice, period, account, allowances, offset_ccer, lots, instruments, units)
 
 
 def _lot_ids(items: list[Item]) -> list[str]:
@@ -206,6 +212,22 @@ def _findings(s: _Submission, items: list[Item], applicant_uscc: str, uow: Allow
         lots={lot_id: _lot_state(lot) for lot_id, lot in s.lots.items()},
         now=uow.now(),
         units_recorded_at={n: units.units_recorded_at for n, units in s.units.items()},
+        offset_ccer_facts={
+            code: facts for code, i in s.instruments.items() if (facts := _instrument_facts(i)) is not None
+        },
+    )
+
+
+def _instrument_facts(instrument: Instrument) -> LotFacts | None:
+    """The facts of the legacy project whose cancellation generated an offset-CCER instrument."""
+    project = instrument.project
+    if instrument.kind != ItemKind.offset_ccer or not project:
+        return None
+    return LotFacts(
+        origin="offset_ccer",
+        project_number=str(project.get("number", instrument.code)),
+        registered_or_recorded_at=project.get("recorded_at"),
+        within_national_ets=bool(project.get("within_national_ets", False)),
     )
 
 
@@ -228,7 +250,10 @@ async def submit_application(uow: AllowanceUnitOfWork, cmd: SubmitApplication, p
     sums = totals(items)
     if not await uow.notices.reserve(submission.notice, sums.all, sums.ccer):
         raise ConcurrentChange(f"compliance notice {submission.notice.id}")
-    enriched = [_enrich(d, submission.lots, submission.units.get(n)) for n, d in enumerate(application.items)]
+    enriched = [
+        _enrich(d, submission.lots, submission.units.get(n), submission.instruments)
+        for n, d in enumerate(application.items)
+    ]
     await _move(
         uow,
         application,
@@ -299,9 +324,18 @@ def _lot_state(lot: PendingOffset) -> LotState:
     )
 
 
-def _enrich(raw: dict[str, Any], lots: dict[str, PendingOffset], units: ItemUnits | None) -> dict[str, Any]:
-    """A lot item carries the lot's facts and the units it took with their record dates, so the
-    province judges eligibility on the same units without asking."""
+def _enrich(
+    raw: dict[str, Any],
+    lots: dict[str, PendingOffset],
+    units: ItemUnits | None,
+    instruments: dict[str, Instrument],
+) -> dict[str, Any]:
+    """A lot item carries the lot's facts and the units it took with their record dates, and a
+    generated offset-CCER item its project's facts, so the province judges eligibility without asking."""
+    if raw["kind"] == ItemKind.offset_ccer:
+        instrument = instruments.get(raw["instrument"])
+        kept = {k: v for k, v in raw.items() if k != "project"}
+        return {**kept, "project": instrument.project} if instrument is not None and instrument.project else kept
     if raw["kind"] != ItemKind.ccer:
         return dict(raw)
     lot = lots[raw["lot_id"]]
@@ -330,7 +364,8 @@ def _event_item(d: dict[str, Any]) -> AllowanceItem | CcerItem | OffsetCcerItem:
     if d["kind"] == ItemKind.allowance:
         return AllowanceItem(instrument=d["instrument"], quantity=d["quantity"])
     if d["kind"] == ItemKind.offset_ccer:
-        return OffsetCcerItem(instrument=d["instrument"], quantity=d["quantity"])
+        project = LegacyProject.model_validate(d["project"]) if d.get("project") else None
+        return OffsetCcerItem(instrument=d["instrument"], quantity=d["quantity"], project=project)
     return CcerItem(
         lot_id=d["lot_id"],
         project=OffsetProject.model_validate(d["project"]),

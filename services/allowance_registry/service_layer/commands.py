@@ -12,9 +12,11 @@ from services.allowance_registry.adapters.orm import (
     Application,
     CompliancePeriod,
     Instrument,
+    OffsetCcerRequest,
     OffsetRegistration,
     PendingOffset,
     ProvincialNotice,
+    UnmatchedCancellation,
 )
 from services.allowance_registry.domain.applications import Item
 from services.allowance_registry.service_layer.views import (
@@ -29,6 +31,7 @@ from shared.domain_types import Holder
 
 __all__ = [
     "AllocateAllowances",
+    "ApproveOffsetCcerRequest",
     "ApprovePeriod",
     "CreateInstrument",
     "DraftApplication",
@@ -38,6 +41,7 @@ __all__ = [
     "GetComplianceStats",
     "GetHoldings",
     "GetNotice",
+    "GetOffsetCcerRequest",
     "GetPeriod",
     "GetSerialHistory",
     "IssueNotice",
@@ -46,14 +50,19 @@ __all__ = [
     "ListApplications",
     "ListInstruments",
     "ListNotices",
+    "ListOffsetCcerRequests",
     "ListOffsetRegistrations",
     "ListPendingOffsets",
     "ListPeriods",
     "ListProvincialNotices",
+    "ListUnmatchedCancellations",
     "OpenAccount",
     "ProposePeriod",
+    "RejectOffsetCcerRequest",
+    "RejectionReason",
     "ReplaceApplicationItems",
     "SubmitApplication",
+    "SubmitOffsetCcerRequest",
     "TransferAllowances",
 ]
 
@@ -245,3 +254,49 @@ class GetComplianceStats(Command[ComplianceStatsView]):
 @dataclass(frozen=True, kw_only=True)
 class GetAccountOverview(Command[OverviewView]):
     account_id: str
+
+
+# --- first period: offset-CCER creation requests (seed 002 Part 2) ------------------------------
+@dataclass(frozen=True, kw_only=True)
+class RejectionReason:
+    code: str = "REJECTED"
+    message: str
+    message_zh: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """发起管理员提交创建申请."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """确认管理员审核（通过）: generates the instrument and credits the unit."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectOffsetCcerRequest(Command[OffsetCcerRequest]):
+    """确认管理员审核（不通过）, with reasons."""
+
+    request_id: str
+    reasons: tuple[RejectionReason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetOffsetCcerRequest(Command[OffsetCcerRequest]):
+    request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOffsetCcerRequests(_Listing, Command[list[OffsetCcerRequest]]):
+    status: str | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListUnmatchedCancellations(_Listing, Command[list[UnmatchedCancellation]]):
+    uscc: str | None = None

@@ -15,6 +15,7 @@ from services.allowance_registry.adapters.repositories import (
     LotUnitRepository,
     MonitoringRepository,
     NoticeRepository,
+    OffsetCcerRequestRepository,
     PendingOffsetRepository,
     PeriodRepository,
     ProvincialNoticeRepository,
@@ -39,6 +40,8 @@ class AllowanceUnitOfWork(UnitOfWork):
     applications: ApplicationRepository
     catalogue: Catalogue  # the built-in periods and instruments
     monitoring: MonitoringRepository  # compliance stats, overdue marks, the home page's counts
+    # first period: offset-CCER creation requests and unmatched cancellation records
+    offset_ccer_requests: OffsetCcerRequestRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -54,3 +57,4 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.applications = ApplicationRepository(session)
         self.catalogue = Catalogue()
         self.monitoring = MonitoringRepository(session)
+        self.offset_ccer_requests = OffsetCcerRequestRepository(session)

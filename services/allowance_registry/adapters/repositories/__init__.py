@@ -13,6 +13,7 @@ from services.allowance_registry.adapters.repositories.notices import (
     NoticeRow,
     ProvincialNoticeRepository,
 )
+from services.allowance_registry.adapters.repositories.offset_ccer import OffsetCcerRequestRepository
 from services.allowance_registry.adapters.repositories.offsets import PendingOffsetRepository, RegistrationRepository
 from services.allowance_registry.adapters.repositories.periods import InstrumentRepository, PeriodRepository
 
@@ -26,6 +27,7 @@ __all__ = [
     "MonitoringRepository",
     "NoticeRepository",
     "NoticeRow",
+    "OffsetCcerRequestRepository",
     "PendingOffsetRepository",
     "PeriodRepository",
     "ProvincialNoticeRepository",

@@ -24,6 +24,22 @@ class AccountRepository:
         """Any account, whoever holds it: for events, which carry no caller."""
         return await self._session.get(Account, account_id)
 
+    async def of_holder(self, uscc: str) -> Account | None:
+        """The unit's allowance account, whoever asks (for events): its active national key emitter
+        account first, else its oldest account; None when it has none."""
+        query = (
+            select(Account)
+            .where(Account.holder_uscc == uscc)
+            .order_by(
+                (Account.status != "active"),
+                (Account.account_type != "national_key_emitter"),
+                Account.opened_at,
+                Account.id,
+            )
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
     async def get(self, account_id: str, principal: Principal) -> Account:
         """The account if ``principal`` may see it; NotFound otherwise."""
         account = await self._session.scalar(select(Account).where(Account.id == account_id, account_scope(principal)))

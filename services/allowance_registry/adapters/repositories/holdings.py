@@ -120,6 +120,19 @@ class HoldingRepository:
         )
 
     # --- generated offset CCER (first period) -------------------------------------------------
+    async def credit_offset_ccer(self, account_id: str, instrument: str, quantity: int) -> None:
+        """Generated offset CCER enter the unit's registry-side holding."""
+        await insert_ignore(
+            self._session, CcerHolding, {"account_id": account_id, "instrument": instrument, "quantity": 0, "frozen": 0}
+        )
+        c = CcerHolding
+        await self._session.execute(
+            update(c)
+            .where(_ccer(account_id, instrument))
+            .values(quantity=c.quantity + quantity)
+            .execution_options(synchronize_session=False)
+        )
+
     async def lock_available_offset_ccer(self, account_id: str, instruments: Sequence[str]) -> dict[str, int]:
         rows = await self._session.scalars(
             select(CcerHolding)

@@ -34,6 +34,9 @@ class InstrumentRepository:
     async def all(self) -> list[Instrument]:
         return list(await self._session.scalars(select(Instrument).order_by(Instrument.code)))
 
+    async def codes_of_kind(self, kind: str) -> list[str]:
+        return list(await self._session.scalars(select(Instrument.code).where(Instrument.kind == kind)))
+
     async def of_codes(self, codes: Sequence[str]) -> dict[str, Instrument]:
         rows = await self._session.scalars(select(Instrument).where(Instrument.code.in_(codes)))
         return {i.code: i for i in rows}

@@ -15,6 +15,10 @@ TAGS = [
     {"name": "pending offsets", "description": "Pending offsets and offset registrations — 待抵销与抵销登记"},
     {"name": "applications", "description": "Compliance applications — 履约申请"},
     {"name": "serials", "description": "A unit's history by serial number — 序列号追溯"},
+    {
+        "name": "offset ccer requests",
+        "description": "First period: offset CCER generated from NCSC's cancellation records — 生成履约抵销 CCER",
+    },
 ]
 
 API = ApiSpec(

@@ -27,6 +27,7 @@ __all__ = [
     "ProvinceOrRegistry",
     "RegistryConfirmer",
     "RegistryInitiator",
+    "RegistryOperator",
 ]
 
 # The account holder and its province (经办 or 复核).
@@ -37,3 +38,6 @@ EnterpriseProvinceOrRegistry = roles(
 )
 # The allowance registry's operators and the provinces (provincial notices).
 ProvinceOrRegistry = roles("registry_initiator", "registry_confirmer", "province_initiator", "province_confirmer")
+
+# First period (offset-CCER creation requests): either of the allowance registry's operators.
+RegistryOperator = roles("registry_initiator", "registry_confirmer")

@@ -13,6 +13,7 @@ from services.allowance_registry.domain.applications import ApplicationStatus, I
 from services.allowance_registry.domain.lot_units import UnitState
 from services.allowance_registry.domain.monitoring import Completion
 from services.allowance_registry.domain.notices import NoticeStatus
+from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
 from shared.domain_types import AccountType, Holder, ProvinceCode
@@ -66,6 +67,12 @@ class InstrumentOut(BaseModel):
     name: str
     kind: InstrumentKind
     vintage: int | None
+    project: dict[str, Any] | None = Field(
+        default=None,
+        description="generated offset CCER: the cancelled legacy project's facts — 履约抵销 CCER 对应的项目信息",
+    )
+    account_id: str | None = Field(default=None, description="generated for this account — 生成至该账户")
+    request_id: str | None = Field(default=None, description="the creation request — CCER 创建申请")
 
 
 class PeriodIn(BaseModel):
@@ -475,3 +482,63 @@ class OverviewOut(BaseModel):
     holdings: OverviewHoldingsOut
     open_notices: list[NoticeOut] = Field(description="notices not complete — 未完成履约通知书")
     applications: ApplicationCountsOut
+
+
+# --- first period: offset-CCER creation requests (seed 002 Part 2) ---------------------------------
+class LegacyProjectOut(BaseModel):
+    number: str = Field(description="project number — 项目编号")
+    name: str = Field(description="project name — 项目名称")
+    type: str = Field(description="project type — 项目类型")
+    region: str = Field(description="project region — 项目地区")
+    recorded_at: date = Field(description="recorded (备案) on — 备案时间")
+    within_national_ets: bool = Field(description="under national ETS allowance management — 纳入全国碳市场配额管理")
+
+
+class OffsetCcerRequestOut(BaseModel):
+    id: str
+    account_id: str
+    province: str
+    holder: Holder
+    cancellation_id: str = Field(description="NCSC's cancellation record — 注销记录")
+    legacy_account_id: str
+    project: LegacyProjectOut
+    quantity: int = Field(description="tonnes cancelled, generated on approval — 注销量（备案减排量）")
+    serial_ranges: list[list[str]]
+    units_recorded_at: date | None
+    cancelled_at: LocalTime
+    status: RequestStatus
+    instrument: str | None = Field(description="the generated instrument, once approved — 生成的标的编码")
+    reasons: list[dict[str, Any]] = Field(description="why it was rejected — 审核不通过理由")
+    history: list[dict[str, Any]] = Field(description="流程图: drafted, submitted, approved or rejected, by whom, when")
+    drafted_at: LocalTime
+    submitted_by: str | None
+    submitted_at: LocalTime | None
+    decided_by: str | None
+    decided_at: LocalTime | None
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
+    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
+    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+
+
+class RejectRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reasons: list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=20, description="reasons (objects or plain text), at least one — 理由"
+    )
+
+
+class UnmatchedCancellationOut(BaseModel):
+    cancellation_id: str
+    holder: Holder
+    legacy_account_id: str
+    project: LegacyProjectOut
+    quantity: int
+    serial_ranges: list[list[str]]
+    cancelled_at: LocalTime
+    received_at: LocalTime

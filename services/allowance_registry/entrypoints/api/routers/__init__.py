@@ -11,6 +11,7 @@ from services.allowance_registry.entrypoints.api.routers import (
     compliance_stats,
     instruments,
     notices,
+    offset_ccer_requests,
     pending_offsets,
     periods,
     provincial_notices,
@@ -32,4 +33,6 @@ ROUTERS: list[APIRouter] = [
     serials.router,
     applications.router,
     compliance_stats.router,
+    # first period: offset-CCER creation requests
+    offset_ccer_requests.router,
 ]

@@ -15,7 +15,15 @@ router = APIRouter(prefix="/instruments", tags=["compliance periods"])
 
 
 def instrument_out(i: Instrument) -> InstrumentOut:
-    return InstrumentOut(code=i.code, name=i.name, kind=i.kind, vintage=i.vintage)
+    return InstrumentOut(
+        code=i.code,
+        name=i.name,
+        kind=i.kind,
+        vintage=i.vintage,
+        project=i.project,
+        account_id=i.account_id,
+        request_id=i.request_id,
+    )
 
 
 @router.post("", status_code=201, response_model=InstrumentOut, summary="Create an instrument — 创建标的")

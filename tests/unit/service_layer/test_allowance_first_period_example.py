@@ -1,0 +1,262 @@
+"""Seed 002's worked example of the first compliance period (2019-2020), step by step through the
+allowance registry's handlers: the scope, the notices, the generated offset CCER, the application
+with 950,000 allowances and 50,000 CCER, and the province's approval; then the rules that refuse an
+application with generated offset CCER (the 5% cap, the ETS exclusion)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.allowance_registry.domain.applications import Item, ItemKind
+from services.allowance_registry.service_layer.commands import (
+    AllocateAllowances,
+    ApprovePeriod,
+    DraftApplication,
+    GetHoldings,
+    GetNotice,
+    IssueNotice,
+    IssueProvincialNotice,
+    ListNotices,
+    ProposePeriod,
+    SubmitApplication,
+)
+from shared.errors import Invalid
+from shared.timeutil import CST
+from tests.service_layer import ServiceUnderTest, as_, service_under_test
+from tests.unit.service_layer.test_allowance_offset_ccer_requests import (
+    cancellation,
+    generated,
+    unit_account,
+)
+from tests.unit.service_layer.test_allowance_support import CHECKER, MAKER, approved, rejected
+
+Svc = ServiceUnderTest[Any]
+ALLOWANCES = "PE2021000097"  # 2019-2020年配额
+PROVINCE = "420000"
+# Seed 002's screenshots: the unit's notice was issued 2021-11-03 22:08:39.
+EVENING = datetime(2021, 11, 3, 22, 0, tzinfo=CST)
+
+
+@pytest.fixture
+async def first_period(backend: str) -> AsyncIterator[Svc]:
+    """The allowance registry in November 2021, the 2019-2020 period set (maker and checker)."""
+    async with service_under_test("allowance_registry", backend, now=EVENING) as svc:
+        await svc.handle(ProposePeriod(builtin="2019-2020"), MAKER)
+        await svc.handle(ApprovePeriod(code="2019-2020"), CHECKER)
+        await svc.handle(
+            IssueProvincialNotice(period_code="2019-2020", province=PROVINCE, total_obligation=10_000_000), MAKER
+        )
+        yield svc
+
+
+async def key_emitting_unit(svc: Svc, *, obligation: int = 1_000_000, held: int = 1_000_000) -> tuple[str, str, str]:
+    """(USCC, account id, notice id) of a unit holding ``held`` 2019-2020 allowances, with its notice."""
+    org, account_id = await unit_account(svc, province=PROVINCE)
+    await svc.handle(
+        AllocateAllowances(account_id=account_id, instrument=ALLOWANCES, quantity=held, side="registry"), MAKER
+    )
+    notice = await svc.handle(
+        IssueNotice(period_code="2019-2020", account_id=account_id, obligation=obligation),
+        as_("province_initiator", province=PROVINCE),
+    )
+    return org, account_id, notice.notice.id
+
+
+async def apply(svc: Svc, org: str, notice_id: str, *items: Item) -> Any:
+    unit = as_("enterprise", org=org)
+    draft = await svc.handle(DraftApplication(notice_id=notice_id, items=items), unit)
+    return await svc.handle(SubmitApplication(application_id=draft.id), unit)
+
+
+def allowances(quantity: int) -> Item:
+    return Item(kind=ItemKind.allowance, instrument=ALLOWANCES, quantity=quantity)
+
+
+def offset_ccer(code: str, quantity: int) -> Item:
+    return Item(kind=ItemKind.offset_ccer, instrument=code, quantity=quantity)
+
+
+async def figures(svc: Svc, org: str, notice_id: str) -> dict[str, Any]:
+    """What the unit's home page and 履约清缴 page show (seed 002's screenshots)."""
+    unit = as_("enterprise", org=org)
+    view = await svc.handle(GetNotice(notice_id=notice_id), unit)
+    holdings = await svc.handle(GetHoldings(account_id=view.account.id), unit)
+    allowance_rows = {h.instrument: h for h in holdings.allowances}
+    pe = allowance_rows.get(ALLOWANCES)
+    n = view.notice
+    return {
+        "应履约量": n.obligation,
+        "已履约量": n.fulfilled,
+        "待审核履约量": n.under_review,
+        "ccer可抵消量": view.ccer_offsettable,
+        "status": n.status,
+        "登记配额持仓": pe.registry_side if pe else 0,
+        "配额冻结": pe.frozen if pe else 0,
+        "登记ccer持仓": sum(h.quantity for h in holdings.ccer),
+        "ccer冻结": sum(h.frozen for h in holdings.ccer),
+    }
+
+
+async def test_seed_002s_worked_example_from_the_notice_to_the_final_holdings(first_period: Svc) -> None:
+    svc = first_period
+    await svc.set_clock(datetime(2021, 11, 3, 22, 8, 39, tzinfo=CST))
+    org, account_id, notice_id = await key_emitting_unit(svc)
+    notice = await svc.handle(GetNotice(notice_id=notice_id), as_("enterprise", org=org))
+    # Seed 001: 17:00 on 2021-12-31 (seed 002's screenshot shows 00:00; the notice's hour wins).
+    assert notice.notice.deadline == datetime(2021, 12, 31, 17, 0, tzinfo=CST)
+
+    # NCSC's record of the unit's 50,000 cancelled CCER; the registry's two people generate them.
+    await svc.set_clock(datetime(2021, 11, 3, 22, 15, tzinfo=CST))
+    request = await generated(svc, org, 50_000, holder={"name": "火电测试企业", "uscc": org})
+    code = request.instrument
+    assert code == "CCER21000001"  # the seed's screenshot shows CCER21000057, the 57th of its registry
+    assert await figures(svc, org, notice_id) == {
+        "应履约量": 1_000_000,
+        "已履约量": 0,
+        "待审核履约量": 0,
+        "ccer可抵消量": 50_000,
+        "status": "open",
+        "登记配额持仓": 1_000_000,
+        "配额冻结": 0,
+        "登记ccer持仓": 50_000,
+        "ccer冻结": 0,
+    }
+
+    # 履约清缴: 950,000 of PE2021000097 and 50,000 of the generated CCER, submitted.
+    await svc.set_clock(datetime(2021, 11, 3, 22, 25, tzinfo=CST))
+    await svc.sent()
+    application = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
+    assert (application.status, application.revision) == ("submitted", 1)
+    assert await figures(svc, org, notice_id) == {
+        "应履约量": 1_000_000,
+        "已履约量": 0,
+        "待审核履约量": 1_000_000,
+        "ccer可抵消量": 0,
+        "status": "open",
+        "登记配额持仓": 1_000_000,
+        "配额冻结": 950_000,
+        "登记ccer持仓": 50_000,
+        "ccer冻结": 50_000,
+    }
+    [submitted] = await svc.sent()
+    assert submitted.event_type == "allowance_registry.application.submitted"
+    ccer_item, allowance_item = submitted.envelope.payload["items"]
+    assert (ccer_item["kind"], ccer_item["instrument"], ccer_item["quantity"]) == ("offset_ccer", code, 50_000)
+    assert ccer_item["project"] == request.project  # the province checks the ETS exclusion on it
+    assert allowance_item == {"kind": "allowance", "instrument": ALLOWANCES, "quantity": 950_000}
+
+    # The province approves (初审, 复审): both are surrendered.
+    assert await svc.deliver("provincial_review.application.approved", approved(application.id)) == "applied"
+    assert await figures(svc, org, notice_id) == {
+        "应履约量": 1_000_000,
+        "已履约量": 1_000_000,
+        "待审核履约量": 0,
+        "ccer可抵消量": 0,
+        "status": "complete",
+        "登记配额持仓": 50_000,
+        "配额冻结": 0,
+        "登记ccer持仓": 0,
+        "ccer冻结": 0,
+    }
+    notice = await svc.handle(GetNotice(notice_id=notice_id), as_("enterprise", org=org))
+    assert (notice.notice.ccer_registered, notice.notice.ccer_under_review) == (50_000, 0)
+    assert "allowance_registry.compliance.completed" in await svc.sent_types()
+    # 未完成履约通知书: none left.
+    still_open = await svc.handle(ListNotices(account_id=account_id, status="open"), as_("enterprise", org=org))
+    assert still_open == []
+
+
+async def test_offset_ccer_above_five_percent_is_refused(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    code = (await generated(first_period, org, 60_000)).instrument
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, allowances(949_999), offset_ccer(code, 50_001))
+
+    assert {f.code for f in refused.value.findings} == {"OFFSET_CAP_EXCEEDED"}
+    assert (await figures(first_period, org, notice_id))["ccer冻结"] == 0
+
+
+async def test_the_cap_counts_offset_ccer_already_under_review(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    code = (await generated(first_period, org, 60_000)).instrument
+    await apply(first_period, org, notice_id, offset_ccer(code, 30_000))
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, offset_ccer(code, 20_001))
+    accepted = await apply(first_period, org, notice_id, offset_ccer(code, 20_000))
+
+    assert {f.code for f in refused.value.findings} == {"OFFSET_CAP_EXCEEDED"}
+    assert accepted.status == "submitted"
+    assert (await figures(first_period, org, notice_id))["ccer可抵消量"] == 0
+
+
+async def test_offset_ccer_from_a_project_under_national_ets_is_refused(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    record = cancellation(org)
+    project = {**record["project"], "within_national_ets": True}
+    code = (await generated(first_period, org, 10_000, project=project)).instrument
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, allowances(990_000), offset_ccer(code, 10_000))
+
+    [finding] = refused.value.findings
+    assert (finding.code, finding.item) == ("LOT_WITHIN_NATIONAL_ETS", 1)
+
+
+async def test_the_cap_and_the_ets_exclusion_are_reported_at_once(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    record = cancellation(org)
+    project = {**record["project"], "within_national_ets": True}
+    code = (await generated(first_period, org, 60_000, project=project)).instrument
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, allowances(900_000), offset_ccer(code, 50_001))
+
+    assert refused.value.code == "APPLICATION_INVALID"
+    assert {f.code for f in refused.value.findings} == {"OFFSET_CAP_EXCEEDED", "LOT_WITHIN_NATIONAL_ETS"}
+
+
+async def test_a_rejection_releases_the_offset_ccer_and_the_allowances(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    code = (await generated(first_period, org, 50_000)).instrument
+    application = await apply(first_period, org, notice_id, allowances(950_000), offset_ccer(code, 50_000))
+
+    await first_period.deliver("provincial_review.application.rejected", rejected(application.id))
+
+    assert await figures(first_period, org, notice_id) == {
+        "应履约量": 1_000_000,
+        "已履约量": 0,
+        "待审核履约量": 0,
+        "ccer可抵消量": 50_000,
+        "status": "open",
+        "登记配额持仓": 1_000_000,
+        "配额冻结": 0,
+        "登记ccer持仓": 50_000,
+        "ccer冻结": 0,
+    }
+
+
+async def test_generated_offset_ccer_is_refused_as_an_allowance_item(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    code = (await generated(first_period, org, 50_000)).instrument
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, Item(kind=ItemKind.allowance, instrument=code, quantity=50_000))
+
+    assert {f.code for f in refused.value.findings} == {"INSTRUMENT_NOT_IN_SCOPE"}
+
+
+async def test_someone_elses_generated_offset_ccer_is_not_held(first_period: Svc) -> None:
+    org, _, notice_id = await key_emitting_unit(first_period)
+    other_org, _, _ = await key_emitting_unit(first_period)
+    theirs = (await generated(first_period, other_org, 50_000)).instrument
+
+    with pytest.raises(Invalid) as refused:
+        await apply(first_period, org, notice_id, allowances(950_000), offset_ccer(theirs, 50_000))
+
+    assert {f.code for f in refused.value.findings} == {"OFFSET_CCER_NOT_HELD"}
