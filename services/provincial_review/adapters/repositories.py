@@ -285,12 +285,12 @@ class FormRepository:
     async def reload(self, form: OffsetForm) -> None:
         await self.session.refresh(form)
 
-    async def transition(self, form_id: str, expected: str, revision: int, **values: Any) -> bool:
-        """Guarded change: applies only if the form is still ``expected`` at ``revision`` (the
+    async def transition(self, form_id: str, expected: str, at_revision: int, **values: Any) -> bool:
+        """Guarded change: applies only if the form is still ``expected`` at ``at_revision`` (the
         province and the unit may act at once); returns whether it did."""
         result = await self.session.execute(
             update(OffsetForm)
-            .where(OffsetForm.id == form_id, OffsetForm.status == expected, OffsetForm.revision == revision)
+            .where(OffsetForm.id == form_id, OffsetForm.status == expected, OffsetForm.revision == at_revision)
             .values(**values)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
@@ -410,9 +410,7 @@ class ProofRepository:
         return True
 
     async def count_of(self, form_id: str) -> int:
-        return int(
-            await self.session.scalar(select(func.count()).where(CancellationProof.form_id == form_id)) or 0
-        )
+        return int(await self.session.scalar(select(func.count()).where(CancellationProof.form_id == form_id)) or 0)
 
     async def of(self, form_ids: Sequence[str]) -> dict[str, list[CancellationProof]]:
         out: dict[str, list[CancellationProof]] = {fid: [] for fid in form_ids}
@@ -449,7 +447,11 @@ class CancellationRecordRepository:
         if not wanted:
             return out
         rows = await self.session.execute(
-            select(RecordedCancellation.holder_uscc, RecordedCancellation.period_code, func.sum(RecordedCancellation.quantity))
+            select(
+                RecordedCancellation.holder_uscc,
+                RecordedCancellation.period_code,
+                func.sum(RecordedCancellation.quantity),
+            )
             .where(RecordedCancellation.holder_uscc.in_(sorted({u for u, _ in wanted})))
             .group_by(RecordedCancellation.holder_uscc, RecordedCancellation.period_code)
         )
@@ -495,7 +497,9 @@ class SummaryRepository:
             query = query.where(OffsetFormSummary.period_code == period_code)
         if week_ending is not None:
             query = query.where(OffsetFormSummary.week_ending == week_ending)
-        query = query.order_by(
-            OffsetFormSummary.week_ending, OffsetFormSummary.province, OffsetFormSummary.period_code
-        ).offset(offset).limit(limit)
+        query = (
+            query.order_by(OffsetFormSummary.week_ending, OffsetFormSummary.province, OffsetFormSummary.period_code)
+            .offset(offset)
+            .limit(limit)
+        )
         return list((await self.session.scalars(query)).all())

@@ -5,6 +5,8 @@ and confirmation makes sure the weekly summary of the Friday after it is due (``
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.provincial_review.adapters.orm import CancellationProof, IssuedNotice, OffsetForm
 from services.provincial_review.domain.offset_forms import (
     FORM_CHECKS_FAILING,
@@ -103,7 +105,7 @@ async def _view(uow: ReviewUnitOfWork, form: OffsetForm) -> FormView:
     return (await form_views(uow, [form]))[0]
 
 
-def _fields(form: FormInput, notice: IssuedNotice | None) -> dict[str, object]:
+def _fields(form: FormInput, notice: IssuedNotice | None) -> dict[str, Any]:
     return {
         "unit_name": form.unit_name,
         "province": form.province,
@@ -232,7 +234,12 @@ async def attach_cancellation_proof(
     uow: ReviewUnitOfWork, cmd: AttachCancellationProof, principal: Principal
 ) -> FormView:
     form = await uow.forms.get(cmd.form_id, scope_of(principal))
-    refuse(proof_findings(FormStatus(form.status)), "the proof is refused", "注销截图未被受理", conflict_codes=FORM_CONFLICTS)
+    refuse(
+        proof_findings(FormStatus(form.status)),
+        "the proof is refused",
+        "注销截图未被受理",
+        conflict_codes=FORM_CONFLICTS,
+    )
     if await uow.proofs.count_of(form.id) >= MAX_PROOFS:
         raise Conflict(
             "PROOFS_LIMIT_REACHED",
