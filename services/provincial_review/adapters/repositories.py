@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.provincial_review.adapters.orm import (
@@ -259,11 +260,16 @@ class FormRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, form: OffsetForm) -> OffsetForm:
-        """Insert the form now, so that its history rows can refer to it."""
+    async def add(self, form: OffsetForm) -> bool:
+        """Insert the form now, so that its history rows can refer to it. False when the unit has a
+        form for the period already (submitted concurrently): the transaction is then unusable, the
+        caller refuses and the unit of work rolls back."""
         self.session.add(form)
-        await self.session.flush()
-        return form
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     async def of_unit(self, uscc: str, period_code: str) -> OffsetForm | None:
         """The unit's form for the period, whoever asks (one per unit and period)."""

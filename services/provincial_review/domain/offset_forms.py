@@ -29,6 +29,7 @@ from shared.timeutil import CST, local, start_of_day_after
 __all__ = [
     "FORM_CHECKS_FAILING",
     "FORM_CONFLICTS",
+    "FORM_EXISTS",
     "FORM_PERIODS",
     "CancellationCheck",
     "FormDecision",

@@ -11,6 +11,7 @@ from services.provincial_review.adapters.orm import CancellationProof, IssuedNot
 from services.provincial_review.domain.offset_forms import (
     FORM_CHECKS_FAILING,
     FORM_CONFLICTS,
+    FORM_EXISTS,
     FORM_PERIODS,
     FormDecision,
     FormInput,
@@ -125,19 +126,23 @@ async def submit_offset_form(uow: ReviewUnitOfWork, cmd: SubmitOffsetForm, princ
     findings = [existing_form_finding(existing.id, period.code)] if existing is not None else []
     findings += window_findings(period, now) + content_findings(form_in, notice, period)
     refuse(findings, "the offset application form is refused", "抵销申请表未被受理", conflict_codes=FORM_CONFLICTS)
-    form = await uow.forms.add(
-        OffsetForm(
-            id=new_id("OFF"),
-            period_code=period.code,
-            unit_uscc=form_in.unit_uscc,
-            status=FormStatus.submitted.value,
-            revision=1,
-            reasons=[],
-            first_submitted_at=now,
-            submitted_at=now,
-            **_fields(form_in, row),
-        )
+    form = OffsetForm(
+        id=new_id("OFF"),
+        period_code=period.code,
+        unit_uscc=form_in.unit_uscc,
+        status=FormStatus.submitted.value,
+        revision=1,
+        reasons=[],
+        first_submitted_at=now,
+        submitted_at=now,
+        **_fields(form_in, row),
     )
+    if not await uow.forms.add(form):
+        raise Conflict(
+            FORM_EXISTS,
+            f"the unit submitted another form for {period.code} at the same moment",
+            f"该单位已同时提交了 {period.code} 抵销申请表",
+        )
     uow.form_history.add(
         form.id, at=now, action="submitted", actor=uow.actor, status=form.status, revision=1, **_fields(form_in, row)
     )
