@@ -156,6 +156,7 @@ async def test_a_form_from_submission_to_the_weekly_summary_over_rest_and_amqp(r
         await stack.publish("legacy_ccer_registry.cancellation.recorded", record, correlation_id="c")
     await review_quiet(stack)
     seen = (await client.get(url, headers=unit)).json()
+    assert [c["cancellation_id"] for c in seen["cancellations"]] == [record["cancellation_id"]]
     assert (seen["confirmed_quantity"], seen["cancelled_quantity"], seen["cancellation_mismatch"]) == (
         50_000,
         50_000,

@@ -446,24 +446,20 @@ class CancellationRecordRepository:
         await self.session.flush()
         return True
 
-    async def totals(self, units: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Quantity cancelled per (holder USCC, period) for the given pairs (0 where none)."""
+    async def of_units(self, units: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[RecordedCancellation]]:
+        """The records per (holder USCC, period) for the given pairs, oldest first (none: empty)."""
         wanted = set(units)
-        out = dict.fromkeys(wanted, 0)
+        out: dict[tuple[str, str], list[RecordedCancellation]] = {pair: [] for pair in wanted}
         if not wanted:
             return out
-        rows = await self.session.execute(
-            select(
-                RecordedCancellation.holder_uscc,
-                RecordedCancellation.period_code,
-                func.sum(RecordedCancellation.quantity),
-            )
-            .where(RecordedCancellation.holder_uscc.in_(sorted({u for u, _ in wanted})))
-            .group_by(RecordedCancellation.holder_uscc, RecordedCancellation.period_code)
+        rows = await self.session.scalars(
+            select(RecordedCancellation)
+            .where(RecordedCancellation.holder_uscc.in_(sorted({uscc for uscc, _ in wanted})))
+            .order_by(RecordedCancellation.cancelled_at, RecordedCancellation.cancellation_id)
         )
-        for uscc, period_code, total in rows.all():
-            if (uscc, period_code) in wanted:
-                out[(uscc, period_code)] = int(total)
+        for row in rows:
+            if (row.holder_uscc, row.period_code) in wanted:
+                out[(row.holder_uscc, row.period_code)].append(row)
         return out
 
 

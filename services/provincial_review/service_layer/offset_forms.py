@@ -96,9 +96,10 @@ async def form_views(uow: ReviewUnitOfWork, forms: list[OffsetForm]) -> list[For
     ids = [f.id for f in forms]
     history = await uow.form_history.of(ids)
     proofs = await uow.proofs.of(ids)
-    cancelled = await uow.cancellations.totals((f.unit_uscc, f.period_code) for f in forms)
+    cancelled = await uow.cancellations.of_units((f.unit_uscc, f.period_code) for f in forms)
     return [
-        FormView(f, tuple(history[f.id]), tuple(proofs[f.id]), cancelled[(f.unit_uscc, f.period_code)]) for f in forms
+        FormView(f, tuple(history[f.id]), tuple(proofs[f.id]), tuple(cancelled[(f.unit_uscc, f.period_code)]))
+        for f in forms
     ]
 
 

@@ -10,6 +10,7 @@ from services.provincial_review.adapters.orm import (
     OffsetForm,
     OffsetFormHistory,
     OffsetFormSummary,
+    RecordedCancellation,
     ReviewCase,
     ReviewHistory,
 )
@@ -62,7 +63,11 @@ class FormView:
     form: OffsetForm
     history: tuple[OffsetFormHistory, ...]
     proofs: tuple[CancellationProof, ...]
-    cancelled_quantity: int
+    cancellations: tuple[RecordedCancellation, ...]
+
+    @property
+    def cancelled_quantity(self) -> int:
+        return sum(c.quantity for c in self.cancellations)
 
     @property
     def confirmed_quantity(self) -> int:

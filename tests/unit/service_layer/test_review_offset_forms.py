@@ -378,6 +378,7 @@ async def test_a_cancellation_record_delivered_twice_counts_once(review: Service
 
     view = await review.handle(GetOffsetForm(form_id=form_id), unit.initiator())
     assert (view.cancelled_quantity, view.cancellation_mismatch) == (50_000, False)
+    assert [(c.cancellation_id, c.quantity) for c in view.cancellations] == [("LC-ONCE", 50_000)]
 
 
 async def test_cancellations_for_other_purposes_or_other_units_do_not_count(review: ServiceUnderTest[Any]) -> None:

@@ -221,6 +221,13 @@ class ProofOut(BaseModel):
     submitted_by: str
 
 
+class CancellationOut(BaseModel):
+    cancellation_id: str = Field(description="the legacy registry's cancellation record — 注销记录编号")
+    project_number: str
+    quantity: int
+    cancelled_at: datetime
+
+
 class FormHistoryOut(BaseModel):
     at: datetime
     action: Literal["submitted", "resubmitted", "confirmed", "returned", "proof_attached"] = Field(
@@ -256,6 +263,9 @@ class OffsetFormOut(BaseModel):
     confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 经确认的抵销量")
     cancelled_quantity: int = Field(
         description="CCER the unit cancelled for the period, from NCSC's daily records — 已注销量（国家气候战略中心每日注销记录）"
+    )
+    cancellations: list[CancellationOut] = Field(
+        description="the unit's cancellations for the period's offset, from NCSC's daily records — 注销记录"
     )
     cancellation_mismatch: bool = Field(description="cancelled ≠ confirmed — 注销量与确认量不一致")
     cancellation_check: CancellationCheck = Field(description=CANCELLATION_CHECK_DOC)

@@ -14,6 +14,7 @@ from services.provincial_review.domain.offset_forms import FormStatus
 from services.provincial_review.entrypoints.api.deps import CSV, BusDep, Enterprise, FormReader, Page, ProvinceReviewer
 from services.provincial_review.entrypoints.api.schemas import (
     FORM_STATUS_DOC,
+    CancellationOut,
     CancellationProofIn,
     FormDecisionIn,
     FormHistoryOut,
@@ -79,6 +80,15 @@ def form_out(view: FormView) -> OffsetFormOut:
         confirmed_at=_local(form.confirmed_at),
         confirmed_quantity=view.confirmed_quantity,
         cancelled_quantity=view.cancelled_quantity,
+        cancellations=[
+            CancellationOut(
+                cancellation_id=c.cancellation_id,
+                project_number=c.project_number,
+                quantity=c.quantity,
+                cancelled_at=local(c.cancelled_at),
+            )
+            for c in view.cancellations
+        ],
         cancellation_mismatch=view.cancellation_mismatch,
         cancellation_check=view.cancellation_check,
         summary_id=form.summary_id,
