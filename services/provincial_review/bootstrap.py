@@ -8,12 +8,26 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.provincial_review.adapters.orm import infra, metadata
-from services.provincial_review.service_layer import intake, queries, reviews
+from services.provincial_review.service_layer import (
+    cancellations,
+    form_summaries,
+    intake,
+    offset_forms,
+    queries,
+    reviews,
+)
 from services.provincial_review.service_layer.commands import (
+    AttachCancellationProof,
+    DecideOffsetForm,
     GetCase,
     GetDashboard,
+    GetOffsetForm,
     ListCases,
+    ListFormSummaries,
+    ListOffsetForms,
+    ResubmitOffsetForm,
     SubmitFirstReview,
+    SubmitOffsetForm,
     SubmitSecondReview,
 )
 from services.provincial_review.service_layer.unit_of_work import ReviewUnitOfWork
@@ -22,6 +36,7 @@ from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
+from shared.scheduler import JobHandler
 from shared.settings import Settings
 
 __all__ = ["NAME", "bootstrap", "definition"]
@@ -34,6 +49,13 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     GetDashboard: queries.dashboard,
     SubmitFirstReview: reviews.submit_first_review,
     SubmitSecondReview: reviews.submit_second_review,
+    SubmitOffsetForm: offset_forms.submit_offset_form,
+    ResubmitOffsetForm: offset_forms.resubmit_offset_form,
+    DecideOffsetForm: offset_forms.decide_offset_form,
+    AttachCancellationProof: offset_forms.attach_cancellation_proof,
+    GetOffsetForm: offset_forms.get_offset_form,
+    ListOffsetForms: offset_forms.list_offset_forms,
+    ListFormSummaries: form_summaries.list_form_summaries,
 }
 
 EVENT_HANDLERS = cast(
@@ -42,8 +64,11 @@ EVENT_HANDLERS = cast(
         "allowance_registry.application.submitted": intake.on_application_submitted,
         "allowance_registry.notice.issued": intake.on_notice_issued,
         "allowance_registry.compliance.completed": intake.on_compliance_completed,
+        "legacy_ccer_registry.cancellation.recorded": cancellations.on_cancellation_recorded,
     },
 )
+
+JOB_HANDLERS = cast(dict[str, JobHandler], {form_summaries.WEEKLY_SUMMARY_JOB: form_summaries.summarise_week})
 
 
 def definition() -> ServiceDefinition[ReviewUnitOfWork]:
@@ -55,6 +80,7 @@ def definition() -> ServiceDefinition[ReviewUnitOfWork]:
         unit_of_work=ReviewUnitOfWork,
         commands=COMMANDS,
         event_handlers=EVENT_HANDLERS,
+        job_handlers=dict(JOB_HANDLERS),
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import NAMING_CONVENTION, UTCDateTime, infra_tables
@@ -76,7 +76,7 @@ class IssuedNotice(Base):
     province: Mapped[str] = mapped_column(String(6), index=True)
     account_id: Mapped[str] = mapped_column(String(60))
     account_name: Mapped[str] = mapped_column(String(200))
-    account_uscc: Mapped[str] = mapped_column(String(18))
+    account_uscc: Mapped[str] = mapped_column(String(18), index=True)
     obligation: Mapped[int] = mapped_column(BigInteger)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -94,3 +94,97 @@ class ComplianceCompletion(Base):
     account_id: Mapped[str] = mapped_column(String(60))
     account_name: Mapped[str] = mapped_column(String(200))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OffsetForm(Base):
+    """A unit's first-period offset application form (申请表, seed 001 第三步), one per unit and
+    period, owned by the unit's province. ``revision`` counts submissions (1, then 2 after the first
+    correction); ``summary_id`` is the weekly summary that reported its confirmation to NCSC."""
+
+    __tablename__ = "offset_forms"
+    __table_args__ = (UniqueConstraint("unit_uscc", "period_code"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(30), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    unit_name: Mapped[str] = mapped_column(String(200))
+    unit_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    notice_id: Mapped[str] = mapped_column(String(60))
+    obligation: Mapped[int] = mapped_column(BigInteger)
+    requested_quantity: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    summary_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+
+
+class OffsetFormHistory(Base):
+    """Append-only history of a form: submitted, confirmed, returned, resubmitted, proof attached."""
+
+    __tablename__ = "offset_form_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("offset_forms.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CancellationProof(Base):
+    """The stamped screenshot of a cancellation (seed 001 第五步): the file's name and digest."""
+
+    __tablename__ = "cancellation_proofs"
+    __table_args__ = (UniqueConstraint("form_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("offset_forms.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str] = mapped_column(String(120))
+
+
+class RecordedCancellation(Base):
+    """A legacy cancellation for a form period's offset, as NCSC's daily records reported it
+    (``cancellation.recorded``, seed 001 第六步), counted against the holder's form."""
+
+    __tablename__ = "recorded_cancellations"
+
+    cancellation_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(30), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    legacy_account_id: Mapped[str] = mapped_column(String(60))
+    project_number: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OffsetFormSummary(Base):
+    """A province's weekly summary for NCSC (seed 001 第四步): the forms confirmed in the week that
+    ends on ``week_ending`` at 17:00, with a copy of each as it was confirmed."""
+
+    __tablename__ = "offset_form_summaries"
+    __table_args__ = (UniqueConstraint("province", "period_code", "week_ending"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    period_code: Mapped[str] = mapped_column(String(30), index=True)
+    week_ending: Mapped[date] = mapped_column(Date, index=True)
+    covers_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    covers_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    forms: Mapped[int] = mapped_column(Integer)
+    requested_total: Mapped[int] = mapped_column(BigInteger)
+    confirmed_total: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,5 +1,6 @@
 """The review database's repositories, one per aggregate: review cases (with their history), the
-notices and the completions the allowance registry reported.
+notices and the completions the allowance registry reported, the first period's offset forms (with
+their history and cancellation proofs), the cancellations NCSC recorded and the weekly summaries.
 
 Every read a caller makes goes through the scope rule (``shared.scope``, OWASP API1): a province
 sees its own region, nobody else anything; a case outside the scope is indistinguishable from a
@@ -8,20 +9,42 @@ reviewers acting at once cannot both move it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.provincial_review.adapters.orm import ComplianceCompletion, IssuedNotice, ReviewCase, ReviewHistory
+from services.provincial_review.adapters.orm import (
+    CancellationProof,
+    ComplianceCompletion,
+    IssuedNotice,
+    OffsetForm,
+    OffsetFormHistory,
+    OffsetFormSummary,
+    RecordedCancellation,
+    ReviewCase,
+    ReviewHistory,
+)
 from services.provincial_review.domain.checks import NoticeUsage
+from services.provincial_review.domain.offset_forms import FormStatus
 from services.provincial_review.domain.review import ReviewStatus
 from shared.errors import NotFound
 from shared.scope import Scope
 
-__all__ = ["CaseRepository", "CompletionRepository", "HistoryRepository", "NoticeRepository"]
+__all__ = [
+    "CancellationRecordRepository",
+    "CaseRepository",
+    "CompletionRepository",
+    "FormHistoryRepository",
+    "FormRepository",
+    "HistoryRepository",
+    "NoticeRepository",
+    "ProofRepository",
+    "SummaryRepository",
+]
 
 OPEN = (ReviewStatus.awaiting_first_review.value, ReviewStatus.awaiting_second_review.value)
 
@@ -188,6 +211,15 @@ class NoticeRepository:
         await self.session.flush()
         return notice
 
+    async def of_unit(self, uscc: str, period_code: str) -> IssuedNotice | None:
+        """The unit's latest notice for the period (the consumer's and the form's own lookup)."""
+        return await self.session.scalar(
+            select(IssuedNotice)
+            .where(IssuedNotice.account_uscc == uscc, IssuedNotice.period_code == period_code)
+            .order_by(IssuedNotice.received_at.desc(), IssuedNotice.notice_id.desc())
+            .limit(1)
+        )
+
     async def of_period(self, scope: Scope, period_code: str) -> list[IssuedNotice]:
         return list(
             (
@@ -219,3 +251,257 @@ class CompletionRepository:
             )
         )
         return {r.notice_id: r for r in rows}
+
+
+class FormRepository:
+    """Offset forms. Callers see them through the scope rule: the unit its own (``unit_uscc``), a
+    province those of its region. Status changes are guarded updates."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, form: OffsetForm) -> bool:
+        """Insert the form now, so that its history rows can refer to it. False when the unit has a
+        form for the period already (submitted concurrently): the transaction is then unusable, the
+        caller refuses and the unit of work rolls back."""
+        self.session.add(form)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def of_unit(self, uscc: str, period_code: str) -> OffsetForm | None:
+        """The unit's form for the period, whoever asks (one per unit and period)."""
+        return await self.session.scalar(
+            select(OffsetForm).where(OffsetForm.unit_uscc == uscc, OffsetForm.period_code == period_code)
+        )
+
+    async def get(self, form_id: str, scope: Scope) -> OffsetForm:
+        """The form, if ``scope`` sees it; :class:`NotFound` otherwise (missing or outside it)."""
+        found = await self.session.scalar(
+            select(OffsetForm).where(
+                OffsetForm.id == form_id, scope.where(org=OffsetForm.unit_uscc, province=OffsetForm.province)
+            )
+        )
+        if found is None:
+            raise NotFound.of("offset application form", "抵销申请表", form_id)
+        return found
+
+    async def reload(self, form: OffsetForm) -> None:
+        await self.session.refresh(form)
+
+    async def transition(self, form_id: str, expected: str, at_revision: int, **values: Any) -> bool:
+        """Guarded change: applies only if the form is still ``expected`` at ``at_revision`` (the
+        province and the unit may act at once); returns whether it did."""
+        result = await self.session.execute(
+            update(OffsetForm)
+            .where(OffsetForm.id == form_id, OffsetForm.status == expected, OffsetForm.revision == at_revision)
+            .values(**values)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def search(
+        self,
+        scope: Scope,
+        *,
+        status: str | None = None,
+        period_code: str | None = None,
+        confirmed_from: datetime | None = None,
+        confirmed_until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[OffsetForm]:
+        query = select(OffsetForm).where(scope.where(org=OffsetForm.unit_uscc, province=OffsetForm.province))
+        if status is not None:
+            query = query.where(OffsetForm.status == status)
+        if period_code is not None:
+            query = query.where(OffsetForm.period_code == period_code)
+        if confirmed_from is not None:
+            query = query.where(OffsetForm.confirmed_at >= confirmed_from)
+        if confirmed_until is not None:
+            query = query.where(OffsetForm.confirmed_at < confirmed_until)
+        query = query.order_by(OffsetForm.first_submitted_at, OffsetForm.id).offset(offset).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def confirmed_unsummarised_before(self, instant: datetime) -> list[OffsetForm]:
+        """Confirmed forms no weekly summary has reported yet, confirmed before ``instant``."""
+        rows = await self.session.scalars(
+            select(OffsetForm)
+            .where(
+                OffsetForm.status == FormStatus.confirmed.value,
+                OffsetForm.summary_id.is_(None),
+                OffsetForm.confirmed_at < instant,
+            )
+            .order_by(OffsetForm.confirmed_at, OffsetForm.id)
+        )
+        return list(rows.all())
+
+    async def regions_before(self, instant: datetime) -> list[tuple[str, str]]:
+        """(province, period) pairs with any form first submitted before ``instant``."""
+        rows = await self.session.execute(
+            select(OffsetForm.province, OffsetForm.period_code)
+            .where(OffsetForm.first_submitted_at < instant)
+            .distinct()
+            .order_by(OffsetForm.province, OffsetForm.period_code)
+        )
+        return [(p, c) for p, c in rows.all()]
+
+    async def mark_summarised(self, form_ids: Sequence[str], summary_id: str) -> int:
+        """Tie the forms to their summary, each once; returns how many it tied."""
+        if not form_ids:
+            return 0
+        result = await self.session.execute(
+            update(OffsetForm)
+            .where(OffsetForm.id.in_(list(form_ids)), OffsetForm.summary_id.is_(None))
+            .values(summary_id=summary_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class FormHistoryRepository:
+    """The append-only history of the forms (read with the form, so already in scope)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self,
+        form_id: str,
+        *,
+        at: datetime,
+        action: str,
+        actor: str,
+        status: str,
+        reasons: Sequence[str] = (),
+        **detail: Any,
+    ) -> None:
+        self.session.add(
+            OffsetFormHistory(
+                form_id=form_id, at=at, action=action, actor=actor, status=status, reasons=list(reasons), detail=detail
+            )
+        )
+
+    async def of(self, form_ids: Sequence[str]) -> dict[str, list[OffsetFormHistory]]:
+        out: dict[str, list[OffsetFormHistory]] = {fid: [] for fid in form_ids}
+        if not form_ids:
+            return out
+        rows = await self.session.scalars(
+            select(OffsetFormHistory)
+            .where(OffsetFormHistory.form_id.in_(list(form_ids)))
+            .order_by(OffsetFormHistory.id)
+        )
+        for row in rows:
+            out[row.form_id].append(row)
+        return out
+
+
+class ProofRepository:
+    """Cancellation proofs of the forms (read with the form, so already in scope)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_once(self, proof: CancellationProof) -> bool:
+        """Store the proof unless the form has one with the same digest; returns whether it was new."""
+        exists = await self.session.scalar(
+            select(CancellationProof.id).where(
+                CancellationProof.form_id == proof.form_id, CancellationProof.sha256 == proof.sha256
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(proof)
+        await self.session.flush()
+        return True
+
+    async def count_of(self, form_id: str) -> int:
+        return int(await self.session.scalar(select(func.count()).where(CancellationProof.form_id == form_id)) or 0)
+
+    async def of(self, form_ids: Sequence[str]) -> dict[str, list[CancellationProof]]:
+        out: dict[str, list[CancellationProof]] = {fid: [] for fid in form_ids}
+        if not form_ids:
+            return out
+        rows = await self.session.scalars(
+            select(CancellationProof)
+            .where(CancellationProof.form_id.in_(list(form_ids)))
+            .order_by(CancellationProof.id)
+        )
+        for row in rows:
+            out[row.form_id].append(row)
+        return out
+
+
+class CancellationRecordRepository:
+    """The cancellations NCSC's daily records reported, one row per cancellation id."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_once(self, record: RecordedCancellation) -> bool:
+        """Store the record unless it is stored already (a repeat counts once); returns whether it was new."""
+        if await self.session.get(RecordedCancellation, record.cancellation_id) is not None:
+            return False
+        self.session.add(record)
+        await self.session.flush()
+        return True
+
+    async def of_units(self, units: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[RecordedCancellation]]:
+        """The records per (holder USCC, period) for the given pairs, oldest first (none: empty)."""
+        wanted = set(units)
+        out: dict[tuple[str, str], list[RecordedCancellation]] = {pair: [] for pair in wanted}
+        if not wanted:
+            return out
+        rows = await self.session.scalars(
+            select(RecordedCancellation)
+            .where(RecordedCancellation.holder_uscc.in_(sorted({uscc for uscc, _ in wanted})))
+            .order_by(RecordedCancellation.cancelled_at, RecordedCancellation.cancellation_id)
+        )
+        for row in rows:
+            if (row.holder_uscc, row.period_code) in wanted:
+                out[(row.holder_uscc, row.period_code)].append(row)
+        return out
+
+
+class SummaryRepository:
+    """Weekly summaries: a province reads its own, NCSC (``SUMMARY_READERS``) all of them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exists(self, province: str, period_code: str, week_ending: date) -> bool:
+        found = await self.session.scalar(
+            select(OffsetFormSummary.id).where(
+                OffsetFormSummary.province == province,
+                OffsetFormSummary.period_code == period_code,
+                OffsetFormSummary.week_ending == week_ending,
+            )
+        )
+        return found is not None
+
+    def add(self, summary: OffsetFormSummary) -> None:
+        self.session.add(summary)
+
+    async def search(
+        self,
+        scope: Scope,
+        *,
+        province: str | None = None,
+        period_code: str | None = None,
+        week_ending: date | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[OffsetFormSummary]:
+        query = select(OffsetFormSummary).where(scope.where(province=OffsetFormSummary.province))
+        if province is not None:
+            query = query.where(OffsetFormSummary.province == province)
+        if period_code is not None:
+            query = query.where(OffsetFormSummary.period_code == period_code)
+        if week_ending is not None:
+            query = query.where(OffsetFormSummary.week_ending == week_ending)
+        query = (
+            query.order_by(OffsetFormSummary.week_ending, OffsetFormSummary.province, OffsetFormSummary.period_code)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).all())

@@ -1,8 +1,13 @@
-"""Who sees what in the provincial review: no operator sees every case. A province sees the cases,
-notices and completions of its own region (``shared.scope``), and nobody else sees any."""
+"""Who sees what in the provincial review: no operator sees every case or form. A province sees the
+cases, notices, completions, offset forms and weekly summaries of its own region, a unit its own
+offset form (``shared.scope``), and nobody else any. NCSC, to whom the weekly summaries are sent
+(seed 001 第四步), reads every province's summaries and nothing else."""
 
 from __future__ import annotations
 
-__all__ = ["OPERATORS"]
+__all__ = ["OPERATORS", "SUMMARY_READERS"]
 
 OPERATORS: frozenset[str] = frozenset()
+
+# The scope of the weekly summaries of the offset forms: NCSC sees all of them.
+SUMMARY_READERS: frozenset[str] = frozenset({"ncsc_operator"})

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.provincial_review.adapters.orm import ReviewCase, ReviewHistory
+from services.provincial_review.adapters.orm import (
+    CancellationProof,
+    OffsetForm,
+    OffsetFormHistory,
+    OffsetFormSummary,
+    RecordedCancellation,
+    ReviewCase,
+    ReviewHistory,
+)
+from services.provincial_review.domain.offset_forms import CancellationCheck, FormStatus, cancellation_check
 
-__all__ = ["CasePage", "CaseView", "Dashboard", "UnitShort"]
+__all__ = ["CasePage", "CaseView", "Dashboard", "FormPage", "FormView", "SummaryPage", "UnitShort"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +53,43 @@ class Dashboard:
     share_complete: float
     units_short: tuple[UnitShort, ...]
     reviews: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class FormView:
+    """An offset form with its history and proofs, and the quantity its unit actually cancelled
+    for the period (NCSC's daily records) beside the confirmed quantity."""
+
+    form: OffsetForm
+    history: tuple[OffsetFormHistory, ...]
+    proofs: tuple[CancellationProof, ...]
+    cancellations: tuple[RecordedCancellation, ...]
+
+    @property
+    def cancelled_quantity(self) -> int:
+        return sum(c.quantity for c in self.cancellations)
+
+    @property
+    def confirmed_quantity(self) -> int:
+        """The requested quantity once the province confirmed it; 0 before."""
+        return self.form.requested_quantity if self.form.status == FormStatus.confirmed else 0
+
+    @property
+    def cancellation_check(self) -> CancellationCheck:
+        return cancellation_check(self.confirmed_quantity, self.cancelled_quantity)
+
+    @property
+    def cancellation_mismatch(self) -> bool:
+        return self.cancellation_check is not CancellationCheck.matched
+
+
+@dataclass(frozen=True)
+class FormPage:
+    forms: tuple[FormView, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    summaries: tuple[OffsetFormSummary, ...]
+    has_more: bool

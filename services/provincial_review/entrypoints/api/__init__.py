@@ -14,5 +14,13 @@ API = ApiSpec(
     openapi_tags=[
         {"name": "reviews", "description": "Review cases of compliance applications — 履约申请审核案件"},
         {"name": "dashboard", "description": "Compliance progress of the own province — 本省履约进度"},
+        {
+            "name": "offset forms",
+            "description": "First-period CCER offset application forms — 第一个履约周期 CCER 抵销配额清缴申请表",
+        },
+        {
+            "name": "offset form summaries",
+            "description": "Weekly summaries of confirmed forms for NCSC (Fridays 17:00) — 申请表周汇总（每周五17点）",
+        },
     ],
 )

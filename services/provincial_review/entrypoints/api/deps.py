@@ -6,12 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api_deps import BusDep, Page, ProvinceConfirmer, ProvinceInitiator, roles
+from shared.api_deps import BusDep, Enterprise, Page, ProvinceConfirmer, ProvinceInitiator, roles
 
-__all__ = ["CSV", "BusDep", "Page", "ProvinceConfirmer", "ProvinceInitiator", "ProvinceReviewer"]
+__all__ = [
+    "CSV",
+    "BusDep",
+    "Enterprise",
+    "FormReader",
+    "Page",
+    "ProvinceConfirmer",
+    "ProvinceInitiator",
+    "ProvinceReviewer",
+    "SummaryReader",
+]
 
-# Either of the province's reviewers (经办 or 复核): reading cases and the dashboard.
+# Either of the province's reviewers (经办 or 复核): reading cases and the dashboard, deciding offset forms.
 ProvinceReviewer = roles("province_initiator", "province_confirmer")
+# An offset form is read by its unit and by its province's reviewers (the scope rule tells which).
+FormReader = roles("enterprise", "province_initiator", "province_confirmer")
+# The weekly summaries go to NCSC; a province reads its own.
+SummaryReader = roles("province_initiator", "province_confirmer", "ncsc_operator")
 
 CSV: dict[int | str, dict[str, Any]] = {
     200: {

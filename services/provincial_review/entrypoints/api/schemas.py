@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from services.provincial_review.domain.checks import CheckCode
+from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
+from shared.domain_types import Holder, ProvinceCode
 
 STATUS_DOC = (
     "awaiting_first_review — 待初审; awaiting_second_review — 待复审; approved — 审核通过; rejected — 审核不通过"
@@ -157,3 +159,153 @@ class DashboardOut(BaseModel):
     reviews: dict[str, int] = Field(
         description=f"review cases of the period by status — 各状态审核案件数: {STATUS_DOC}"
     )
+
+
+# --- first-period offset forms (申请表) ------------------------------------------------------------
+MAX_QUANTITY = 10**15
+FORM_STATUS_DOC = "submitted — 已提交（待省级确认）; confirmed — 已确认; returned — 已退回（待修改后重新提交）"
+FORM_DECISION_DOC = "confirm — 确认; return — 退回（须附理由）"
+FORM_ACTION_DOC = (
+    "submitted — 提交; resubmitted — 修改后重新提交; confirmed — 省级确认; returned — 省级退回; "
+    "proof_attached — 提交注销截图"
+)
+CANCELLATION_CHECK_DOC = (
+    "matched — 注销量与确认量一致; not_cancelled — 已确认，尚未注销; short — 注销量少于确认量; "
+    "excess — 注销量多于确认量"
+)
+
+
+class OffsetFormIn(BaseModel):
+    """The unit's form (《全国碳市场第一个履约周期重点排放单位使用 CCER 抵销配额清缴申请表》)."""
+
+    model_config = ConfigDict(extra="forbid")
+    period_code: str = Field(min_length=1, max_length=30, description="compliance period, 2019-2020 — 履约期")
+    unit: Holder = Field(description="the key emitting unit: name and USCC — 重点排放单位名称及统一社会信用代码")
+    province: ProvinceCode
+    obligation: StrictInt = Field(
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        description="the 2019-2020 allowances to surrender, as on the notice — 2019-2020年应清缴配额总量（吨）",
+    )
+    requested_quantity: StrictInt = Field(
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        description="CCER to offset, positive, at most 5% of the obligation (checked with every other problem) "
+        "— 申请抵销量（吨，正整数，不超过应清缴量的5%）",
+    )
+
+
+class FormDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: FormDecision = Field(description=FORM_DECISION_DOC)
+    reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=20, description="required to return — 退回时必填的理由"
+    )
+
+
+class CancellationProofIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    file_name: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[^/\\\x00-\x1f]+$",
+        description="file name of the stamped screenshot, no path — 加盖公章的注销截图文件名",
+    )
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the file, hex — 文件 SHA-256 摘要")
+
+
+class ProofOut(BaseModel):
+    file_name: str
+    sha256: str
+    submitted_at: datetime
+    submitted_by: str
+
+
+class CancellationOut(BaseModel):
+    cancellation_id: str = Field(description="the legacy registry's cancellation record — 注销记录编号")
+    project_number: str
+    quantity: int
+    cancelled_at: datetime
+
+
+class FormHistoryOut(BaseModel):
+    at: datetime
+    action: Literal["submitted", "resubmitted", "confirmed", "returned", "proof_attached"] = Field(
+        description=FORM_ACTION_DOC
+    )
+    actor: str
+    status: FormStatus = Field(description=f"status after this step — 此步后的状态: {FORM_STATUS_DOC}")
+    reasons: list[str] = []
+    detail: dict[str, Any] = {}
+
+
+class UnitOut(BaseModel):
+    name: str
+    uscc: str
+
+
+class OffsetFormOut(BaseModel):
+    id: str
+    period_code: str
+    unit: UnitOut
+    province: str
+    notice_id: str = Field(description="the unit's enterprise notice checked against — 核对的企业履约通知书")
+    obligation: int = Field(description="应清缴配额量 as stated")
+    requested_quantity: int = Field(description="申请抵销量")
+    status: FormStatus = Field(description=FORM_STATUS_DOC)
+    revision: int = Field(description="1, then 2 after the first correction — 提交次数")
+    reasons: list[str] = Field(description="the province's reasons of the last return — 最近一次退回理由")
+    first_submitted_at: datetime
+    submitted_at: datetime = Field(description="the last submission — 最近一次提交时间")
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    confirmed_at: datetime | None = None
+    confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 经确认的抵销量")
+    cancelled_quantity: int = Field(
+        description="CCER the unit cancelled for the period, from NCSC's daily records — 已注销量（国家气候战略中心每日注销记录）"
+    )
+    cancellations: list[CancellationOut] = Field(
+        description="the unit's cancellations for the period's offset, from NCSC's daily records — 注销记录"
+    )
+    cancellation_mismatch: bool = Field(description="cancelled ≠ confirmed — 注销量与确认量不一致")
+    cancellation_check: CancellationCheck = Field(description=CANCELLATION_CHECK_DOC)
+    summary_id: str | None = Field(
+        default=None, description="the weekly summary that reported the confirmation — 报送的周汇总"
+    )
+    proofs: list[ProofOut] = Field(description="stamped screenshots of the cancellation — 注销截图")
+    history: list[FormHistoryOut]
+
+
+class OffsetFormPage(BaseModel):
+    items: list[OffsetFormOut]
+    next_cursor: str | None = None
+
+
+class SummaryItemOut(BaseModel):
+    form_id: str
+    unit: UnitOut
+    notice_id: str
+    obligation: int
+    requested_quantity: int
+    confirmed_quantity: int
+    revision: int
+    confirmed_at: datetime | None = None
+
+
+class FormSummaryOut(BaseModel):
+    id: str
+    province: str
+    period_code: str
+    week_ending: date = Field(description="the Friday the week ends on, at 17:00 — 汇总周（周五17点截止）")
+    covers_from: datetime = Field(description="previous Friday 17:00 — 上周五17点")
+    covers_until: datetime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
+    forms: int = Field(description="forms confirmed in the week — 本周确认的申请表数")
+    requested_total: int = Field(description="申请抵销量合计")
+    confirmed_total: int = Field(description="确认抵销量合计")
+    items: list[SummaryItemOut]
+    made_at: datetime
+
+
+class FormSummaryPage(BaseModel):
+    items: list[FormSummaryOut]
+    next_cursor: str | None = None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.provincial_review.entrypoints.api.routers import dashboard, reviews
+from services.provincial_review.entrypoints.api.routers import dashboard, offset_form_summaries, offset_forms, reviews
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: list[APIRouter] = [reviews.router, dashboard.router]
+ROUTERS: list[APIRouter] = [reviews.router, dashboard.router, offset_forms.router, offset_form_summaries.router]
