@@ -139,32 +139,74 @@ class Material:
 MATERIALS: dict[int, Material] = {
     m.no: m
     for m in (
-        Material(1, "business licence or other proof of legal status", "营业执照或其他主体资格证明", "always", "均须提供"),
         Material(
-            2, "identity of the legal representative / person in charge", "法定代表人/负责人身份证明", "always", "均须提供"
+            1, "business licence or other proof of legal status", "营业执照或其他主体资格证明", "always", "均须提供"
         ),
-        Material(3, "proof of foreign investment", "外商投资证明材料", "foreign-invested units", "适用于外资、合资企业"),
-        Material(4, "registry account application form (enterprise)", "注册登记系统企业开户申请表", "legal persons", "适用于法人"),
         Material(
-            5, "registry account application form (organisation)", "注册登记系统机构团体开户申请表", "other organisations",
+            2,
+            "identity of the legal representative / person in charge",
+            "法定代表人/负责人身份证明",
+            "always",
+            "均须提供",
+        ),
+        Material(
+            3, "proof of foreign investment", "外商投资证明材料", "foreign-invested units", "适用于外资、合资企业"
+        ),
+        Material(
+            4,
+            "registry account application form (enterprise)",
+            "注册登记系统企业开户申请表",
+            "legal persons",
+            "适用于法人",
+        ),
+        Material(
+            5,
+            "registry account application form (organisation)",
+            "注册登记系统机构团体开户申请表",
+            "other organisations",
             "适用于其他组织",
         ),
-        Material(6, "registry account representative authorisation", "注册登记系统账户代表授权书", "always", "均须提供"),
-        Material(7, "identity of the registry initiating representative", "注册登记系统发起代表身份证明", "always", "均须提供"),
-        Material(8, "identity of the registry confirming representative", "注册登记系统确认代表身份证明", "always", "均须提供"),
+        Material(
+            6, "registry account representative authorisation", "注册登记系统账户代表授权书", "always", "均须提供"
+        ),
+        Material(
+            7,
+            "identity of the registry initiating representative",
+            "注册登记系统发起代表身份证明",
+            "always",
+            "均须提供",
+        ),
+        Material(
+            8,
+            "identity of the registry confirming representative",
+            "注册登记系统确认代表身份证明",
+            "always",
+            "均须提供",
+        ),
         Material(9, "identity of the registry contact person", "注册登记系统联系人身份证明", "always", "均须提供"),
         Material(10, "trading system account application form", "交易系统开户申请表", "always", "均须提供"),
         Material(
-            11, "trading representative recommendation letter (with identity)", "交易系统交易代表推荐函（含交易代表身份证明）",
-            "always", "均须提供",
+            11,
+            "trading representative recommendation letter (with identity)",
+            "交易系统交易代表推荐函（含交易代表身份证明）",
+            "always",
+            "均须提供",
         ),
         Material(
-            12, "trading system entry agreement (with risk disclosure)", "交易系统入场交易协议（含风险提示函）", "always",
+            12,
+            "trading system entry agreement (with risk disclosure)",
+            "交易系统入场交易协议（含风险提示函）",
+            "always",
             "均须提供",
         ),
         Material(13, "project design document", "项目设计文件", "project owners", "适用于申请项目业主账户"),
-        Material(14, "other supporting documents (property rights, transfer agreement)", "其他证明材料", "project owners",
-                 "适用于申请项目业主账户"),
+        Material(
+            14,
+            "other supporting documents (property rights, transfer agreement)",
+            "其他证明材料",
+            "project owners",
+            "适用于申请项目业主账户",
+        ),
     )
 }
 _ALWAYS = (1, 2, 6, 7, 8, 9, 10, 11, 12)
@@ -193,7 +235,12 @@ def material_findings(required: Collection[int], given: Sequence[int]) -> list[F
         name, name_zh = (m.name, m.name_zh) if m else (f"material {no}", f"材料 {no}")
         if no in required and no not in counts:
             findings.append(
-                _f("MATERIAL_MISSING", f"material {no} ({name}) is missing", f"缺少第 {no} 项材料（{name_zh}）", "materials")
+                _f(
+                    "MATERIAL_MISSING",
+                    f"material {no} ({name}) is missing",
+                    f"缺少第 {no} 项材料（{name_zh}）",
+                    "materials",
+                )
             )
         elif no not in required:
             findings.append(
@@ -206,7 +253,12 @@ def material_findings(required: Collection[int], given: Sequence[int]) -> list[F
             )
         elif counts[no] > 1:
             findings.append(
-                _f("MATERIAL_DUPLICATE", f"material {no} is given more than once", f"第 {no} 项材料重复提交", "materials")
+                _f(
+                    "MATERIAL_DUPLICATE",
+                    f"material {no} is given more than once",
+                    f"第 {no} 项材料重复提交",
+                    "materials",
+                )
             )
     return findings
 
@@ -329,7 +381,9 @@ def require_reviewer(stage: ReviewStage, role: str) -> None:
         raise Forbidden(
             "WRONG_REVIEWER",
             f"the {stage} review is taken by a {_REVIEWER_ROLE[stage]}",
-            "交易机构审核须由交易机构办理" if stage is not ReviewStage.registry else "注册登记机构审核须由国家气候战略中心办理",
+            "交易机构审核须由交易机构办理"
+            if stage is not ReviewStage.registry
+            else "注册登记机构审核须由国家气候战略中心办理",
             field="stage",
         )
 

@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 # Where the applicant posts the paper materials (seed 004 第二步).
-PAPER_ADDRESS_ZH = "北京市通州区观音庵街2号院保利大都汇T3六层北京绿色交易所 会员与机构合作部（邮编 101100，电话 010-57382530）"
+PAPER_ADDRESS_ZH = (
+    "北京市通州区观音庵街2号院保利大都汇T3六层北京绿色交易所 会员与机构合作部（邮编 101100，电话 010-57382530）"
+)
 
 
 def _values(cmd: ApplyForAccounts) -> dict[str, Any]:
@@ -237,7 +239,9 @@ def _paper_requested(uow: NewRegistryUnitOfWork, application: AccountApplication
     )
 
 
-async def _open(uow: NewRegistryUnitOfWork, application: AccountApplication) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _open(
+    uow: NewRegistryUnitOfWork, application: AccountApplication
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """第四步: open both accounts, bound, and send each representative its account's information."""
     account, trading = await create_accounts(
         uow,

@@ -48,7 +48,12 @@ async def create_accounts(
         annual_fee_valid_until=None,
     )
     if not await uow.accounts.add(account, trading):
-        refuse([account_exists(account_type)], "the account is not opened", "账户未开立", conflict_codes=APPLICATION_CONFLICTS)
+        refuse(
+            [account_exists(account_type)],
+            "the account is not opened",
+            "账户未开立",
+            conflict_codes=APPLICATION_CONFLICTS,
+        )
     return account, trading
 
 
