@@ -233,7 +233,10 @@ async def test_a_step_out_of_order_is_refused_as_a_conflict_and_changes_nothing(
     if command == "paper":
         step: Any = RecordPaperReceived(application_id=submitted.id)
     elif command == "amend":
-        step, who = AmendAccountApplication(**vars(application(applicant.org or "")), application_id=submitted.id), applicant
+        step, who = (
+            AmendAccountApplication(**vars(application(applicant.org or "")), application_id=submitted.id),
+            applicant,
+        )
     else:
         step = review(submitted.id, command)
 
@@ -267,7 +270,9 @@ async def test_each_stage_is_taken_by_its_own_role(new_registry: Svc) -> None:
         await new_registry.handle(review(submitted.id, ReviewStage.exchange_initial), NCSC)
     await walk_to(new_registry, submitted.id, ApplicationStatus.awaiting_registry_review)
     with pytest.raises(Forbidden) as exchange_at_registry:
-        await new_registry.handle(review(submitted.id, ReviewStage.registry), as_("exchange_operator", exchange="CBGEX"))
+        await new_registry.handle(
+            review(submitted.id, ReviewStage.registry), as_("exchange_operator", exchange="CBGEX")
+        )
 
     assert (ncsc_at_exchange.value.code, exchange_at_registry.value.code) == ("WRONG_REVIEWER", "WRONG_REVIEWER")
 
@@ -295,9 +300,7 @@ async def test_a_rejection_at_each_review_returns_the_application_which_is_amend
     submitted, applicant = await apply(new_registry)
     await walk_to(new_registry, submitted.id, at)
 
-    returned = await new_registry.handle(
-        review(submitted.id, stage, Decision.reject, "项目设计文件缺少附件"), reviewer
-    )
+    returned = await new_registry.handle(review(submitted.id, stage, Decision.reject, "项目设计文件缺少附件"), reviewer)
     amended = await new_registry.handle(
         AmendAccountApplication(
             **vars(application(applicant.org or "", province="110000")), application_id=submitted.id
@@ -357,7 +360,9 @@ async def test_an_account_opened_directly_meanwhile_stops_the_registry_review_an
     submitted, applicant = await apply(new_registry)
     await walk_to(new_registry, submitted.id, ApplicationStatus.awaiting_registry_review)
     await new_registry.handle(
-        OpenAccount(holder=Holder(name="塞罕坝", uscc=applicant.org or ""), account_type="project_owner", province="130000"),
+        OpenAccount(
+            holder=Holder(name="塞罕坝", uscc=applicant.org or ""), account_type="project_owner", province="130000"
+        ),
         NCSC,
     )
 
