@@ -249,12 +249,12 @@ class FeeRepository:
         return found is not None
 
     async def of_account(self, account_id: str, *, offset: int, limit: int) -> Sequence[FeePayment]:
-        """The account's payments, oldest first."""
+        """The account's payments, oldest first (of two paid in one instant, the opening fee first)."""
         return (
             await self.session.scalars(
                 select(FeePayment)
                 .where(FeePayment.account_id == account_id)
-                .order_by(FeePayment.paid_at, FeePayment.id)
+                .order_by(FeePayment.paid_at, FeePayment.kind.desc(), FeePayment.id)
                 .offset(offset)
                 .limit(limit)
             )
