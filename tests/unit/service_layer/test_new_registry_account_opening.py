@@ -45,7 +45,7 @@ CONTACTS = Contacts(
     account_representative=Contact(name="张敏", phone="13800000001", email="zhang@example.cn"),
     trading_representative=Contact(name="李强", phone="13900000002", email="li@example.cn"),
 )
-DECLARED = {"registered_in_prc": True, "good_credit_3y": True, "not_prohibited": True}
+DECLARED: dict[str, bool | None] = {"registered_in_prc": True, "good_credit_3y": True, "not_prohibited": True}
 
 
 def materials(*numbers: int) -> tuple[MaterialFile, ...]:
