@@ -9,7 +9,9 @@ from typing import Any, cast
 
 from services.new_ccer_registry.adapters.orm import infra, metadata
 from services.new_ccer_registry.service_layer import (
+    account_opening,
     accounts,
+    fees,
     legacy,
     lot_events,
     lots,
@@ -25,6 +27,7 @@ from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
+from shared.scheduler import JobHandler
 from shared.settings import Settings
 
 __all__ = ["NAME", "bootstrap", "definition"]
@@ -34,6 +37,15 @@ NAME = "new_ccer_registry"
 COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.OpenAccount: accounts.open_account,
     c.GetAccount: accounts.get_account,
+    c.ApplyForAccounts: account_opening.apply_for_accounts,
+    c.AmendAccountApplication: account_opening.amend_account_application,
+    c.ReviewAccountApplication: account_opening.review_account_application,
+    c.RecordPaperReceived: account_opening.record_paper_received,
+    c.GetAccountApplication: account_opening.get_account_application,
+    c.ListAccountApplications: account_opening.list_account_applications,
+    c.GetChecklist: account_opening.get_checklist,
+    c.PayFee: fees.pay_fee,
+    c.ListFees: fees.list_fees,
     c.RequestBinding: accounts.request_binding,
     c.GetBinding: accounts.get_binding,
     c.RegisterProject: projects.register_project,
@@ -66,6 +78,8 @@ EVENT_HANDLERS = cast(
     },
 )
 
+JOB_HANDLERS = cast(dict[str, JobHandler], {fees.FEE_LAPSE_JOB: fees.suspend_on_lapse})
+
 
 def definition() -> ServiceDefinition[NewRegistryUnitOfWork]:
     return ServiceDefinition(
@@ -76,6 +90,7 @@ def definition() -> ServiceDefinition[NewRegistryUnitOfWork]:
         unit_of_work=NewRegistryUnitOfWork,
         commands=COMMANDS,
         event_handlers=EVENT_HANDLERS,
+        job_handlers=dict(JOB_HANDLERS),
     )
 
 

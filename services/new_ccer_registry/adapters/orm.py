@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,6 +35,8 @@ class Account(Base):
     """A registry account (登记账户) with its general holding account, opened by NCSC or jointly."""
 
     __tablename__ = "accounts"
+    # A unit holds at most one account of a type, however it was opened (seed 004: 无需重复开立).
+    __table_args__ = (UniqueConstraint("holder_uscc", "account_type", name="uq_accounts_holder_uscc_account_type"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
@@ -51,6 +54,64 @@ class TradingAccount(Base):
     registry_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), unique=True)
     status: Mapped[str] = mapped_column(String(20))
     annual_fee_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccountApplication(Base):
+    """A joint account opening application (联合开户申请, seed 004) routed to the CCER exchange."""
+
+    __tablename__ = "account_applications"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    applicant_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    org_name: Mapped[str] = mapped_column(String(200))
+    # {name, uscc, org_form, foreign_invested}
+    org: Mapped[dict[str, Any]] = mapped_column(JSON)
+    account_type: Mapped[str] = mapped_column(String(30))
+    province: Mapped[str] = mapped_column(String(6))
+    exchange: Mapped[str] = mapped_column(String(10), index=True)
+    # {account_representative: {name, phone, email}, trading_representative: {…}}
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    declarations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # [{at, channel: sms|email, to, address, message, message_zh}]: what the systems sent the applicant.
+    notifications: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Who (sub) took the exchange's reviews of the current revision: the two-person rule.
+    exchange_initial_reviewer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    exchange_re_reviewer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    registry_reviewer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    registry_account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    trading_account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeePayment(Base):
+    """One fee paid for a trading account (开户费 / 年费): the fee ledger, append only."""
+
+    __tablename__ = "fee_payments"
+    # The opening fee is paid once per account, whatever races.
+    __table_args__ = (
+        Index(
+            "uq_fee_payments_opening",
+            "account_id",
+            unique=True,
+            sqlite_where=text("kind = 'opening'"),
+            postgresql_where=text("kind = 'opening'"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    trading_account_id: Mapped[str] = mapped_column(ForeignKey("trading_accounts.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int] = mapped_column(BigInteger)  # yuan
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Annual fees: the validity this payment gave (from, until exclusive).
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paid_by: Mapped[str] = mapped_column(String(160))
 
 
 class Binding(Base):

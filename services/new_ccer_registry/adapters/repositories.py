@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.new_ccer_registry.adapters.orm import (
     Account,
+    AccountApplication,
     Binding,
     Cancellation,
+    FeePayment,
     HoldingBlock,
     Issuance,
     LegacyProject,
@@ -43,9 +45,11 @@ from shared.scope import Scope
 from shared.serials import SerialRange
 
 __all__ = [
+    "AccountApplicationRepository",
     "AccountRepository",
     "BindingRepository",
     "CancellationRepository",
+    "FeeRepository",
     "IssuanceRepository",
     "LegacyProjectRepository",
     "LegacySyncRepository",
@@ -84,10 +88,25 @@ class AccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, account: Account, trading: TradingAccount) -> None:
+    async def add(self, account: Account, trading: TradingAccount) -> bool:
+        """False when the unit holds an account of that type already (checked, and then by the unique
+        constraint against one opened concurrently); nothing is added then."""
+        if await self.of_holder(account.holder_uscc, account.account_type) is not None:
+            return False
         self.session.add(account)
-        await self.session.flush()  # the trading account refers to it
+        try:
+            await self.session.flush()  # the trading account refers to it
+        except IntegrityError:
+            return False
         self.session.add(trading)
+        await self.session.flush()
+        return True
+
+    async def of_holder(self, uscc: str, account_type: str) -> Account | None:
+        """The unit's account of that type, if it has one (unscoped: for openings)."""
+        return await self.session.scalar(
+            select(Account).where(Account.holder_uscc == uscc, Account.account_type == account_type)
+        )
 
     async def get(self, account_id: str, principal: Principal, *, operators: frozenset[str] = OPERATORS) -> Account:
         """The account if ``principal`` may see it (``operators``: the roles that see every account);
@@ -124,10 +143,122 @@ class AccountRepository:
         return await self.session.scalar(select(TradingAccount).where(TradingAccount.registry_account_id == account_id))
 
     async def trading_active(self, account_id: str) -> bool:
-        status = await self.session.scalar(
+        return await self.trading_status(account_id) == "active"
+
+    async def trading_status(self, account_id: str) -> str | None:
+        """The status of the account's trading account; None when there is none."""
+        return await self.session.scalar(
             select(TradingAccount.status).where(TradingAccount.registry_account_id == account_id)
         )
-        return status == "active"
+
+    async def trading_by_id(self, trading_account_id: str) -> TradingAccount | None:
+        return await self.session.get(TradingAccount, trading_account_id, populate_existing=True)
+
+    async def update_trading(self, trading: TradingAccount, *, status: str, valid_until: datetime | None) -> None:
+        """Write the trading account's status and annual-fee expiry (its registry account is locked)."""
+        trading.status = status
+        trading.annual_fee_valid_until = valid_until
+        await self.session.flush()
+
+
+class AccountApplicationRepository:
+    """Joint opening applications: the applicant sees its own, the exchange they are routed to sees
+    those, NCSC all; anyone else nothing (404)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _seen_by(principal: Principal) -> ColumnElement[bool]:
+        return scope_of(principal).where(org=AccountApplication.applicant_uscc, exchange=AccountApplication.exchange)
+
+    async def add(self, application: AccountApplication) -> None:
+        self.session.add(application)
+        await self.session.flush()
+
+    async def get(self, application_id: str, principal: Principal) -> AccountApplication:
+        found = await self.session.scalar(
+            select(AccountApplication)
+            .where(AccountApplication.id == application_id, self._seen_by(principal))
+            .execution_options(populate_existing=True)
+        )
+        if found is None:
+            raise NotFound.of("account application", "开户申请", application_id)
+        return found
+
+    async def in_progress(self, uscc: str, account_type: str, *, other_than: str | None = None) -> bool:
+        """Whether another application of the unit for that type is being processed (not opened and
+        not returned)."""
+        query = select(AccountApplication.id).where(
+            AccountApplication.applicant_uscc == uscc,
+            AccountApplication.account_type == account_type,
+            AccountApplication.status.not_in(("opened", "returned")),
+        )
+        if other_than is not None:
+            query = query.where(AccountApplication.id != other_than)
+        return await self.session.scalar(query.limit(1)) is not None
+
+    async def list_seen_by(
+        self, principal: Principal, *, status: str | None, offset: int, limit: int
+    ) -> Sequence[AccountApplication]:
+        """Applications ``principal`` may see, oldest first (the order they are worked through)."""
+        query = select(AccountApplication).where(self._seen_by(principal))
+        if status is not None:
+            query = query.where(AccountApplication.status == status)
+        query = query.order_by(AccountApplication.submitted_at, AccountApplication.id).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def transition(self, application: AccountApplication, **values: Any) -> bool:
+        """Guarded change: applies only while the application is still in the status and revision it
+        was read in (another reviewer or an amendment may have come first). False when it was not."""
+        result = await self.session.execute(
+            update(AccountApplication)
+            .where(
+                AccountApplication.id == application.id,
+                AccountApplication.status == application.status,
+                AccountApplication.revision == application.revision,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        await self.session.refresh(application)
+        return True
+
+
+class FeeRepository:
+    """The fee ledger: append only."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, payment: FeePayment) -> bool:
+        """False when it is a second opening fee of the account (the partial unique index)."""
+        self.session.add(payment)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def opening_paid(self, account_id: str) -> bool:
+        found = await self.session.scalar(
+            select(FeePayment.id).where(FeePayment.account_id == account_id, FeePayment.kind == "opening").limit(1)
+        )
+        return found is not None
+
+    async def of_account(self, account_id: str, *, offset: int, limit: int) -> Sequence[FeePayment]:
+        """The account's payments, oldest first (of two paid in one instant, the opening fee first)."""
+        return (
+            await self.session.scalars(
+                select(FeePayment)
+                .where(FeePayment.account_id == account_id)
+                .order_by(FeePayment.paid_at, FeePayment.kind.desc(), FeePayment.id)
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
 
 
 class BindingRepository:

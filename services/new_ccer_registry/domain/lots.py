@@ -20,6 +20,7 @@ __all__ = [
     "lot_consistency_findings",
     "settling_exchange_finding",
     "trade_findings",
+    "trading_inactive",
     "transfer_findings",
 ]
 
@@ -49,6 +50,7 @@ CONFLICT_CODES = frozenset(
         "INSUFFICIENT_AVAILABLE",
         "INSUFFICIENT_TRADING",
         "TRADING_ACCOUNT_NOT_ACTIVE",
+        "TRADING_ACCOUNT_SUSPENDED",
     }
 )
 
@@ -122,6 +124,26 @@ def freeze_findings(
     return findings
 
 
+def trading_inactive(status: str | None, whose: str, whose_zh: str, field: str) -> Finding:
+    """``TRADING_ACCOUNT_SUSPENDED`` when the annual fee lapsed, ``TRADING_ACCOUNT_NOT_ACTIVE``
+    otherwise (awaiting its opening and first annual fee): either way no units enter or leave it."""
+    if status == "suspended":
+        return _f(
+            "TRADING_ACCOUNT_SUSPENDED",
+            f"{whose} trading account is suspended: its annual fee lapsed; paying the annual fee "
+            "(POST /accounts/{id}/fees) reactivates it",
+            f"{whose_zh}交易账户已暂停使用（年费期满未缴纳），续交年费后恢复",
+            field,
+        )
+    return _f(
+        "TRADING_ACCOUNT_NOT_ACTIVE",
+        f"{whose} trading account is not active"
+        + (": the opening fee and the first annual fee are not both paid" if status == "awaiting_fees" else ""),
+        f"{whose_zh}交易账户未激活或已暂停" + ("（开户费及首年年费未缴齐）" if status == "awaiting_fees" else ""),
+        field,
+    )
+
+
 def settling_exchange_finding(exchange: str | None) -> Finding | None:
     """Only the CCER exchange settles trades here; legacy exchanges settle in the legacy registry."""
     if exchange == CCER_EXCHANGE:
@@ -144,6 +166,8 @@ def trade_findings(
     buyer_trading_active: bool,
     requested: int,
     seller_holds: int,
+    seller_trading_status: str | None = None,
+    buyer_trading_status: str | None = None,
 ) -> list[Finding]:
     """Why an exchange trade may not settle."""
     findings = []
@@ -156,25 +180,11 @@ def trade_findings(
             _f("SELLER_ACCOUNT_NOT_FOUND", "seller account not found", "卖方账户不存在", "seller_account_id")
         )
     elif not seller_trading_active:
-        findings.append(
-            _f(
-                "TRADING_ACCOUNT_NOT_ACTIVE",
-                "the seller's trading account is not active",
-                "卖方交易账户未激活或已暂停",
-                "seller_account_id",
-            )
-        )
+        findings.append(trading_inactive(seller_trading_status, "the seller's", "卖方", "seller_account_id"))
     if not buyer_known:
         findings.append(_f("BUYER_ACCOUNT_NOT_FOUND", "buyer account not found", "买方账户不存在", "buyer_account_id"))
     elif not buyer_trading_active:
-        findings.append(
-            _f(
-                "TRADING_ACCOUNT_NOT_ACTIVE",
-                "the buyer's trading account is not active",
-                "买方交易账户未激活或已暂停",
-                "buyer_account_id",
-            )
-        )
+        findings.append(trading_inactive(buyer_trading_status, "the buyer's", "买方", "buyer_account_id"))
     if not project_known:
         findings.append(
             _f(
@@ -198,9 +208,11 @@ def transfer_findings(
     source_state: str,
     requested: int,
     holds: int,
+    trading_status: str | None = None,
 ) -> list[Finding]:
-    """Why a transfer (划转) of ``requested`` units out of ``source_state`` may not happen. Units may
-    leave the trading side whatever the trading account's status; entering it needs it active."""
+    """Why a transfer (划转) of ``requested`` units out of ``source_state`` may not happen. A trading
+    account that is not active (awaiting its fees, or suspended when its annual fee lapsed: 暂停交易账户
+    使用, seed 004 第五步) lets no units in or out."""
     findings = []
     if not project_known:
         findings.append(
@@ -211,15 +223,8 @@ def transfer_findings(
                 "project_number",
             )
         )
-    if to_trading and not trading_active:
-        findings.append(
-            _f(
-                "TRADING_ACCOUNT_NOT_ACTIVE",
-                "the trading account is not active",
-                "交易账户未激活或已暂停",
-                "direction",
-            )
-        )
+    if not trading_active:
+        findings.append(trading_inactive(trading_status, "the", "", "direction"))
     if project_known and requested > holds:
         findings.append(insufficient(source_state, project_number, requested, holds))
     return findings

@@ -4,6 +4,7 @@ registry's answers to a binding request."""
 from __future__ import annotations
 
 from services.new_ccer_registry.adapters.orm import Account, Binding, TradingAccount
+from services.new_ccer_registry.domain.account_opening import APPLICATION_CONFLICTS, account_exists
 from services.new_ccer_registry.domain.accounts import opening_trading_status
 from services.new_ccer_registry.domain.binding import BINDING_CONFLICT_CODES, BindingStatus, binding_request_findings
 from services.new_ccer_registry.service_layer.commands import GetAccount, GetBinding, OpenAccount, RequestBinding
@@ -16,6 +17,7 @@ from shared.ids import new_id
 from shared.principal import Principal
 
 __all__ = [
+    "create_accounts",
     "get_account",
     "get_binding",
     "on_binding_confirmed",
@@ -25,24 +27,41 @@ __all__ = [
 ]
 
 
-async def open_account(uow: NewRegistryUnitOfWork, cmd: OpenAccount, principal: Principal) -> AccountView:
-    """NCSC direct opening: a registry account and a trading account, bound to each other."""
+async def create_accounts(
+    uow: NewRegistryUnitOfWork, *, name: str, uscc: str, account_type: str, province: str
+) -> tuple[Account, TradingAccount]:
+    """A registry account and its trading account, bound to each other; refused (409) when the unit
+    holds an account of that type already, however it was opened."""
     account = Account(
         id=new_id("NCR"),
-        holder_name=cmd.holder.name,
-        holder_uscc=cmd.holder.uscc,
-        account_type=cmd.account_type,
-        province=cmd.province,
+        holder_name=name,
+        holder_uscc=uscc,
+        account_type=account_type,
+        province=province,
         status="active",
         opened_at=uow.now(),
     )
     trading = TradingAccount(
         id=new_id("NCT"),
         registry_account_id=account.id,
-        status=opening_trading_status(cmd.account_type),
+        status=opening_trading_status(account_type),
         annual_fee_valid_until=None,
     )
-    await uow.accounts.add(account, trading)
+    if not await uow.accounts.add(account, trading):
+        refuse(
+            [account_exists(account_type)],
+            "the account is not opened",
+            "账户未开立",
+            conflict_codes=APPLICATION_CONFLICTS,
+        )
+    return account, trading
+
+
+async def open_account(uow: NewRegistryUnitOfWork, cmd: OpenAccount, principal: Principal) -> AccountView:
+    """NCSC direct opening: a registry account and a trading account, bound to each other."""
+    account, trading = await create_accounts(
+        uow, name=cmd.holder.name, uscc=cmd.holder.uscc, account_type=cmd.account_type, province=cmd.province
+    )
     uow.audit("open_account", "account", account.id, holder=cmd.holder.model_dump(), account_type=cmd.account_type)
     return AccountView(account, trading, binding=None)
 

@@ -6,10 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, LegacySync, Movement, OffsetLot
+from services.new_ccer_registry.adapters.orm import (
+    AccountApplication,
+    Binding,
+    Cancellation,
+    FeePayment,
+    Issuance,
+    LegacySync,
+    Movement,
+    OffsetLot,
+)
+from services.new_ccer_registry.domain.account_opening import Decision, Material, OrgForm, ReviewStage
+from services.new_ccer_registry.domain.fees import FeeKind
 from services.new_ccer_registry.domain.holdings import HoldingRow, Origin, TransferDirection
 from services.new_ccer_registry.service_layer.views import (
     AccountView,
+    FeePaid,
     Listed,
     LotView,
     ProjectView,
@@ -20,24 +32,38 @@ from shared.bus import Command
 from shared.domain_types import Holder
 
 __all__ = [
+    "AmendAccountApplication",
+    "ApplyForAccounts",
     "ConfirmLegacySync",
+    "Contact",
+    "Contacts",
     "DisputeLegacySync",
     "FreezeLot",
     "GetAccount",
+    "GetAccountApplication",
     "GetBinding",
+    "GetChecklist",
     "GetHoldings",
     "GetLegacySync",
     "GetLot",
     "GetProject",
     "GetSerialHistory",
     "IssueUnits",
+    "ListAccountApplications",
     "ListCancellations",
+    "ListFees",
     "ListLegacySyncs",
     "ListLots",
+    "MaterialFile",
     "OpenAccount",
+    "Organisation",
+    "PayFee",
+    "Reason",
     "Reconcile",
+    "RecordPaperReceived",
     "RegisterProject",
     "RequestBinding",
+    "ReviewAccountApplication",
     "SettleTrade",
     "TransferUnits",
 ]
@@ -69,6 +95,114 @@ class GetBinding(Command[Binding]):
     """The account's latest binding."""
 
     account_id: str
+
+
+# --- joint account opening (联合开户, seed 004) ------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Organisation:
+    name: str
+    uscc: str
+    org_form: OrgForm
+    foreign_invested: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contact:
+    name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contacts:
+    account_representative: Contact  # 账户代表: receives the registry account information by SMS
+    trading_representative: Contact  # 交易代表: receives the SMS after the initial review, and by
+    # email the trading account information
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaterialFile:
+    no: int
+    file_name: str
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    code: str
+    message: str
+    message_zh: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyForAccounts(Command[AccountApplication]):
+    """The joint opening application (联合开户申请) of a registry account and a trading account."""
+
+    org: Organisation
+    account_type: str
+    province: str
+    contacts: Contacts
+    materials: tuple[MaterialFile, ...]
+    declarations: dict[str, bool | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AmendAccountApplication(ApplyForAccounts):
+    """Amend a returned application: a new revision, back to the exchange's initial review."""
+
+    application_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewAccountApplication(Command[AccountApplication]):
+    application_id: str
+    stage: ReviewStage
+    decision: Decision
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPaperReceived(Command[AccountApplication]):
+    """The exchange received the paper materials (纸质申请材料)."""
+
+    application_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetAccountApplication(Command[AccountApplication]):
+    application_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAccountApplications(Command[Listed[AccountApplication]]):
+    status: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetChecklist(Command[list[Material]]):
+    """The materials an application of this type and form carries (seed 004 §三)."""
+
+    account_type: str
+    org_form: OrgForm
+    foreign_invested: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayFee(Command[FeePaid]):
+    """The holder pays its trading account's opening or annual fee (yuan)."""
+
+    account_id: str
+    kind: FeeKind
+    amount: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListFees(Command[Listed[FeePayment]]):
+    account_id: str
+    offset: int = 0
+    limit: int = 50
 
 
 # --- projects and units --------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.new_ccer_registry.adapters.blocks import BlockRepository
 from services.new_ccer_registry.adapters.repositories import (
+    AccountApplicationRepository,
     AccountRepository,
     BindingRepository,
     CancellationRepository,
+    FeeRepository,
     IssuanceRepository,
     LegacyProjectRepository,
     LegacySyncRepository,
@@ -25,6 +27,8 @@ __all__ = ["NewRegistryUnitOfWork"]
 
 class NewRegistryUnitOfWork(UnitOfWork):
     accounts: AccountRepository  # registry accounts and their trading accounts
+    applications: AccountApplicationRepository  # joint opening applications (联合开户)
+    fees: FeeRepository  # the trading accounts' fee ledger
     bindings: BindingRepository
     projects: ProjectRepository
     issuances: IssuanceRepository  # issued units, and legacy units received by sync
@@ -38,6 +42,8 @@ class NewRegistryUnitOfWork(UnitOfWork):
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
+        self.applications = AccountApplicationRepository(session)
+        self.fees = FeeRepository(session)
         self.bindings = BindingRepository(session)
         self.projects = ProjectRepository(session)
         self.issuances = IssuanceRepository(session)

@@ -35,6 +35,8 @@ async def settle_trade(uow: NewRegistryUnitOfWork, cmd: SettleTrade, principal: 
         if seller and project
         else []
     )
+    seller_trading = await uow.accounts.trading_status(seller_id)
+    buyer_trading = await uow.accounts.trading_status(buyer_id)
     refuse(
         trade_findings(
             seller_known=seller is not None,
@@ -42,14 +44,12 @@ async def settle_trade(uow: NewRegistryUnitOfWork, cmd: SettleTrade, principal: 
             same_account=seller_id == buyer_id,
             project_known=project is not None,
             project_number=cmd.project_number,
-            seller_trading_active=seller is not None
-            and seller.status == "active"
-            and await uow.accounts.trading_active(seller_id),
-            buyer_trading_active=buyer is not None
-            and buyer.status == "active"
-            and await uow.accounts.trading_active(buyer_id),
+            seller_trading_active=seller is not None and seller.status == "active" and seller_trading == "active",
+            buyer_trading_active=buyer is not None and buyer.status == "active" and buyer_trading == "active",
             requested=cmd.quantity,
             seller_holds=uow.blocks.units_in(blocks),
+            seller_trading_status=seller_trading,
+            buyer_trading_status=buyer_trading,
         ),
         "the trade is refused",
         "交易被拒绝",
@@ -93,15 +93,17 @@ async def transfer_units(uow: NewRegistryUnitOfWork, cmd: TransferUnits, princip
         if project
         else []
     )
+    trading = await uow.accounts.trading_status(account.id)
     refuse(
         transfer_findings(
             project_known=project is not None,
             project_number=cmd.project_number,
             to_trading=direction.target is UnitState.trading,
-            trading_active=await uow.accounts.trading_active(account.id),
+            trading_active=trading == "active",
             source_state=direction.source,
             requested=cmd.quantity,
             holds=uow.blocks.units_in(blocks),
+            trading_status=trading,
         ),
         "the transfer is refused",
         "划转被拒绝",

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from services.new_ccer_registry.adapters.orm import Account, Binding, OffsetLot, Project, TradingAccount
+from services.new_ccer_registry.adapters.orm import Account, Binding, FeePayment, OffsetLot, Project, TradingAccount
 from services.new_ccer_registry.domain.lots import LotQuantities
 from shared.serials import SerialRange
 
 __all__ = [
     "AccountView",
     "Discrepancy",
+    "FeePaid",
     "Listed",
     "LotView",
     "ProjectView",
@@ -36,6 +37,14 @@ class AccountView:
     account: Account
     trading: TradingAccount | None
     binding: Binding | None  # the latest one
+
+
+@dataclass(frozen=True)
+class FeePaid:
+    """A fee payment and the trading account after it."""
+
+    payment: FeePayment
+    trading: TradingAccount
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ __all__ = ["API"]
 
 API = ApiSpec(
     title="New CCER registry — 全国温室气体自愿减排注册登记系统",
-    description="Accounts, CCER units by serial range, binding to the allowance registry, offset lots, cancellations.",
+    description="Joint account opening, fees, accounts, CCER units by serial range, binding to the allowance registry, offset lots, cancellations.",
     routers=ROUTERS,
     openapi_tags=[
+        {"name": "account applications", "description": "joint account opening — 联合开户（注册登记账户和交易账户）"},
         {"name": "accounts", "description": "registry accounts — 登记账户"},
+        {"name": "fees", "description": "trading account fees — 交易账户开户费、年费"},
         {"name": "binding", "description": "binding to an allowance-registry account — 与配额账户绑定"},
         {"name": "projects", "description": "projects and issuance — 项目登记与签发"},
         {"name": "trades", "description": "CCER exchange trade settlement — 交易结算"},

@@ -3,16 +3,23 @@ are. The access-scope rule in the repositories decides what each of them sees.""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Path
+
 from shared.api_deps import CSV, AnyPrincipal, BusDep, Enterprise, ExchangeOperator, NcscOperator, roles
 from shared.api_deps import Page as Paging
 
 __all__ = [
     "CSV",
     "AnyPrincipal",
+    "ApplicationReaders",
+    "ApplicationReviewers",
     "BusDep",
     "Enterprise",
     "EnterpriseOrNcsc",
     "ExchangeOperator",
+    "IdPath",
     "LotReaders",
     "NcscOperator",
     "NcscOrSimAdmin",
@@ -28,3 +35,14 @@ LotReaders = roles("enterprise", "province_initiator", "province_confirmer", "nc
 NcscOrSimAdmin = roles("ncsc_operator", "sim_admin")
 # Who reads a unit's history: its holder, NCSC, and the allowance registry's operators.
 SerialReaders = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")
+# Joint opening applications: the applicant, the CCER exchange they are routed to, NCSC. A province
+# reads this registry's accounts of its region but no application: it is admitted and finds none
+# (404, as for anything outside one's scope), like an enterprise asking about another's.
+ApplicationReaders = roles(
+    "enterprise", "exchange_operator", "ncsc_operator", "province_initiator", "province_confirmer"
+)
+# The exchange's two reviews, NCSC's registry review (the stage says whose).
+ApplicationReviewers = roles("exchange_operator", "ncsc_operator")
+
+# A path identifier, bounded like every other input (a longer one names nothing: 422).
+IdPath = Annotated[str, Path(min_length=1, max_length=40, description="identifier — 编号")]

@@ -7,11 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.new_ccer_registry.adapters.orm import Binding, Cancellation, Issuance, LegacySync, Movement, OffsetLot
+from services.new_ccer_registry.adapters.orm import (
+    AccountApplication,
+    Binding,
+    Cancellation,
+    FeePayment,
+    Issuance,
+    LegacySync,
+    Movement,
+    OffsetLot,
+)
+from services.new_ccer_registry.domain.account_opening import Material
 from services.new_ccer_registry.domain.holdings import HoldingRow, UnitState
 from services.new_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
 from services.new_ccer_registry.service_layer.views import (
     AccountView,
+    FeePaid,
     LotView,
     ProjectView,
     ReconciliationReport,
@@ -28,10 +39,17 @@ class OpenAccountIn(BaseModel):
     province: ProvinceCode
 
 
+TRADING_STATUS_DESC = "active — 正常; awaiting_fees — 待缴费（开户费及首年年费）; suspended — 暂停（年费期满未缴纳）"
+
+
 class TradingAccountOut(BaseModel):
     id: str
-    status: str = Field(description="active — 正常; awaiting_fees — 待缴费; suspended — 暂停")
-    annual_fee_valid_until: datetime | None = None
+    status: Literal["active", "awaiting_fees", "suspended"] = Field(description=TRADING_STATUS_DESC)
+    annual_fee_valid_until: datetime | None = Field(
+        None,
+        description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed) — "
+        "年费有效期截止时刻（不含）",
+    )
 
 
 class BindingOut(BaseModel):
@@ -62,6 +80,140 @@ class BindingIn(BaseModel):
 class BindingRequestedOut(BaseModel):
     binding_id: str
     status: Literal["requested"] = "requested"
+
+
+# --- joint account opening (联合开户, seed 004) and fees ---------------------------------------------
+APPLICATION_STATUS_DESC = (
+    "submitted — 待交易机构初审; awaiting_paper — 初审通过，待邮寄纸质材料; paper_received — 纸质材料已收到，待交易机构复审; "
+    "awaiting_registry_review — 待注册登记机构审核; opened — 已开户; returned — 已退回（可修改后重新提交）"
+)
+ApplicationStatusName = Literal[
+    "submitted", "awaiting_paper", "paper_received", "awaiting_registry_review", "opened", "returned"
+]
+OrgFormName = Literal["legal_person", "other_org"]
+ORG_FORM_DESC = "legal_person — 法人; other_org — 其他组织"
+STAGE_DESC = "exchange_initial — 交易机构初审; exchange_re — 交易机构复审（纸质材料）; registry — 注册登记机构审核"
+FEE_KIND_DESC = "opening — 开户费（2,000 元）; annual — 年费（1,000 元）"
+Phone = Annotated[str, Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 手机号")]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 邮箱")]
+
+
+class OrgIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="unit name — 申请机构名称")
+    uscc: Uscc
+    org_form: OrgFormName = Field(description=ORG_FORM_DESC)
+    foreign_invested: bool = Field(description="foreign-invested or joint venture — 是否外资、合资企业")
+
+
+class ContactIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="name — 姓名")
+    phone: Phone
+    email: Email
+
+
+class ContactsIn(BaseModel):
+    account_representative: ContactIn = Field(
+        description="receives the registry account information by SMS — 账户代表（注册登记账户信息发送至其手机）"
+    )
+    trading_representative: ContactIn = Field(
+        description="receives the SMS after the initial review and the trading account information by email — "
+        "交易代表（初审短信及交易账户信息发送至其手机、邮箱）"
+    )
+
+
+class MaterialIn(BaseModel):
+    no: int = Field(strict=True, ge=1, le=14, description="number in seed 004 §三 — 材料序号")
+    file_name: str = Field(min_length=1, max_length=255, description="uploaded file — 附件文件名")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex — 文件摘要")
+
+
+class DeclarationsIn(BaseModel):
+    """Seed 004 §一.4, required (all true) for an ``other`` participant."""
+
+    registered_in_prc: bool | None = Field(None, description="registered in the PRC — 在中华人民共和国境内登记注册")
+    good_credit_3y: bool | None = Field(None, description="good credit, three years — 近三年无不良诚信记录")
+    not_prohibited: bool | None = Field(None, description="not prohibited from trading — 不存在禁止或限制交易的情形")
+
+
+class AccountApplicationIn(BaseModel):
+    org: OrgIn
+    account_type: AccountType = Field(description="account type — 账户类型")
+    province: ProvinceCode
+    contacts: ContactsIn
+    materials: list[MaterialIn] = Field(max_length=30, description="uploaded materials by number — 附件申请材料")
+    declarations: DeclarationsIn = Field(default_factory=DeclarationsIn)
+
+
+class ReasonIn(BaseModel):
+    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
+    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
+    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+
+
+class ApplicationReviewIn(BaseModel):
+    stage: Literal["exchange_initial", "exchange_re", "registry"] = Field(description=STAGE_DESC)
+    decision: Literal["approve", "reject"] = Field(description="approve — 通过; reject — 不通过（退回）")
+    reasons: list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        [], max_length=20, description="reasons of a rejection (objects or plain text) — 退回理由"
+    )
+
+
+class NotificationOut(BaseModel):
+    at: datetime
+    channel: Literal["sms", "email"] = Field(description="sms — 短信; email — 邮件")
+    to: Literal["account_representative", "trading_representative"]
+    address: str
+    message: str
+    message_zh: str
+
+
+class AccountApplicationOut(BaseModel):
+    id: str
+    status: ApplicationStatusName = Field(description=APPLICATION_STATUS_DESC)
+    revision: int
+    org: dict[str, Any]
+    account_type: AccountType
+    province: str
+    exchange: str = Field(description="the CCER exchange reviewing it — 受理的交易机构")
+    contacts: dict[str, Any]
+    materials: list[dict[str, Any]]
+    declarations: dict[str, Any]
+    reasons: list[dict[str, Any]]
+    registry_account_id: str | None = None
+    trading_account_id: str | None = None
+    notifications: list[NotificationOut]
+    history: list[dict[str, Any]]
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class ChecklistItemOut(BaseModel):
+    no: int
+    name: str
+    name_zh: str
+    applies_to: str
+    applies_to_zh: str
+
+
+class FeeIn(BaseModel):
+    kind: Literal["opening", "annual"] = Field(description=FEE_KIND_DESC)
+    amount: int = Field(strict=True, gt=0, le=10**9, description="yuan — 金额（元）")
+
+
+class FeeOut(BaseModel):
+    id: str
+    account_id: str
+    trading_account_id: str
+    kind: Literal["opening", "annual"] = Field(description=FEE_KIND_DESC)
+    amount: int = Field(description="yuan — 金额（元）")
+    paid_at: datetime
+    valid_from: datetime | None = Field(None, description="annual fee: validity from — 年费有效期起")
+    valid_until: datetime | None = Field(None, description="annual fee: validity until (exclusive) — 年费有效期止")
+    paid_by: str
+
+
+class FeePaidOut(FeeOut):
+    trading_account: TradingAccountOut
 
 
 # --- projects, units, offset lots ----------------------------------------------------------------
@@ -326,6 +478,59 @@ def binding_out(b: Binding) -> BindingOut:
     return BindingOut(binding_id=b.id, allowance_account_id=b.allowance_account_id, status=b.status, reasons=b.reasons)
 
 
+def _trading_out(trading: Any) -> TradingAccountOut:
+    until = trading.annual_fee_valid_until
+    return TradingAccountOut(
+        id=trading.id, status=trading.status, annual_fee_valid_until=local(until) if until else None
+    )
+
+
+def application_out(a: AccountApplication) -> AccountApplicationOut:
+    return AccountApplicationOut(
+        id=a.id,
+        status=a.status,
+        revision=a.revision,
+        org=a.org,
+        account_type=a.account_type,
+        province=a.province,
+        exchange=a.exchange,
+        contacts=a.contacts,
+        materials=a.materials,
+        declarations=a.declarations,
+        reasons=a.reasons,
+        registry_account_id=a.registry_account_id,
+        trading_account_id=a.trading_account_id,
+        notifications=[NotificationOut.model_validate(n) for n in a.notifications],
+        history=a.history,
+        submitted_at=local(a.submitted_at),
+        updated_at=local(a.updated_at),
+    )
+
+
+def checklist_item_out(m: Material) -> ChecklistItemOut:
+    return ChecklistItemOut(
+        no=m.no, name=m.name, name_zh=m.name_zh, applies_to=m.applies_to, applies_to_zh=m.applies_to_zh
+    )
+
+
+def fee_out(p: FeePayment) -> FeeOut:
+    return FeeOut(
+        id=p.id,
+        account_id=p.account_id,
+        trading_account_id=p.trading_account_id,
+        kind=p.kind,
+        amount=p.amount,
+        paid_at=local(p.paid_at),
+        valid_from=local(p.valid_from) if p.valid_from else None,
+        valid_until=local(p.valid_until) if p.valid_until else None,
+        paid_by=p.paid_by,
+    )
+
+
+def fee_paid_out(paid: FeePaid) -> FeePaidOut:
+    return FeePaidOut(**fee_out(paid.payment).model_dump(), trading_account=_trading_out(paid.trading))
+
+
 def account_out(view: AccountView) -> AccountOut:
     account, trading = view.account, view.trading
     return AccountOut(
@@ -334,11 +539,7 @@ def account_out(view: AccountView) -> AccountOut:
         account_type=account.account_type,
         province=account.province,
         status=account.status,
-        trading_account=TradingAccountOut(
-            id=trading.id, status=trading.status, annual_fee_valid_until=trading.annual_fee_valid_until
-        )
-        if trading
-        else None,
+        trading_account=_trading_out(trading) if trading else None,
         binding=binding_out(view.binding) if view.binding else None,
     )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.new_ccer_registry.entrypoints.api.routers import (
+    account_applications,
     accounts,
     binding,
     cancellations,
+    fees,
     holdings,
     legacy_syncs,
     offset_lots,
@@ -21,7 +23,9 @@ from services.new_ccer_registry.entrypoints.api.routers import (
 __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
+    account_applications.router,
     accounts.router,
+    fees.router,
     binding.router,
     projects.router,
     trades.router,
