@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format token topology clean replay
+.PHONY: install run test test-fast lint format token topology clean replay bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required (python3.11 not found); set PY=..."; exit 1; }
@@ -32,10 +32,18 @@ test-fast: $(STAMP)
 replay: $(STAMP)
 	$(BIN)/ccer replay scenarios/*.yaml
 
+## The full 2024 cycle for UNITS units over REST on a stack of its own (needs RabbitMQ; PostgreSQL for
+## DB=postgres and the insert baseline): prints per-phase figures, same-run baselines and one summary line.
+UNITS ?= 200
+DB ?= postgres
+REPLICAS ?= 1
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --units $(UNITS) --db $(DB) --replicas $(REPLICAS) $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services ccer_tools
+	$(BIN)/mypy shared services ccer_tools benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff format .
