@@ -187,7 +187,11 @@ def create_engine_for(url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # A pool as large as the work one process runs at once (requests + event handlers + relay +
+    # scheduler), kept open: overflow connections were opened and closed per burst, and a pre-ping
+    # cost one round trip per transaction. A connection found dead raises a disconnect error, which
+    # invalidates the pool: that request fails (5xx problem) and the next ones reconnect.
+    return create_async_engine(url, pool_size=24, max_overflow=8, pool_pre_ping=False, pool_recycle=1800)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -88,7 +88,13 @@ class Runtime(Generic[U]):
             poll_seconds=settings.relay_poll_seconds,
             metrics=self.metrics,
         )
-        self.consumer = EventConsumer(definition.name, self.uow, dict(definition.event_handlers), metrics=self.metrics)
+        self.consumer = EventConsumer(
+            definition.name,
+            self.uow,
+            dict(definition.event_handlers),
+            metrics=self.metrics,
+            concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
+        )
         self.scheduler = Scheduler(self.uow, dict(definition.job_handlers))
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task[Any]] = []
@@ -148,7 +154,13 @@ class Runtime(Generic[U]):
             return await self.scheduler.run_due(new)
 
     async def reset(self) -> None:
-        async with self.clock_lock, self.relay.lock, self.consumer.lock, self.sessions() as session, session.begin():
+        async with (
+            self.clock_lock,
+            self.relay.lock,
+            self.consumer.locks.exclusive(),
+            self.sessions() as session,
+            session.begin(),
+        ):
             for table in reversed(self.definition.metadata.sorted_tables):
                 await session.execute(delete(table))
         self.clock.reset()

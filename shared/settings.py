@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
     relay_batch: int = 200
     prefetch: int = 200
+    # Event handlers run at once per process (one per aggregate); SQLite always uses one.
+    consumer_concurrency: int = 16
     delivery_limit: int = 5
     scheduler_poll_seconds: float = 2.0
     # Legacy registry: approve a valid sync application automatically at 17:00 on its SLA day

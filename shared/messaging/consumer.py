@@ -10,8 +10,9 @@ and dead-lettered by the queue's delivery limit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -26,11 +27,61 @@ from shared.messaging.broker import delivery_count
 from shared.observability import Metrics, correlation_var
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["EventConsumer", "EventHandler", "retry_cannot_cure"]
+__all__ = ["EventConsumer", "EventHandler", "aggregate_key", "retry_cannot_cure"]
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[UnitOfWork, Envelope, BaseModel], Awaitable[None]]
+
+
+# The aggregate an event belongs to, by the first of these payload fields it carries: events of one
+# aggregate are applied one at a time and in delivery order; different aggregates run side by side.
+AGGREGATE_FIELDS = ("lot_id", "application_id", "binding_id", "sync_application_id", "cancellation_id", "notice_id")
+
+
+def aggregate_key(envelope: Envelope) -> str:
+    for name in AGGREGATE_FIELDS:
+        value = envelope.payload.get(name)
+        if value:
+            return f"{name}={value}"
+    return f"type={envelope.event_type}"
+
+
+class KeyedLocks:
+    """One lock per key, created on demand and dropped when nobody holds or waits for it, plus a cap on
+    how many keys run at once."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = max(1, concurrency)
+        self.gate = asyncio.Semaphore(self.concurrency)
+        self.locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """No handler runs while this is held (a reset of the service's data)."""
+        taken = 0
+        try:
+            for _ in range(self.concurrency):
+                await self.gate.acquire()
+                taken += 1
+            yield
+        finally:
+            for _ in range(taken):
+                self.gate.release()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self.locks.get(key, (asyncio.Lock(), 0))
+        self.locks[key] = (lock, users + 1)
+        try:
+            async with lock, self.gate:
+                yield
+        finally:
+            lock, users = self.locks[key]
+            if users == 1:
+                del self.locks[key]
+            else:
+                self.locks[key] = (lock, users - 1)
 
 
 def retry_cannot_cure(exc: Exception) -> bool:
@@ -48,15 +99,18 @@ class EventConsumer:
         *,
         metrics: Metrics | None = None,
         max_backoff: float = 5.0,
+        concurrency: int = 1,
     ) -> None:
         self.service = service
         self.uow = uow
         self.handlers = handlers
         self.metrics = metrics
         self.max_backoff = max_backoff
-        # Handlers of one process run one at a time: simple, deterministic, and enough for the
-        # targets; replicas of a service still consume in parallel (guards and the inbox hold).
-        self.lock = asyncio.Lock()
+        # Up to ``concurrency`` handlers run at once, one per aggregate (per lot, application, binding
+        # ...), so one aggregate's events keep their order. Rows two aggregates share (a holding, a
+        # notice) are guarded by row locks and guarded updates; a lost race or a deadlock is a retry.
+        # One writer (concurrency 1) for SQLite, whose write lock serialises transactions anyway.
+        self.locks = KeyedLocks(concurrency)
         # Messages delivered and not yet settled: "quiet" needs this at 0 as well as empty queues.
         self.in_flight = 0
 
@@ -121,7 +175,7 @@ class EventConsumer:
         """Apply the event once: returns ``applied``, ``duplicate`` or ``ignored``."""
         inbox = self.uow.infra.inbox
         handler = self.handlers.get(envelope.event_type)
-        async with self.lock:
+        async with self.locks.hold(aggregate_key(envelope)):
             async with self.uow(
                 actor=f"event:{envelope.producer}",
                 cause=f"event:{envelope.event_type}:{envelope.event_id}",
