@@ -98,7 +98,7 @@ async def main(args: argparse.Namespace) -> int:
             phases += await driver.phases()
             problems = await driver.verify()
         except Mismatch as exc:
-            print(f"\n✗ the cycle failed: {exc}", file=sys.stderr)
+            print(f"\n✗ the cycle failed: {exc}\n{stack.log_tail(15)}", file=sys.stderr)
             return 1
         finally:
             await driver.close()

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -111,9 +112,20 @@ class Driver:
     async def call(self, method: str, service: str, path: str, token: str, json: Any = None, expect: int = 200) -> Any:
         service = SERVICE_ALIASES.get(service, service)
         url = next(self.urls[service]) + API + path
+        headers = {"Authorization": f"Bearer {token}"}
+        if method in ("POST", "PUT"):
+            # A keep-alive connection the server closes as we reuse it fails the request before it is
+            # read; with an Idempotency-Key the retry is safe even if it was.
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         async with self.gate:
             start = time.perf_counter()
-            answer = await self.http.request(method, url, json=json, headers={"Authorization": f"Bearer {token}"})
+            for attempt in range(3):
+                try:
+                    answer = await self.http.request(method, url, json=json, headers=headers)
+                    break
+                except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+                    if attempt == 2:
+                        raise
             end = time.perf_counter()
         if self.phase is not None:
             self.phase.calls += 1

@@ -160,7 +160,7 @@ def infra_tables(metadata: MetaData) -> InfraTables:
     return InfraTables(outbox, inbox, idempotency, clock, jobs, audit)
 
 
-def create_engine_for(url: str) -> AsyncEngine:
+def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         in_memory = not path or path == ":memory:"
@@ -187,11 +187,19 @@ def create_engine_for(url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # A pool as large as the work one process runs at once (requests + event handlers + relay +
-    # scheduler), kept open: overflow connections were opened and closed per burst, and a pre-ping
-    # cost one round trip per transaction. A connection found dead raises a disconnect error, which
-    # invalidates the pool: that request fails (5xx problem) and the next ones reconnect.
-    return create_async_engine(url, pool_size=24, max_overflow=8, pool_pre_ping=False, pool_recycle=1800)
+    # A pool kept open (CCER_DB_POOL_SIZE, CCER_DB_MAX_OVERFLOW; mind PostgreSQL's max_connections
+    # across services and replicas), without pre-ping, which cost one round trip per transaction. A
+    # connection found dead raises a disconnect error, which invalidates the pool: that request fails
+    # (5xx problem) and the next ones reconnect.
+    # The asyncpg dialect prepares every statement and keeps 100 per connection by default; a service
+    # issues a few hundred distinct ones, so most were prepared again on each use.
+    return create_async_engine(
+        make_url(url).update_query_dict({"prepared_statement_cache_size": "1000"}),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

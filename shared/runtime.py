@@ -66,7 +66,9 @@ class Runtime(Generic[U]):
         self.settings = settings
         self.infra = definition.infra
         self.url = settings.database_url(definition.name)
-        self.engine: AsyncEngine = create_engine_for(self.url)
+        self.engine: AsyncEngine = create_engine_for(
+            self.url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.clock = clock or Clock(settings.clock)
         self.wake = asyncio.Event()

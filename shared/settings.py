@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     relay_batch: int = 200
     prefetch: int = 200
     # Event handlers run at once per process (one per aggregate); SQLite always uses one.
-    consumer_concurrency: int = 16
+    consumer_concurrency: int = 8
+    # PostgreSQL connections per process: kept open, plus overflow in bursts.
+    db_pool_size: int = 8
+    db_max_overflow: int = 4
     delivery_limit: int = 5
     scheduler_poll_seconds: float = 2.0
     # Legacy registry: approve a valid sync application automatically at 17:00 on its SLA day
