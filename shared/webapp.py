@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
 
-from shared.auth import Principal, require
+from shared.auth import Principal, get_principal, require
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -114,7 +114,7 @@ def _admin_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
     @router.get("/clock", response_model=ClockOut, summary="Service clock — 服务时钟")
-    async def get_clock(runtime: RuntimeDep) -> ClockOut:
+    async def get_clock(runtime: RuntimeDep, _: Annotated[Principal, Depends(get_principal)]) -> ClockOut:
         return ClockOut(now=runtime.clock.now(), mode=runtime.settings.clock)
 
     @router.put("/clock", response_model=ClockSetOut, summary="Move the simulated clock forward — 推进模拟时钟")
