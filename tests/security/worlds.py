@@ -1,0 +1,130 @@
+"""The objects of party A in each service, made through the service's own handlers and consumer,
+and the request each route of the walk sends (``tests/security/walk.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from shared.api_deps import HOLDER
+from tests.security.walk import Req, World
+from tests.service_layer import ServiceUnderTest
+
+__all__ = ["new_registry_world"]
+
+API = "/api/v1"
+
+
+def _common(world: World) -> None:
+    """The admin routes every service has."""
+    later = (world.svc.now + timedelta(minutes=1)).isoformat()
+    world.requests |= {
+        f"PUT {API}/admin/clock": lambda role: Req(json={"now": later}),
+        f"POST {API}/admin/reset": lambda role: Req(),
+        f"GET {API}/admin/events": lambda role: Req(query={"correlation_id": "walk"}),
+    }
+
+
+async def new_registry_world(svc: ServiceUnderTest[Any]) -> World:
+    from services.new_ccer_registry.entrypoints.api import API as SPEC
+    from tests.unit.service_layer.test_new_registry_account_opening import application
+    from tests.unit.service_layer.test_new_registry_legacy import item, legacy_number, synced
+    from tests.unit.service_layer.test_new_registry_support import (
+        bind,
+        freeze,
+        issue,
+        new_uscc,
+        open_account,
+        register_project,
+    )
+    from tests.service_layer import as_
+
+    org, province = new_uscc(), "130000"
+    world = World(
+        svc,
+        SPEC,
+        own={"org": org, "province": province, "exchange": "CBGEX"},
+        stranger={"org": new_uscc(), "province": "310000", "exchange": "TCX"},
+    )
+    applied = await svc.handle(application(org), as_("enterprise", org=org))
+    account = await open_account(svc, province=province, org=org)
+    other = await open_account(svc, province=province)
+    project = await register_project(svc)
+    ranges = await issue(svc, project, account, 1000)
+    await bind(svc, account)
+    lot = await freeze(svc, account, project, 10)
+    sync_id = await synced(svc, account, item(legacy_number(), 1, 100))
+    await svc.sent()
+    world.params = {
+        "application_id": applied.id,
+        "account_id": account.account_id,
+        "number": project,
+        "lot_id": lot.id,
+        "sync_id": sync_id,
+        "serial": ranges[0][0],
+    }
+    world.secrets = {org, account.account_id, applied.id, lot.id, sync_id}
+    body = _account_application_body(org)
+    _common(world)
+    world.requests |= {
+        f"GET {API}/account-applications/checklist": lambda role: Req(
+            query={"account_type": "project_owner", "org_form": "legal_person"}
+        ),
+        f"POST {API}/account-applications": lambda role: Req(json=body, names_object=True),
+        f"PUT {API}/account-applications/{{application_id}}": lambda role: Req(json=body),
+        f"POST {API}/account-applications/{{application_id}}/paper-received": lambda role: Req(),
+        f"POST {API}/account-applications/{{application_id}}/reviews": lambda role: Req(
+            json={"stage": "registry" if role == "ncsc_operator" else "exchange_initial", "decision": "approve"}
+        ),
+        f"POST {API}/accounts": lambda role: Req(
+            json={
+                "holder": {"name": "某企业", "uscc": new_uscc()},
+                "account_type": "national_key_emitter",
+                "province": province,
+            }
+        ),
+        f"POST {API}/accounts/{{account_id}}/fees": lambda role: Req(json={"kind": "opening", "amount": 2000}),
+        f"POST {API}/accounts/{{account_id}}/binding": lambda role: Req(json={"allowance_account_id": "ALW-0002"}),
+        f"POST {API}/accounts/{{account_id}}/transfers": lambda role: Req(
+            json={"direction": "to_trading", "project_number": project, "quantity": 1}
+        ),
+        f"POST {API}/projects": lambda role: Req(json={}),
+        f"POST {API}/projects/{{number}}/issuances": lambda role: Req(
+            json={"vintage": 2024, "quantity": 5, "account_id": account.account_id}
+        ),
+        f"POST {API}/trades": lambda role: Req(
+            json={
+                "seller_account_id": account.account_id,
+                "buyer_account_id": other.account_id,
+                "project_number": project,
+                "quantity": 1,
+            },
+            names_object=True,
+        ),
+        f"POST {API}/offset-lots": lambda role: Req(
+            json={"account_id": account.account_id, "project_number": project, "origin": "new", "quantity": 1},
+            names_object=True,
+        ),
+        f"POST {API}/legacy-syncs/{{sync_id}}/confirm": lambda role: Req(),
+        f"POST {API}/legacy-syncs/{{sync_id}}/dispute": lambda role: Req(json={"reason": "数量不符"}),
+    }
+    return world
+
+
+def _account_application_body(org: str) -> dict[str, Any]:
+    from services.new_ccer_registry.domain.account_opening import OrgForm, required_materials
+
+    contact = {"name": "张敏", "phone": "13800000001", "email": "zhang@example.cn"}
+    return {
+        "org": {"name": "塞罕坝林业碳汇有限公司", "uscc": org, "org_form": "legal_person", "foreign_invested": False},
+        "account_type": "project_owner",
+        "province": "130000",
+        "contacts": {"account_representative": contact, "trading_representative": contact},
+        "materials": [
+            {"no": n, "file_name": f"{n:02d}.pdf", "sha256": f"{n:064x}"}
+            for n in required_materials("project_owner", OrgForm.legal_person, False)
+        ],
+    }
+
+
+_ = HOLDER
