@@ -47,3 +47,16 @@ async def new_world(backend: str) -> AsyncIterator[World]:
 @pytest.mark.parametrize("route", _routes("new_ccer_registry"), ids=str)
 async def test_new_registry_route_answers_every_role_as_declared(new_world: World, route: Route) -> None:
     await _walked(new_world, route)
+
+
+@pytest.fixture(scope="module")
+async def legacy_world(backend: str) -> AsyncIterator[World]:
+    from tests.unit.service_layer.test_legacy_support import BEFORE_DEADLINE
+
+    async for world in _world("legacy_ccer_registry", backend, worlds.legacy_registry_world, now=BEFORE_DEADLINE):
+        yield world
+
+
+@pytest.mark.parametrize("route", _routes("legacy_ccer_registry"), ids=str)
+async def test_legacy_registry_route_answers_every_role_as_declared(legacy_world: World, route: Route) -> None:
+    await _walked(legacy_world, route)

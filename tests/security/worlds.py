@@ -128,3 +128,106 @@ def _account_application_body(org: str) -> dict[str, Any]:
 
 
 _ = HOLDER
+
+
+async def legacy_registry_world(svc: ServiceUnderTest[Any]) -> World:
+    from services.legacy_ccer_registry.entrypoints.api import API as SPEC
+    from services.legacy_ccer_registry.service_layer.commands import OpenAccount
+    from tests.harness import uscc
+    from tests.service_layer import as_
+    from tests.unit.service_layer.test_legacy_accounts import apply
+    from tests.unit.service_layer.test_legacy_support import (
+        Unit,
+        cancel,
+        form,
+        issue,
+        ncsc,
+        record_project,
+        to_registry,
+    )
+
+    org, province, exchange, project = uscc(), "440000", "TCX", "P1001"
+    world = World(
+        svc,
+        SPEC,
+        own={"org": org, "province": province, "exchange": exchange},
+        stranger={"org": uscc(), "province": "310000", "exchange": "SEEE"},
+    )
+    applied = await svc.handle(apply(org, exchange=exchange, province=province), as_("enterprise", org=org))
+    opened = await svc.handle(
+        OpenAccount(holder_name="某单位", holder_uscc=org, province=province, exchanges=(exchange,)), ncsc()
+    )
+    unit = Unit(org, opened.account.id, "某单位", province)
+    buyer = await svc.handle(
+        OpenAccount(holder_name="买方", holder_uscc=uscc(), province=province, exchanges=(exchange,)), ncsc()
+    )
+    await record_project(svc, project)
+    issuance = await issue(svc, unit, 100, project=project, exchange=exchange)
+    await to_registry(svc, unit, 60, project=project, exchange=exchange)
+    cancellation = await cancel(svc, unit, 10, project=project)
+    sync = await svc.handle(form(unit, (cancellation.id, project, 10)), unit.me)
+    await svc.sent()
+    world.params = {
+        "account_id": unit.account_id,
+        "application_id": applied.id,
+        "project_number": project,
+        "cancellation_id": cancellation.id,
+        "serial": f"{issuance.serial_prefix}-{issuance.first_n}",
+    }
+    world.secrets = {org, unit.account_id, applied.id, cancellation.id, sync.id}
+    contact = {"name": "李四", "phone": "020-87654321", "email": "li@example.cn"}
+    application = {"org": {"name": "某单位", "uscc": org, "province": province}, "exchange": exchange, "contacts": [contact]}
+    of_sync = {"application_id": sync.id}
+    _common(world)
+    world.requests |= {
+        f"POST {API}/accounts": lambda role: Req(
+            json={"holder": {"name": "某单位", "uscc": uscc()}, "province": province}
+        ),
+        f"POST {API}/accounts/{{account_id}}/transfers": lambda role: Req(
+            json={"direction": "to_registry", "exchange": exchange, "project_number": project, "quantity": 1}
+        ),
+        f"POST {API}/account-applications": lambda role: Req(json=application, names_object=True),
+        f"PUT {API}/account-applications/{{application_id}}": lambda role: Req(json=application),
+        f"POST {API}/account-applications/{{application_id}}/reviews": lambda role: Req(
+            json={"stage": "registry" if role == "ncsc_operator" else "exchange", "decision": "approve"}
+        ),
+        f"POST {API}/projects": lambda role: Req(json={}),
+        f"POST {API}/projects/{{project_number}}/issuances": lambda role: Req(
+            json={
+                "vintage": 2015,
+                "quantity": 5,
+                "account_id": unit.account_id,
+                "exchange": exchange,
+                "recorded_at": "2016-05-10",
+            }
+        ),
+        f"POST {API}/trades": lambda role: Req(
+            json={
+                "seller_account_id": unit.account_id,
+                "buyer_account_id": buyer.account.id,
+                "project_number": project,
+                "quantity": 1,
+            },
+            names_object=True,
+        ),
+        f"POST {API}/cancellations": lambda role: Req(
+            json={"account_id": unit.account_id, "project_number": project, "quantity": 1, "purpose": "voluntary"},
+            names_object=True,
+        ),
+        f"POST {API}/sync-applications": lambda role: Req(
+            json={
+                "unit_name": "某单位",
+                "uscc": org,
+                "legacy_account_id": unit.account_id,
+                "new_account_id": "NA-000000000001",
+                "contact": contact,
+                "lines": [{"cancellation_id": cancellation.id, "project_number": project, "quantity": 10}],
+            },
+            names_object=True,
+        ),
+        f"GET {API}/sync-applications/{{application_id}}": lambda role: Req(params=of_sync),
+        f"POST {API}/sync-applications/{{application_id}}/decision": lambda role: Req(
+            params=of_sync, json={"decision": "approve"}
+        ),
+    }
+    return world

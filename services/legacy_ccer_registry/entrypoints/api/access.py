@@ -26,14 +26,14 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     # projects and issuance: NCSC
     f"POST {API}/projects": allow(every=NCSC),
     f"POST {API}/projects/{{project_number}}/issuances": allow(every=NCSC),
-    # trades: an operator of the exchange the accounts trade at
-    f"POST {API}/trades": allow(own=EXCHANGE, others=409),
+    # trades: an operator of the exchange the accounts trade at (accounts of another exchange: 404)
+    f"POST {API}/trades": allow(own=EXCHANGE),
     # cancellations (自愿注销): the holder; its province and NCSC read them
     f"POST {API}/cancellations": allow(own=HOLDER),
     f"GET {API}/cancellations": allow(own=HOLDER | PROVINCE, every=NCSC),
     f"GET {API}/cancellations/{{cancellation_id}}": allow(own=HOLDER | PROVINCE, every=NCSC),
     # sync applications (the appendix form): the holder; NCSC decides
-    f"POST {API}/sync-applications": allow(own=HOLDER),
+    f"POST {API}/sync-applications": allow(own=HOLDER, others=422),  # "unknown or not yours", every line
     f"GET {API}/sync-applications": allow(own=HOLDER, every=NCSC),
     f"GET {API}/sync-applications/{{application_id}}": allow(own=HOLDER, every=NCSC),
     f"POST {API}/sync-applications/{{application_id}}/decision": allow(every=NCSC),
