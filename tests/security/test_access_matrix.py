@@ -60,3 +60,14 @@ async def legacy_world(backend: str) -> AsyncIterator[World]:
 @pytest.mark.parametrize("route", _routes("legacy_ccer_registry"), ids=str)
 async def test_legacy_registry_route_answers_every_role_as_declared(legacy_world: World, route: Route) -> None:
     await _walked(legacy_world, route)
+
+
+@pytest.fixture(scope="module")
+async def allowance_world(backend: str) -> AsyncIterator[World]:
+    async for world in _world("allowance_registry", backend, worlds.allowance_registry_world):
+        yield world
+
+
+@pytest.mark.parametrize("route", _routes("allowance_registry"), ids=str)
+async def test_allowance_registry_route_answers_every_role_as_declared(allowance_world: World, route: Route) -> None:
+    await _walked(allowance_world, route)

@@ -231,3 +231,78 @@ async def legacy_registry_world(svc: ServiceUnderTest[Any]) -> World:
         ),
     }
     return world
+
+
+async def allowance_registry_world(svc: ServiceUnderTest[Any]) -> World:
+    from services.allowance_registry.entrypoints.api import API as SPEC
+    from services.allowance_registry.service_layer.commands import DraftApplication
+    from tests.unit.service_layer.test_allowance_offset_ccer_requests import drafted
+    from tests.unit.service_layer.test_allowance_support import (
+        INSTRUMENT_2024,
+        active_period,
+        allocate,
+        allowances,
+        bound_unit,
+        frozen_payload,
+        issue_notice,
+        new_uscc,
+    )
+
+    unit = await bound_unit(svc, province="110000")
+    world = World(
+        svc,
+        SPEC,
+        own={"org": unit.org, "province": unit.province, "exchange": "CBGEX"},
+        stranger={"org": new_uscc(), "province": "310000", "exchange": "TCX"},
+    )
+    period = await active_period(svc, "2024")
+    await allocate(svc, unit, 1000)
+    notice = (await issue_notice(svc, period.code, unit, 500)).notice
+    lot = frozen_payload(unit, 100)
+    await svc.deliver("new_ccer_registry.offset.frozen", lot)
+    draft = await svc.handle(DraftApplication(notice_id=notice.id, items=(allowances(10),)), unit.principal)
+    request = await drafted(svc, unit.org, 1000)
+    await svc.sent()
+    world.params = {
+        "account_id": unit.account_id,
+        "code": period.code,
+        "notice_id": notice.id,
+        "application_id": draft.id,
+        "request_id": request.id,
+        "serial": lot["serial_ranges"][0][0],
+    }
+    world.secrets = {unit.org, unit.account_id, notice.id, draft.id, request.id, lot["lot_id"]}
+    items = {"items": [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 10}]}
+    _common(world)
+    world.requests |= {
+        f"POST {API}/accounts": lambda role: Req(
+            json={
+                "holder": {"name": "某企业", "uscc": new_uscc()},
+                "province": unit.province,
+                "account_type": "national_key_emitter",
+            }
+        ),
+        f"POST {API}/accounts/{{account_id}}/transfers": lambda role: Req(
+            json={"instrument": INSTRUMENT_2024, "quantity": 1, "direction": "to_trading"}
+        ),
+        f"POST {API}/allocations": lambda role: Req(
+            json={"account_id": unit.account_id, "instrument": INSTRUMENT_2024, "quantity": 1, "side": "registry"}
+        ),
+        f"POST {API}/instruments": lambda role: Req(json={}),
+        f"POST {API}/compliance-periods": lambda role: Req(json={}),
+        f"POST {API}/compliance-periods/{{code}}/approve": lambda role: Req(),
+        f"POST {API}/provincial-notices": lambda role: Req(json={}),
+        f"POST {API}/notices": lambda role: Req(
+            json={"period_code": period.code, "account_id": unit.account_id, "obligation": 500}, names_object=True
+        ),
+        f"POST {API}/applications": lambda role: Req(json={"notice_id": notice.id, **items}, names_object=True),
+        f"PUT {API}/applications/{{application_id}}": lambda role: Req(json=items),
+        f"POST {API}/applications/{{application_id}}/submit": lambda role: Req(),
+        f"GET {API}/compliance-stats": lambda role: Req(
+            query={"period_code": period.code, "province": unit.province}, names_object=True
+        ),
+        f"POST {API}/offset-ccer-requests/{{request_id}}/submit": lambda role: Req(),
+        f"POST {API}/offset-ccer-requests/{{request_id}}/approve": lambda role: Req(),
+        f"POST {API}/offset-ccer-requests/{{request_id}}/reject": lambda role: Req(json={}),
+    }
+    return world
