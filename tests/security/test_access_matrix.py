@@ -71,3 +71,16 @@ async def allowance_world(backend: str) -> AsyncIterator[World]:
 @pytest.mark.parametrize("route", _routes("allowance_registry"), ids=str)
 async def test_allowance_registry_route_answers_every_role_as_declared(allowance_world: World, route: Route) -> None:
     await _walked(allowance_world, route)
+
+
+@pytest.fixture(scope="module")
+async def review_world(backend: str) -> AsyncIterator[World]:
+    from tests.unit.service_layer.test_review_forms_support import IN_WINDOW
+
+    async for world in _world("provincial_review", backend, worlds.provincial_review_world, now=IN_WINDOW):
+        yield world
+
+
+@pytest.mark.parametrize("route", _routes("provincial_review"), ids=str)
+async def test_provincial_review_route_answers_every_role_as_declared(review_world: World, route: Route) -> None:
+    await _walked(review_world, route)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.api_deps import HOLDER
 from tests.security.walk import Req, World
 from tests.service_layer import ServiceUnderTest
 
-__all__ = ["new_registry_world"]
+__all__ = ["allowance_registry_world", "legacy_registry_world", "new_registry_world", "provincial_review_world"]
 
 API = "/api/v1"
 
@@ -127,7 +126,6 @@ def _account_application_body(org: str) -> dict[str, Any]:
     }
 
 
-_ = HOLDER
 
 
 async def legacy_registry_world(svc: ServiceUnderTest[Any]) -> World:
@@ -304,5 +302,48 @@ async def allowance_registry_world(svc: ServiceUnderTest[Any]) -> World:
         f"POST {API}/offset-ccer-requests/{{request_id}}/submit": lambda role: Req(),
         f"POST {API}/offset-ccer-requests/{{request_id}}/approve": lambda role: Req(),
         f"POST {API}/offset-ccer-requests/{{request_id}}/reject": lambda role: Req(json={}),
+    }
+    return world
+
+
+async def provincial_review_world(svc: ServiceUnderTest[Any]) -> World:
+    from services.provincial_review.entrypoints.api import API as SPEC
+    from tests.harness import uscc
+    from tests.unit.service_layer.test_review_forms_support import Unit as FormUnit
+    from tests.unit.service_layer.test_review_intake import Unit as CaseUnit
+    from tests.unit.service_layer.test_review_intake import open_case
+
+    unit = FormUnit(province="420000")
+    world = World(
+        svc,
+        SPEC,
+        own={"org": unit.uscc, "province": unit.province, "exchange": "CBGEX"},
+        stranger={"org": uscc(), "province": "310000", "exchange": "TCX"},
+    )
+    await unit.issued(svc)
+    form = await unit.submit(svc)
+    case = await open_case(svc, CaseUnit(province=unit.province, uscc=unit.uscc))
+    await svc.sent()
+    world.params = {"form_id": form.form.id, "case_id": case.case.id}
+    world.secrets = {unit.uscc, form.form.id, case.case.id}
+    fields = unit.fields()
+    body = {
+        "period_code": fields["period_code"],
+        "unit": {"name": fields["unit_name"], "uscc": fields["unit_uscc"]},
+        "province": fields["province"],
+        "obligation": fields["obligation"],
+        "requested_quantity": fields["requested_quantity"],
+    }
+    _common(world)
+    world.requests |= {
+        f"POST {API}/reviews/{{case_id}}/first-review": lambda role: Req(json={"recommendation": "approve"}),
+        f"POST {API}/reviews/{{case_id}}/second-review": lambda role: Req(json={"decision": "confirm"}),
+        f"GET {API}/dashboard": lambda role: Req(query={"period_code": "2023"}),
+        f"POST {API}/offset-forms": lambda role: Req(json=body, names_object=True),
+        f"PUT {API}/offset-forms/{{form_id}}": lambda role: Req(json=body),
+        f"POST {API}/offset-forms/{{form_id}}/decision": lambda role: Req(json={"decision": "confirm"}),
+        f"POST {API}/offset-forms/{{form_id}}/cancellation-proof": lambda role: Req(
+            json={"file_name": "截图.png", "sha256": "5d41402abc4b2a76b9719d911017c592aabbccddeeff00112233445566778899"}
+        ),
     }
     return world

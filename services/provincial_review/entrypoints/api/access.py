@@ -19,7 +19,7 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     f"POST {API}/reviews/{{case_id}}/second-review": allow(own={"province_confirmer"}),
     f"GET {API}/dashboard": allow(own=PROVINCE),
     # first-period offset forms: the unit fills them in, its province decides; the unit reads its own
-    f"POST {API}/offset-forms": allow(own=HOLDER, others=422),  # another's USCC: not its own form
+    f"POST {API}/offset-forms": allow(own=HOLDER, others=403),  # another unit's USCC: FORM_NOT_OWN_UNIT
     f"PUT {API}/offset-forms/{{form_id}}": allow(own=HOLDER),
     f"POST {API}/offset-forms/{{form_id}}/decision": allow(own=PROVINCE),
     f"POST {API}/offset-forms/{{form_id}}/cancellation-proof": allow(own=HOLDER),
