@@ -12,9 +12,7 @@ import pytest
 # service → status code → requests sent; printed at the end of the run (the issue asks for the counts).
 SENT: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
 # service → (check, failure, detail) → the operations (and statuses) where it was seen.
-FAILED: dict[str, dict[tuple[str, str, str], set[str]]] = collections.defaultdict(
-    lambda: collections.defaultdict(set)
-)
+FAILED: dict[str, dict[tuple[str, str, str], set[str]]] = collections.defaultdict(lambda: collections.defaultdict(set))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -35,4 +33,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for service, kinds in sorted(FAILED.items()):
         for (check, title, detail), where in sorted(kinds.items()):
             shown = "; ".join(sorted(where)[:4]) + (f"; … {len(where) - 4} more" if len(where) > 4 else "")
-            terminalreporter.write_line(f"{service} | {check} | {title} | {detail} | {len(where)} operation(s): {shown}")
+            terminalreporter.write_line(
+                f"{service} | {check} | {title} | {detail} | {len(where)} operation(s): {shown}"
+            )

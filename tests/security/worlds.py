@@ -26,6 +26,7 @@ def _common(world: World) -> None:
 
 async def new_registry_world(svc: ServiceUnderTest[Any]) -> World:
     from services.new_ccer_registry.entrypoints.api import API as SPEC
+    from tests.service_layer import as_
     from tests.unit.service_layer.test_new_registry_account_opening import application
     from tests.unit.service_layer.test_new_registry_legacy import item, legacy_number, synced
     from tests.unit.service_layer.test_new_registry_support import (
@@ -36,7 +37,6 @@ async def new_registry_world(svc: ServiceUnderTest[Any]) -> World:
         open_account,
         register_project,
     )
-    from tests.service_layer import as_
 
     org, province = new_uscc(), "130000"
     world = World(
@@ -126,8 +126,6 @@ def _account_application_body(org: str) -> dict[str, Any]:
     }
 
 
-
-
 async def legacy_registry_world(svc: ServiceUnderTest[Any]) -> World:
     from services.legacy_ccer_registry.entrypoints.api import API as SPEC
     from services.legacy_ccer_registry.service_layer.commands import OpenAccount
@@ -174,7 +172,11 @@ async def legacy_registry_world(svc: ServiceUnderTest[Any]) -> World:
     }
     world.secrets = {org, unit.account_id, applied.id, cancellation.id, sync.id}
     contact = {"name": "李四", "phone": "020-87654321", "email": "li@example.cn"}
-    application = {"org": {"name": "某单位", "uscc": org, "province": province}, "exchange": exchange, "contacts": [contact]}
+    application = {
+        "org": {"name": "某单位", "uscc": org, "province": province},
+        "exchange": exchange,
+        "contacts": [contact],
+    }
     of_sync = {"application_id": sync.id}
     _common(world)
     world.requests |= {
