@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
@@ -213,7 +213,12 @@ def _ops_router() -> APIRouter:
         body["checks"] = checks
         return JSONResponse(body, status_code=503, media_type="application/problem+json")
 
-    @router.get("/metrics", summary="Prometheus metrics — 监控指标")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics — 监控指标",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
+    )
     async def metrics(runtime: RuntimeDep) -> Response:
         with contextlib.suppress(Exception):
             pending, _ = await runtime.relay.pending()
