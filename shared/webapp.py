@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import Principal, require
+from shared.auth import Principal, get_principal, require
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -115,7 +115,7 @@ def _admin_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
     @router.get("/clock", response_model=ClockOut, summary="Service clock — 服务时钟")
-    async def get_clock(runtime: RuntimeDep) -> ClockOut:
+    async def get_clock(runtime: RuntimeDep, _: Annotated[Principal, Depends(get_principal)]) -> ClockOut:
         return ClockOut(now=runtime.clock.now(), mode=runtime.settings.clock)
 
     @router.put("/clock", response_model=ClockSetOut, summary="Move the simulated clock forward — 推进模拟时钟")
@@ -214,7 +214,12 @@ def _ops_router() -> APIRouter:
         body["checks"] = checks
         return JSONResponse(body, status_code=503, media_type="application/problem+json")
 
-    @router.get("/metrics", summary="Prometheus metrics — 监控指标")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics — 监控指标",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
+    )
     async def metrics(runtime: RuntimeDep) -> Response:
         with contextlib.suppress(Exception):
             pending, _ = await runtime.relay.pending()

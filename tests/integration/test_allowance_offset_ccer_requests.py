@@ -160,7 +160,7 @@ async def test_requests_are_seen_by_the_registry_and_their_own_unit_and_listed_a
     )
 
     assert own.status_code == 200 and own.json()["id"] == request["id"]
-    assert (other.status_code, province.status_code) == (404, 404)
+    assert (other.status_code, province.status_code) == (404, 403)
     assert csv.status_code == 200 and payload["cancellation_id"] in csv.text
 
 

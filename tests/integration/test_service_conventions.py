@@ -183,7 +183,7 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
             {"name": "duplicate"},
         )
 
-    assert (await client.get("/api/v1/admin/clock")).json()["mode"] == "simulated"
+    assert (await client.get("/api/v1/admin/clock", headers=admin)).json()["mode"] == "simulated"
     first = await client.put("/api/v1/admin/clock", json={"now": "2025-01-22T23:59:59+08:00"}, headers=admin)
     assert first.json() == {"now": "2025-01-22T23:59:59+08:00", "jobs_run": 0}
     # One big jump past both instants runs both, oldest first, each once.
@@ -202,7 +202,7 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
         "/api/v1/admin/clock", json={"now": "2026-08-01T00:00:00+08:00"}, headers=stack.token("registry_initiator")
     )
     assert not_admin.status_code == 403
-    now = (await client.get("/api/v1/admin/clock")).json()["now"]
+    now = (await client.get("/api/v1/admin/clock", headers=admin)).json()["now"]
     assert now == "2026-07-01T00:00:00+08:00"
 
 
@@ -211,7 +211,7 @@ async def test_reset_wipes_data_and_returns_the_clock_to_wall_time(lone_service:
     admin = stack.token("sim_admin")
     await client.put("/api/v1/admin/clock", json={"now": "2019-01-01T00:00:00+08:00"}, headers=admin)
     assert (await client.post("/api/v1/admin/reset", headers=admin)).status_code == 200
-    now = datetime.fromisoformat((await client.get("/api/v1/admin/clock")).json()["now"])
+    now = datetime.fromisoformat((await client.get("/api/v1/admin/clock", headers=admin)).json()["now"])
     assert now.year >= 2026
     # After a reset the first PUT may set any instant again.
     assert (

@@ -115,14 +115,17 @@ async def _check_application(
     principal: Principal,
     other_than: str | None,
 ) -> None:
-    account = await uow.accounts.of_holder(cmd.org.uscc)
+    # Another organisation's account and applications are outside the caller's scope: looked up,
+    # and so reported, only for its own (else NOT_OWN_ORG would come with what it must not learn).
+    own_org = cmd.org.uscc == principal.org
+    account = await uow.accounts.of_holder(cmd.org.uscc) if own_org else None
     findings = application_findings(
-        own_org=cmd.org.uscc == principal.org,
+        own_org=own_org,
         exchange=cmd.exchange,
         has_account=account is not None,
         trades_at_exchange=account is not None and await uow.accounts.trades_at(account.id, cmd.exchange),
         province_given=cmd.org.province is not None,
-        in_progress=await uow.applications.in_progress(cmd.org.uscc, cmd.exchange, other_than=other_than),
+        in_progress=own_org and await uow.applications.in_progress(cmd.org.uscc, cmd.exchange, other_than=other_than),
     )
     refuse(findings, "the account application is refused", "开户申请被拒绝", conflict_codes=APPLICATION_CONFLICTS)
 

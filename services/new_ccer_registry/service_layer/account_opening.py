@@ -75,15 +75,19 @@ def _values(cmd: ApplyForAccounts) -> dict[str, Any]:
 async def _check(
     uow: NewRegistryUnitOfWork, cmd: ApplyForAccounts, principal: Principal, other_than: str | None
 ) -> None:
+    # Another organisation's accounts and applications are outside the caller's scope: looked up,
+    # and so reported, only for its own (else NOT_OWN_ORG would come with what it must not learn).
+    own_org = cmd.org.uscc == principal.org
     findings = application_findings(
-        own_org=cmd.org.uscc == principal.org,
+        own_org=own_org,
         account_type=cmd.account_type,
         org_form=cmd.org.org_form,
         foreign_invested=cmd.org.foreign_invested,
         materials=[m.no for m in cmd.materials],
         declarations=cmd.declarations,
-        has_account=await uow.accounts.of_holder(cmd.org.uscc, cmd.account_type) is not None,
-        in_progress=await uow.applications.in_progress(cmd.org.uscc, cmd.account_type, other_than=other_than),
+        has_account=own_org and await uow.accounts.of_holder(cmd.org.uscc, cmd.account_type) is not None,
+        in_progress=own_org
+        and await uow.applications.in_progress(cmd.org.uscc, cmd.account_type, other_than=other_than),
     )
     refuse(findings, "the account application is refused", "开户申请被拒绝", conflict_codes=APPLICATION_CONFLICTS)
 

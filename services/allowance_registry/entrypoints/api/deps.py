@@ -22,12 +22,14 @@ __all__ = [
     "Enterprise",
     "EnterpriseOrProvince",
     "EnterpriseProvinceOrRegistry",
+    "OffsetCcerRequestReader",
     "Page",
     "ProvinceInitiator",
     "ProvinceOrRegistry",
     "RegistryConfirmer",
     "RegistryInitiator",
     "RegistryOperator",
+    "SerialReader",
 ]
 
 # The account holder and its province (经办 or 复核).
@@ -41,3 +43,7 @@ ProvinceOrRegistry = roles("registry_initiator", "registry_confirmer", "province
 
 # First period (offset-CCER creation requests): either of the allowance registry's operators.
 RegistryOperator = roles("registry_initiator", "registry_confirmer")
+# A creation request is read by the registry's operators and by its own unit (api.md).
+OffsetCcerRequestReader = roles("enterprise", "registry_initiator", "registry_confirmer")
+# A unit's history (api.md "serials"): its holder, the NCSC, the registry's operators.
+SerialReader = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")

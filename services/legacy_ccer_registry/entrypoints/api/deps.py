@@ -33,7 +33,7 @@ SerialReader = roles("enterprise", "ncsc_operator", "registry_initiator", "regis
 # The applicant, the exchange it applied through (initial review), NCSC (re-review).
 AccountApplicationReader = roles("enterprise", "exchange_operator", "ncsc_operator")
 AccountApplicationReviewer = roles("exchange_operator", "ncsc_operator")
-# Cancellation records and sync applications: the holder, its province's staff, NCSC.
+# Cancellation records: the holder, its province's staff, NCSC.
 RecordReader = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
 
 # Path parameters, bounded like every other input (a longer one names nothing: 422).

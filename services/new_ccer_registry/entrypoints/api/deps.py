@@ -27,7 +27,7 @@ __all__ = [
     "SerialReaders",
 ]
 
-# The account holder, or NCSC on its behalf (binding status, holdings).
+# The account holder, or NCSC on its behalf (the account, its holdings and fees).
 EnterpriseOrNcsc = roles("enterprise", "ncsc_operator")
 # Who reads offset lots and cancellations: the holder, its province (both of its officers), NCSC.
 LotReaders = roles("enterprise", "province_initiator", "province_confirmer", "ncsc_operator")
@@ -35,12 +35,9 @@ LotReaders = roles("enterprise", "province_initiator", "province_confirmer", "nc
 NcscOrSimAdmin = roles("ncsc_operator", "sim_admin")
 # Who reads a unit's history: its holder, NCSC, and the allowance registry's operators.
 SerialReaders = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")
-# Joint opening applications: the applicant, the CCER exchange they are routed to, NCSC. A province
-# reads this registry's accounts of its region but no application: it is admitted and finds none
-# (404, as for anything outside one's scope), like an enterprise asking about another's.
-ApplicationReaders = roles(
-    "enterprise", "exchange_operator", "ncsc_operator", "province_initiator", "province_confirmer"
-)
+# Joint opening applications (api.md "applicant, reviewers"): the applicant, the CCER exchange they
+# are routed to, NCSC. A province has no part in them (403).
+ApplicationReaders = roles("enterprise", "exchange_operator", "ncsc_operator")
 # The exchange's two reviews, NCSC's registry review (the stage says whose).
 ApplicationReviewers = roles("exchange_operator", "ncsc_operator")
 

@@ -153,5 +153,5 @@ def overview_out(view: OverviewView) -> OverviewOut:
     response_model=OverviewOut,
     summary="The account's home page: holdings, open notices, applications — 首页（持仓、未完成履约通知书、履约待办）",
 )
-async def overview(account_id: str, bus: BusDep, principal: EnterpriseProvinceOrRegistry) -> OverviewOut:
+async def overview(account_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> OverviewOut:
     return overview_out(await bus.handle(GetAccountOverview(account_id=account_id), principal))

@@ -11,8 +11,8 @@ from services.allowance_registry.adapters.orm import OffsetCcerRequest, Unmatche
 from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.entrypoints.api.deps import (
     CSV,
-    AnyPrincipal,
     BusDep,
+    OffsetCcerRequestReader,
     Page,
     RegistryConfirmer,
     RegistryInitiator,
@@ -90,7 +90,7 @@ def unmatched_out(u: UnmatchedCancellation) -> UnmatchedCancellationOut:
 )
 async def list_requests(
     bus: BusDep,
-    principal: AnyPrincipal,
+    principal: OffsetCcerRequestReader,
     page: Page,
     request: Request,
     account_id: str | None = Query(default=None, max_length=40),
@@ -122,7 +122,7 @@ async def list_unmatched(
 
 
 @router.get("/{request_id}", response_model=OffsetCcerRequestOut, summary="Creation request and its 流程图 — 查看")
-async def get_request(request_id: str, bus: BusDep, principal: AnyPrincipal) -> OffsetCcerRequestOut:
+async def get_request(request_id: str, bus: BusDep, principal: OffsetCcerRequestReader) -> OffsetCcerRequestOut:
     return request_out(await bus.handle(GetOffsetCcerRequest(request_id=request_id), principal))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from services.allowance_registry.domain.lot_units import UnitState
-from services.allowance_registry.entrypoints.api.deps import AnyPrincipal, BusDep
+from services.allowance_registry.entrypoints.api.deps import BusDep, SerialReader
 from services.allowance_registry.entrypoints.api.schemas import SerialEventOut, SerialHistoryOut
 from services.allowance_registry.service_layer.commands import GetSerialHistory
 from services.allowance_registry.service_layer.views import SerialHistory
@@ -35,10 +35,10 @@ def history_out(h: SerialHistory) -> SerialHistoryOut:
     "/{serial}",
     response_model=SerialHistoryOut,
     summary="A unit's history in this registry — 序列号在配额注登系统中的记录",
-    description="The holder of the account, its province, the registry's operators and the NCSC; "
-    "anyone else, or an unknown serial: 404.",
+    description="The holder of the account, the registry's operators and the NCSC (another role: 403); "
+    "another holder's unit, or an unknown serial: 404.",
 )
 async def get_serial(
-    serial: Annotated[str, Path(min_length=3, max_length=200)], bus: BusDep, principal: AnyPrincipal
+    serial: Annotated[str, Path(min_length=3, max_length=200)], bus: BusDep, principal: SerialReader
 ) -> SerialHistoryOut:
     return history_out(await bus.handle(GetSerialHistory(serial=serial), principal))

@@ -14,10 +14,10 @@ from services.legacy_ccer_registry.entrypoints.api.deps import (
     CSV,
     BusDep,
     Enterprise,
+    HolderOrNcsc,
     IdPath,
     NcscOperator,
     Page,
-    RecordReader,
 )
 from services.legacy_ccer_registry.entrypoints.api.routers.account_applications import reasons_of
 from services.legacy_ccer_registry.entrypoints.api.schemas import (
@@ -90,7 +90,7 @@ async def submit(body: SyncApplicationIn, bus: BusDep, principal: Enterprise) ->
 async def list_sync_applications(
     request: Request,
     bus: BusDep,
-    principal: RecordReader,
+    principal: HolderOrNcsc,
     page: Page,
     status: Annotated[SyncStatus | None, Query(description=SYNC_STATUS_DESC)] = None,
     legacy_account_id: Annotated[str | None, Query(max_length=40)] = None,
@@ -103,7 +103,7 @@ async def list_sync_applications(
 
 
 @router.get("/{application_id}", response_model=SyncApplicationOut, summary="Sync application — 信息同步申请")
-async def get_sync_application(application_id: IdPath, bus: BusDep, principal: RecordReader) -> SyncApplicationOut:
+async def get_sync_application(application_id: IdPath, bus: BusDep, principal: HolderOrNcsc) -> SyncApplicationOut:
     return sync_out(await bus.handle(GetSyncApplication(application_id=application_id), principal))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.new_ccer_registry.entrypoints.api.deps import BusDep, Enterprise, EnterpriseOrNcsc
+from services.new_ccer_registry.entrypoints.api.deps import BusDep, Enterprise
 from services.new_ccer_registry.entrypoints.api.schemas import BindingIn, BindingOut, BindingRequestedOut, binding_out
 from services.new_ccer_registry.service_layer.commands import GetBinding, RequestBinding
 
@@ -23,6 +23,8 @@ async def request_binding(account_id: str, body: BindingIn, bus: BusDep, princip
     return BindingRequestedOut(binding_id=binding.id)
 
 
-@router.get("", response_model=BindingOut, summary="Binding status — 绑定状态")
-async def get_binding(account_id: str, bus: BusDep, principal: EnterpriseOrNcsc) -> BindingOut:
+@router.get(
+    "", response_model=BindingOut, summary="Binding status — 绑定状态", description="The holder only. — 仅账户持有人。"
+)
+async def get_binding(account_id: str, bus: BusDep, principal: Enterprise) -> BindingOut:
     return binding_out(await bus.handle(GetBinding(account_id=account_id), principal))
