@@ -178,6 +178,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body": not UTF-8, or JSON nested deeper than the parser takes.
+            finding = Finding(
+                code="BODY_NOT_JSON",
+                message="the body is not JSON in UTF-8 (or is nested too deeply)",
+                message_zh="请求体不是 UTF-8 编码的 JSON（或嵌套过深）",
+                field="body",
+            )
+            return problem_response(
+                Problem(422, "VALIDATION_FAILED", "1 problem(s) in the request", "请求中有 1 处错误", errors=[finding])
+            )
         en, zh = _TITLES.get(exc.status_code, ("Error", "错误"))
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED", 403: "FORBIDDEN"}.get(
             exc.status_code, "HTTP_ERROR"

@@ -50,10 +50,35 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "no or bad token — 未认证"),
         (403, "wrong role — 无权限"),
         (404, "not found or not yours — 未找到"),
+        (405, "method not allowed on this path — 方法不允许"),
         (409, "wrong state — 状态冲突"),
-        (422, "invalid input, every problem listed — 输入无效"),
+        (413, "body too large — 请求体过大"),
+        (422, "invalid input, every problem listed (a body that is not JSON in UTF-8 too) — 输入无效"),
     )
 }
+
+
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemBody"}
+
+
+def problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The app's OpenAPI with every 4xx/5xx answer documented as ``application/problem+json``, the
+    content type the error handlers send (FastAPI documents a response model as application/json)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in (operation.get("responses") or {}).items():
+                    if status[:1] in ("4", "5") and response.get("content"):
+                        response["content"] = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
 
 
 @dataclass
@@ -254,6 +279,7 @@ def create_service_app(
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
+    app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
