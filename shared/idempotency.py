@@ -3,18 +3,24 @@ and changes nothing; the same key with another body answers 409."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import Problem
 
 __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
+
+log = logging.getLogger(__name__)
+
+FINALISE_ATTEMPTS = 5
 
 
 class IdempotencyMiddleware:
@@ -127,20 +133,35 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            async with runtime.sessions() as session, session.begin():
-                if captured["status"] >= 500:
-                    # Nothing was changed (the request failed): the key may be used again.
-                    await session.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
-                else:
-                    await session.execute(
-                        update(table)
-                        .where(table.c.key == key, table.c.caller == caller)
-                        .values(
-                            status_code=captured["status"],
-                            response_body=captured["body"].decode("utf-8", "replace"),
-                            content_type=captured["content_type"],
+            await self._record_outcome(runtime, table, key, caller, captured)
+
+    @staticmethod
+    async def _record_outcome(runtime: Any, table: Any, key: str, caller: str, captured: dict[str, Any]) -> None:
+        """Store the answer for replays, or free the key after a 5xx. Retried on a fresh connection:
+        when the database connection was cut mid-request, the first attempt may meet a dead
+        connection too, and a key left "in progress" would refuse every retry of the request."""
+        for attempt in range(1, FINALISE_ATTEMPTS + 1):
+            try:
+                async with runtime.sessions() as session, session.begin():
+                    if captured["status"] >= 500:
+                        # Nothing was changed (the request failed): the key may be used again.
+                        await session.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
+                    else:
+                        await session.execute(
+                            update(table)
+                            .where(table.c.key == key, table.c.caller == caller)
+                            .values(
+                                status_code=captured["status"],
+                                response_body=captured["body"].decode("utf-8", "replace"),
+                                content_type=captured["content_type"],
+                            )
                         )
-                    )
+                return
+            except (DBAPIError, OSError) as exc:
+                if attempt == FINALISE_ATTEMPTS:
+                    raise
+                log.warning("idempotency key: recording the outcome failed (%s); retrying", exc)
+                await asyncio.sleep(0.1 * attempt)
 
     @staticmethod
     async def _send_problem(send: Send, problem: Problem) -> None:
