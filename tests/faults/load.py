@@ -32,6 +32,7 @@ from benchmarks.cycle import (
 )
 from benchmarks.figures import Phase
 from benchmarks.stack import Stack
+from ccer_tools.replay.engine import AmqpBus
 
 RETRY_FOR_S = 90.0  # a request is retried (same key) this long through an outage, then the row fails
 QUIET_TIMEOUT_S = 120.0
@@ -133,6 +134,7 @@ class FaultDriver(Driver):
                     return True
             depths = await self.bus.depths()
         except Exception:  # a service or the broker is down: not quiet yet
+            await self.reconnect_bus()
             return True
         for queue, depth in depths.items():
             if queue.endswith(".dlq"):
@@ -141,6 +143,11 @@ class FaultDriver(Driver):
             elif depth:
                 return True
         return False
+
+    async def reconnect_bus(self) -> None:
+        """Our own AMQP connection may have been cut with the others: open a new one next time."""
+        await self.bus.close()
+        self.bus = AmqpBus(self.stack.amqp_url)
 
     async def ready(self) -> bool:
         try:
@@ -151,6 +158,24 @@ class FaultDriver(Driver):
             return False
         return True
 
+    async def state(self) -> str:
+        """What each service and queue says, for a failure message."""
+        said = []
+        for p in self.stack.processes:
+            for path in ("/readyz", f"{ADMIN}/outbox"):
+                try:
+                    r = await self.http.get(
+                        f"{p.url}{path}", headers={"Authorization": f"Bearer {self.tokens['ncsc']}"}, timeout=5
+                    )
+                    said.append(f"{p.name} {path}: {r.status_code} {r.text[:200]}")
+                except httpx.HTTPError as exc:
+                    said.append(f"{p.name} {path}: {type(exc).__name__}")
+        try:
+            said.append(f"queues: {await self.bus.depths()}")
+        except Exception as exc:
+            said.append(f"queues: {type(exc).__name__}: {exc}")
+        return "\n".join(said)
+
     async def wait_quiet(self, timeout: float = QUIET_TIMEOUT_S) -> None:
         await super().wait_quiet(timeout)
 
@@ -160,7 +185,7 @@ class FaultDriver(Driver):
         deadline = time.monotonic() + timeout
         while not (await self.ready() and not await self.busy()):
             if time.monotonic() > deadline:
-                raise Mismatch(f"not recovered {timeout:g} s after the fault\n{self.stack.log_tail()}")
+                raise Mismatch(f"not recovered {timeout:g} s after the fault: {await self.state()}\n{self.stack.log_tail()}")
             await asyncio.sleep(0.05)
         self.recovery_s = time.perf_counter() - self.fault_ended
 
