@@ -8,10 +8,13 @@ stopped, default 5). The broker's AMQP base URL is the benchmark's ``CCER_BENCH_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
@@ -20,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.stack import PG_BASE, ROOT, Process, Stack
-from shared.messaging.topology import consuming_services, queue_name
+from shared.messaging.topology import EXCHANGE, bindings_for, consuming_services, queue_name
 
 RABBITMQCTL = os.environ.get("CCER_FAULT_RABBITMQCTL", "rabbitmqctl")
 RABBIT_NODE = os.environ.get("CCER_FAULT_RABBIT_NODE", "")
@@ -82,6 +85,29 @@ async def cut_broker_connections(stack: Stack) -> None:
         raise RuntimeError(f"rabbitmqctl close_all_connections: {done.stderr}")
 
 
+@contextlib.asynccontextmanager
+async def unroutable(stack: Stack, producer: str) -> AsyncIterator[None]:
+    """The producer's event types lose their bindings for a while: its publishes come back returned
+    (``mandatory``), which the relay counts as failures, so its outbox fills up. Bindings restored
+    whatever happens."""
+    keys = [
+        (queue_name(s), key) for s in consuming_services() for key in bindings_for(s) if key.startswith(f"{producer}.")
+    ]
+    connection = await aio_pika.connect(stack.amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(EXCHANGE)
+        for queue, key in keys:
+            await (await channel.get_queue(queue)).unbind(exchange, key)
+        try:
+            yield
+        finally:
+            for queue, key in keys:
+                await (await channel.get_queue(queue)).bind(exchange, key)
+    finally:
+        await connection.close()
+
+
 # ---------------------------------------------------------------------------------- databases
 def process_env(p: Process) -> dict[str, str]:
     raw = Path(f"/proc/{p.popen.pid}/environ").read_bytes()
@@ -98,6 +124,21 @@ async def on_database(database: str, sql: str) -> int:
         async with engine.connect() as conn:
             result = await conn.execute(text(sql))
             return int(result.scalar() or 0) if result.returns_rows else result.rowcount
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def table_locked(stack: Stack, service: str, table: str) -> AsyncIterator[None]:
+    """Hold an exclusive lock on one of the service's tables: whatever writes it waits."""
+    engine = create_async_engine(f"{PG_BASE}/{database_of(stack, service)}")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                await conn.rollback()
     finally:
         await engine.dispose()
 
@@ -125,21 +166,43 @@ async def unpublish_outboxes(stack: Stack) -> int:
 
 
 # ---------------------------------------------------------------------------------- processes
-async def kill_and_restart(stack: Stack, service: str) -> int:
-    """SIGKILL the service's process (no shutdown of any kind), count the events it committed and had
-    not published, start it again with the same command, port and environment; returns the count."""
+@dataclass
+class Dead:
+    index: int
+    process: Process
+    argv: list[str]
+    env: dict[str, str]
+    unpublished: int  # events it had committed and not published when it died
+
+
+def _sigkill(p: Process) -> tuple[list[str], dict[str, str]]:
+    """SIGKILL (no shutdown of any kind); returns the command line and environment it ran with."""
+    env = process_env(p)
+    argv = Path(f"/proc/{p.popen.pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
+    p.popen.send_signal(signal.SIGKILL)
+    p.popen.wait(10)
+    return argv, env
+
+
+async def kill(stack: Stack, service: str) -> Dead:
     index, old = next((i, p) for i, p in enumerate(stack.processes) if p.service == service)
-    env = process_env(old)
-    argv = Path(f"/proc/{old.popen.pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
-    old.popen.send_signal(signal.SIGKILL)
-    old.popen.wait(10)
+    argv, env = await asyncio.to_thread(_sigkill, old)
     unpublished = await on_database(
         database_of_env(env, service), "SELECT count(*) FROM outbox WHERE published_at IS NULL"
     )
+    return Dead(index, old, argv, env, unpublished)
+
+
+def _start_again(stack: Stack, dead: Dead) -> None:
+    old = dead.process
     with (stack.data / f"{old.name}.log").open("ab") as log:
-        popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    stack.processes[index] = Process(old.service, old.replica, old.port, popen)
-    return unpublished
+        popen = subprocess.Popen(dead.argv, cwd=ROOT, env=dead.env, stdout=log, stderr=subprocess.STDOUT)
+    stack.processes[dead.index] = Process(old.service, old.replica, old.port, popen)
+
+
+async def restart(stack: Stack, dead: Dead) -> None:
+    """The same command, port and environment, on the same database."""
+    await asyncio.to_thread(_start_again, stack, dead)
 
 
 def database_of_env(env: dict[str, str], service: str) -> str:

@@ -90,11 +90,19 @@ class FaultDriver(Driver):
             except TRANSPORT_ERRORS as exc:
                 answer = Answer(0, "", f"{type(exc).__name__}: {exc}")
             else:
-                body = response.json() if response.content and "json" in response.headers.get("content-type", "") else response.text
+                body = (
+                    response.json()
+                    if response.content and "json" in response.headers.get("content-type", "")
+                    else response.text
+                )
                 answer = Answer(response.status_code, response.headers.get("content-type", ""), body)
                 if response.status_code >= 500:
                     self.server_errors.append(answer)
-            in_progress = answer.status == 409 and isinstance(answer.body, dict) and answer.body.get("code") == "IDEMPOTENCY_KEY_IN_USE"
+            in_progress = (
+                answer.status == 409
+                and isinstance(answer.body, dict)
+                and answer.body.get("code") == "IDEMPOTENCY_KEY_IN_USE"
+            )
             if answer.status and answer.status < 500 and not in_progress:
                 self.operations += 1
                 self.last_response = time.perf_counter()
@@ -185,14 +193,31 @@ class FaultDriver(Driver):
         deadline = time.monotonic() + timeout
         while not (await self.ready() and not await self.busy()):
             if time.monotonic() > deadline:
-                raise Mismatch(f"not recovered {timeout:g} s after the fault: {await self.state()}\n{self.stack.log_tail()}")
+                raise Mismatch(
+                    f"not recovered {timeout:g} s after the fault: {await self.state()}\n{self.stack.log_tail()}"
+                )
             await asyncio.sleep(0.05)
         self.recovery_s = time.perf_counter() - self.fault_ended
 
+    async def until_pending(self, service: str, timeout: float = 20.0) -> None:
+        """Wait until the service has committed events it could not publish yet."""
+        url = self.stack.urls(service)[0]
+        for _ in range(int(timeout / 0.02)):
+            body = (
+                await self.http.get(
+                    f"{url}{ADMIN}/outbox", headers={"Authorization": f"Bearer {self.tokens['ncsc']}"}, timeout=5
+                )
+            ).json()
+            if body.get("pending"):
+                return
+            await asyncio.sleep(0.02)
+        raise Mismatch(f"{service} never had an unpublished event in {timeout:g} s")
+
     async def after_calls(self, share: float, timeout: float = 30.0) -> None:
         """Wait until ``share`` of this phase's requests (one per unit) have been answered."""
-        deadline = time.monotonic() + timeout
-        while self.phase is not None and self.phase.calls < share * len(self.units) and time.monotonic() < deadline:
+        for _ in range(int(timeout / 0.005)):
+            if self.phase is None or self.phase.calls >= share * len(self.units):
+                return
             await asyncio.sleep(0.005)
 
     async def run_phase(self, name: str, body: Callable[[], Awaitable[None]]) -> Phase:
@@ -234,7 +259,11 @@ class FaultDriver(Driver):
         answers = await asyncio.gather(
             *(
                 self.attempt(
-                    "POST", "review", f"/reviews/{u.case}/second-review", second, {"decision": "confirm", "comment": "同意"}
+                    "POST",
+                    "review",
+                    f"/reviews/{u.case}/second-review",
+                    second,
+                    {"decision": "confirm", "comment": "同意"},
                 )
                 for _ in range(3)
             )

@@ -23,18 +23,21 @@ import pytest
 from benchmarks.cycle import ADMIN, Mismatch
 from benchmarks.stack import Stack, running_stack
 from ccer_tools.replay.engine import AmqpBus
+from shared.auth import mint_token
 from shared.messaging.dlq import list_dead_letters, republish_dead_letters
 from shared.messaging.topology import consuming_services, dlq_name
-from shared.auth import mint_token
 from shared.settings import Settings
 from tests.faults.injectors import (
     _ctl,
     cut_broker_connections,
-    kill_and_restart,
+    kill,
     publish_poison,
+    restart,
     stop_broker_for,
+    table_locked,
     terminate_backends,
     unpublish_outboxes,
+    unroutable,
     vhost_of,
 )
 from tests.faults.load import FaultDriver, Tally, check
@@ -63,7 +66,9 @@ ROWS: list[Row] = []
 
 def print_table(total_s: float) -> None:
     print(f"\nfault table: {UNITS} units per row through the whole 2024 cycle; units and lots sorted\n")
-    print(f"{'fault':40s} {'ops':>5s} {'ok':>4s} {'lost':>5s} {'dup':>4s} {'unexp':>6s} {'recovery s':>11s} {'row s':>6s}  detail")
+    print(
+        f"{'fault':40s} {'ops':>5s} {'ok':>4s} {'lost':>5s} {'dup':>4s} {'unexp':>6s} {'recovery s':>11s} {'row s':>6s}  detail"
+    )
     for r in ROWS:
         t = r.tally
         recovery = f"{r.recovery_s:.2f}" if r.recovery_s is not None else "-"
@@ -174,11 +179,16 @@ async def test_all_connections_cut(fault_stack: Stack) -> None:
 
 async def test_service_killed_between_commit_and_publish(fault_stack: Stack) -> None:
     # In the bind phase the allowance registry consumes binding requests and publishes the answers;
-    # no REST request of the load is addressed to it, so only its commits and publishes are cut.
+    # no REST request of the load is addressed to it. Its events are unroutable for a moment (the
+    # relay counts them as failures), so that the kill surely finds committed events not published.
     async def inject(d: FaultDriver) -> None:
-        await d.after_calls(0.5)
-        unpublished = await kill_and_restart(fault_stack, "allowance_registry")
-        d.detail = f"allowance_registry SIGKILLed with {unpublished} committed event(s) unpublished"
+        await d.after_calls(0.3)
+        async with unroutable(fault_stack, "allowance_registry"):
+            await d.until_pending("allowance_registry")
+            dead = await kill(fault_stack, "allowance_registry")
+        await restart(fault_stack, dead)
+        d.detail = f"allowance_registry SIGKILLed with {dead.unpublished} committed event(s) unpublished"
+        assert dead.unpublished > 0
         await d.wait_recovered()
 
     await run_row(fault_stack, "service killed between commit and publish", "bind", inject)
@@ -194,12 +204,23 @@ def unacked(stack: Stack, queue: str) -> int:
 
 
 async def test_consumer_killed_before_ack(fault_stack: Stack) -> None:
-    # In the review phase the new registry only consumes (registrations → cancellations).
+    # In the review phase the new registry only consumes (registrations → cancellations). Its inbox
+    # is locked for a moment, so that the kill surely finds messages delivered and not acked.
+    queue = "new_ccer_registry.events"
+
     async def inject(d: FaultDriver) -> None:
-        await d.after_calls(0.5)
-        held = await asyncio.to_thread(unacked, fault_stack, "new_ccer_registry.events")
-        await kill_and_restart(fault_stack, "new_ccer_registry")
+        await d.after_calls(0.3)
+        async with table_locked(fault_stack, "new_ccer_registry", "inbox"):
+            held = 0
+            for _ in range(200):
+                held = await asyncio.to_thread(unacked, fault_stack, queue)
+                if held:
+                    break
+                await asyncio.sleep(0.1)
+            dead = await kill(fault_stack, "new_ccer_registry")
+        await restart(fault_stack, dead)
         d.detail = f"new_ccer_registry SIGKILLed holding {held} unacked message(s)"
+        assert held > 0
         await d.wait_recovered()
 
     await run_row(fault_stack, "consumer killed before ack", "review", inject)
@@ -246,9 +267,7 @@ async def test_poison_message(fault_stack: Stack) -> None:
     def expect_dead(d: FaultDriver) -> None:
         d.expected_dead = dlqs
 
-    await run_row(
-        fault_stack, "poison message", "apply", inject, prepare=expect_dead, after_cycle=operator_republishes
-    )
+    await run_row(fault_stack, "poison message", "apply", inject, prepare=expect_dead, after_cycle=operator_republishes)
 
 
 async def test_concurrent_freezes_and_approvals_on_one_holding(fault_stack: Stack) -> None:

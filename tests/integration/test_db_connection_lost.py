@@ -76,9 +76,7 @@ async def test_a_request_whose_connection_is_terminated_fails_cleanly_and_its_ke
         assert failed.status_code >= 500
         assert failed.headers["content-type"].startswith("application/problem+json")
         # Nothing half-written: no account for this holder.
-        accounts = await client.get(
-            "/api/v1/accounts", params={"uscc": org}, headers=stack.token("registry_initiator")
-        )
+        accounts = await client.get("/api/v1/accounts", params={"uscc": org}, headers=stack.token("registry_initiator"))
         assert accounts.status_code == 200, accounts.text
         assert [a for a in accounts.json()["items"] if a["holder"]["uscc"] == org] == []
 

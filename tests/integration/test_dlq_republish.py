@@ -38,9 +38,7 @@ async def test_a_republished_poison_message_goes_back_once_to_its_own_queue(stac
     listed = await list_dead_letters(stack.settings.amqp_url, ["allowance_registry"], limit=1000)
     assert [d.event_type for d in listed if d.message_id == poison_id] == [POISON_TYPE]
 
-    moved = await republish_dead_letters(
-        stack.settings.amqp_url, ["allowance_registry"], limit=100, event_id=poison_id
-    )
+    moved = await republish_dead_letters(stack.settings.amqp_url, ["allowance_registry"], limit=100, event_id=poison_id)
 
     assert moved == 1
     await stack.quiet()
