@@ -67,13 +67,13 @@ ROWS: list[Row] = []
 def print_table(total_s: float) -> None:
     print(f"\nfault table: {UNITS} units per row through the whole 2024 cycle; units and lots sorted\n")
     print(
-        f"{'fault':40s} {'ops':>5s} {'ok':>4s} {'lost':>5s} {'dup':>4s} {'unexp':>6s} {'recovery s':>11s} {'row s':>6s}  detail"
+        f"{'fault':42s} {'ops':>5s} {'ok':>4s} {'lost':>5s} {'dup':>4s} {'unexp':>6s} {'recovery s':>11s} {'row s':>6s}  detail"
     )
     for r in ROWS:
         t = r.tally
         recovery = f"{r.recovery_s:.2f}" if r.recovery_s is not None else "-"
         print(
-            f"{r.fault:40s} {r.operations:5d} {t.ok:4d} {t.lost:5d} {t.duplicated:4d} {t.unexpected:6d} "
+            f"{r.fault:42s} {r.operations:5d} {t.ok:4d} {t.lost:5d} {t.duplicated:4d} {t.unexpected:6d} "
             f"{recovery:>11s} {r.seconds:6.1f}  {r.detail}"
         )
     print(f"\ntotal {total_s:.0f} s (stack start included)")
