@@ -350,6 +350,8 @@ def reconcile(
         for d in report.discrepancies:
             where = f"[{d.registry}] " if d.registry else ""
             typer.echo(f"✗ {d.invariant}: {where}{d.message}  {json.dumps(d.objects, ensure_ascii=False)}")
+        if report.checked.get("events_in_flight"):
+            typer.echo("note: events were in flight; a discrepancy may be one in transit (run again when quiet)")
         typer.echo("✓ every invariant holds" if report.ok else f"{len(report.discrepancies)} discrepancies")
     raise typer.Exit(0 if report.ok else 1)
 

@@ -171,6 +171,7 @@ async def test_a_clean_world_has_no_discrepancy_and_every_part_was_checked(world
     assert report.checked["lots"] == 1 and report.checked["pending_offsets"] == 1
     assert report.checked["legacy_cancellations"] == 1 and report.checked["legacy_syncs"] == 1
     assert report.checked["allowance_registry.notices"] == 1
+    assert report.checked["events_in_flight"] == 0
 
 
 async def test_a_pending_offset_that_disagrees_with_its_lot_is_named_with_both_sides(world: World) -> None:
