@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import InfraTables
@@ -58,16 +60,18 @@ class Scheduler:
         jobs = self.uow.infra.jobs
         for kind, next_due in self.recurring.items():
             due = next_due(now)
-            async with self.uow.sessions() as session, session.begin():
-                pending = (
-                    await session.execute(
-                        select(jobs.c.id, jobs.c.due_at).where(jobs.c.kind == kind, jobs.c.done_at.is_(None))
-                    )
-                ).all()
-                if any(row.due_at <= due for row in pending):
-                    continue
-                await session.execute(delete(jobs).where(jobs.c.id.in_([row.id for row in pending])))
-                await schedule_job(session, self.uow.infra, kind, due.isoformat(), due, {})
+            # Another replica scheduling the same occurrence at the same moment: theirs stands.
+            with contextlib.suppress(IntegrityError):
+                async with self.uow.sessions() as session, session.begin():
+                    pending = (
+                        await session.execute(
+                            select(jobs.c.id, jobs.c.due_at).where(jobs.c.kind == kind, jobs.c.done_at.is_(None))
+                        )
+                    ).all()
+                    if any(row.due_at <= due for row in pending):
+                        continue
+                    await session.execute(delete(jobs).where(jobs.c.id.in_([row.id for row in pending])))
+                    await schedule_job(session, self.uow.infra, kind, due.isoformat(), due, {})
 
     async def run_due(self, now: datetime) -> int:
         """Run every job due at or before ``now``, oldest first, each in its own transaction."""
