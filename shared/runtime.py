@@ -24,7 +24,7 @@ from shared.messaging.broker import Broker, BrokerPort
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics
-from shared.scheduler import JobHandler, Scheduler
+from shared.scheduler import JobHandler, NextDue, Scheduler
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from shared.workdays import WorkdayCalendar
@@ -48,6 +48,8 @@ class ServiceDefinition(Generic[U]):
     commands: Mapping[type[Command[Any]], CommandHandler] = field(default_factory=dict)
     event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    # Jobs that recur (kind → its next instant after now), e.g. the nightly reconciliation.
+    recurring_jobs: Mapping[str, NextDue] = field(default_factory=dict)
     # Called after the tables were created/migrated (and after a reset), e.g. to load reference data.
     on_start: Callable[[Runtime[U]], Awaitable[None]] | None = None
 
@@ -97,7 +99,7 @@ class Runtime(Generic[U]):
             metrics=self.metrics,
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
         )
-        self.scheduler = Scheduler(self.uow, dict(definition.job_handlers))
+        self.scheduler = Scheduler(self.uow, dict(definition.job_handlers), dict(definition.recurring_jobs))
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task[Any]] = []
         self.clock_lock = asyncio.Lock()

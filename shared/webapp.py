@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit_api import install_audit
 from shared.auth import Principal, get_principal, require
 from shared.bus import MessageBus
 from shared.events import Envelope
@@ -281,6 +282,7 @@ def create_service_app(
     app.state.settings = settings
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    install_audit(app)  # GET /api/v1/admin/audit, and the request id each audit row names
     app.add_middleware(IdempotencyMiddleware)
     # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
     app.add_middleware(RejectNulMiddleware)

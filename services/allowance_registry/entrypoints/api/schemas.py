@@ -542,3 +542,35 @@ class UnmatchedCancellationOut(BaseModel):
     serial_ranges: list[list[str]]
     cancelled_at: LocalTime
     received_at: LocalTime
+
+
+# --- reconciliation (账实核对) -------------------------------------------------------------------------
+class ReconciliationDiscrepancyOut(BaseModel):
+    code: str
+    message: str
+    message_zh: str
+    objects: dict[str, Any] = Field(description="the ids and quantities involved — 涉及的对象及数量")
+
+
+class ReconciliationOut(BaseModel):
+    checked_at: datetime
+    consistent: bool = Field(description="no discrepancy — 账实一致")
+    notices_checked: int
+    holdings_checked: int
+    lots_checked: int
+    discrepancies: list[ReconciliationDiscrepancyOut]
+
+
+class LotBalanceOut(BaseModel):
+    lot_id: str
+    account_id: str
+    quantity: int
+    available: int
+    reserved: int
+    registered: int
+    recalled: int
+    cancelled: int = Field(description="registered and confirmed cancelled by the new registry — 已确认注销")
+    released: int = Field(description="recalled and confirmed released by the new registry — 已确认解冻")
+    status: Literal["pending", "offset", "recalled", "refused"] = Field(
+        description="pending — 待抵销; offset — 已抵销; recalled — 已召回; refused — 已拒收"
+    )
