@@ -41,12 +41,12 @@ def _check_province(value: str) -> str:
 Uscc = Annotated[
     str,
     AfterValidator(_check_uscc),
-    Field(description="unified social credit code — 统一社会信用代码 (GB 32100)"),
+    Field(max_length=18, description="unified social credit code — 统一社会信用代码 (GB 32100)"),
 ]
 ProvinceCode = Annotated[
     str,
     AfterValidator(_check_province),
-    Field(description="province code (GB/T 2260; 660000 XPCC) — 省级行政区划代码"),
+    Field(max_length=6, description="province code (GB/T 2260; 660000 XPCC) — 省级行政区划代码"),
 ]
 
 

@@ -15,11 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, get_principal, require
+from shared.bounds import Id, Instant
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -111,7 +112,7 @@ class ClockOut(BaseModel):
 
 
 class ClockIn(BaseModel):
-    now: AwareDatetime
+    now: Instant
 
 
 class ClockSetOut(BaseModel):
@@ -172,7 +173,7 @@ def _admin_router() -> APIRouter:
         "/events", response_model=list[EventRecord], summary="Events of one thread, in order — 按关联号查询事件"
     )
     async def events(
-        correlation_id: str, runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]
+        correlation_id: Id, runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]
     ) -> list[EventRecord]:
         out, inb = runtime.infra.outbox, runtime.infra.inbox
         records: list[EventRecord] = []

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.lot_units import UnitState
@@ -16,6 +16,7 @@ from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
+from shared.bounds import MAX_ITEMS, Day, Id, Instant, Name, Quantity, Reason, ReasonCode, SignedQuantity, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
 from shared.timeutil import local
@@ -23,10 +24,10 @@ from shared.timeutil import local
 # Responses show times in Asia/Shanghai (+08:00).
 LocalTime = Annotated[datetime, AfterValidator(local)]
 
-# Far above any real holding, far below a 64-bit column: an absurd number is a 422, never a 500.
-MAX_QUANTITY = 10**15
-
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
+# An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).
+Instrument = Annotated[str, Field(min_length=1, max_length=40)]
+PeriodCode = Annotated[str, Field(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 
 
 class OpenAccountIn(BaseModel):
@@ -56,10 +57,12 @@ class InstrumentKind(StrEnum):
 class InstrumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=INSTRUMENT_PATTERN, description="instrument code — 标的编码, e.g. PE2021000097")
-    name: str = Field(min_length=1, max_length=200, description="instrument name — 标的名称")
+    code: str = Field(
+        max_length=18, pattern=INSTRUMENT_PATTERN, description="instrument code — 标的编码, e.g. PE2021000097"
+    )
+    name: Name = Field(description="instrument name — 标的名称")
     kind: Literal["allowance"] = Field(description="allowance — 配额")
-    vintage: StrictInt = Field(ge=2000, le=2100, description="compliance year of the allowances — 配额年度")
+    vintage: Year = Field(ge=2000, description="compliance year of the allowances — 配额年度")
 
 
 class InstrumentOut(BaseModel):
@@ -81,27 +84,33 @@ class PeriodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     builtin: str | None = Field(
+        max_length=20,
         default=None,
         description="built-in definition to start from — 内置履约期: "
         '"2019-2020", "2023" or "2024" (data shipped with the registry)',
     )
-    code: str | None = Field(default=None, pattern=CODE_PATTERN, description="period code — 履约期编码")
-    name: str | None = Field(default=None, max_length=200, description="name — 名称")
-    allowance_instruments: list[str] | None = Field(default=None, description="allowance scope — 配额履约范围")
+    code: PeriodCode | None = Field(default=None, description="period code — 履约期编码")
+    name: Name | None = Field(default=None, description="name — 名称")
+    allowance_instruments: list[Instrument] | None = Field(
+        default=None, max_length=MAX_ITEMS, description="allowance scope — 配额履约范围"
+    )
     cap_bp: StrictInt | None = Field(
-        default=None, description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）"
+        default=None,
+        ge=0,
+        le=10000,
+        description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）",
     )
     eligibility: Eligibility | None = Field(default=None, description="eligible CCER — CCER 履约范围（抵销规则）")
-    application_deadline: AwareDatetime | None = Field(
-        default=None, description="application deadline — 履约申请截止时间"
-    )
-    target_date: AwareDatetime | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
+    application_deadline: Instant | None = Field(default=None, description="application deadline — 履约申请截止时间")
+    target_date: Instant | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
     recall_after_working_days: StrictInt | None = Field(
         default=None,
+        ge=1,
+        le=250,
         description="recall unused pending CCER this many working days after period_end — "
         "履约期结束后多少个工作日召回待抵销 CCER",
     )
-    period_end: date | None = Field(default=None, description="end of the compliance period — 履约期结束日")
+    period_end: Day | None = Field(default=None, description="end of the compliance period — 履约期结束日")
 
 
 class PeriodOut(BaseModel):
@@ -139,9 +148,9 @@ class Direction(StrEnum):
 
 
 class AllocationIn(BaseModel):
-    account_id: str
-    instrument: str = Field(description="allowance instrument — 配额标的")
-    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
+    account_id: Id
+    instrument: Instrument = Field(description="allowance instrument — 配额标的")
+    quantity: Quantity = Field(description="tonnes — 吨")
     side: Side
 
 
@@ -155,8 +164,8 @@ class AllocationOut(BaseModel):
 
 
 class TransferIn(BaseModel):
-    instrument: str
-    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
+    instrument: Instrument
+    quantity: Quantity = Field(description="tonnes — 吨")
     direction: Direction
 
 
@@ -187,11 +196,9 @@ class HoldingsOut(BaseModel):
 
 # --- notices ---------------------------------------------------------------------------------
 class ProvincialNoticeIn(BaseModel):
-    period_code: str
+    period_code: PeriodCode
     province: ProvinceCode
-    total_obligation: StrictInt = Field(
-        gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量"
-    )
+    total_obligation: Quantity = Field(description="total obligation of the province's units — 应履约总量")
 
 
 class ProvincialNoticeOut(BaseModel):
@@ -203,9 +210,9 @@ class ProvincialNoticeOut(BaseModel):
 
 
 class NoticeIn(BaseModel):
-    period_code: str
-    account_id: str
-    obligation: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="obligation — 应履约量")
+    period_code: PeriodCode
+    account_id: Id
+    obligation: Quantity = Field(description="obligation — 应履约量")
 
 
 class NoticeOut(BaseModel):
@@ -321,34 +328,31 @@ class SerialHistoryOut(BaseModel):
 
 
 # --- applications ----------------------------------------------------------------------------
+ITEM_QUANTITY = "tonnes, positive — 吨（正整数，提交时校验）"
+
+
 class AllowanceItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["allowance"] = Field(description="allowance — 配额")
-    instrument: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    instrument: Instrument
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 class CcerItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["ccer"] = Field(description="ccer — 待抵销 CCER 批次")
-    lot_id: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    lot_id: Id
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 class OffsetCcerItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["offset_ccer"] = Field(description="offset_ccer — 履约抵销 CCER（第一个履约周期）")
-    instrument: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    instrument: Instrument
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]
@@ -368,12 +372,12 @@ def items_of(items: list[ItemIn]) -> tuple[Item, ...]:
 
 
 class ApplicationIn(BaseModel):
-    notice_id: str
-    items: list[ItemIn] = Field(default_factory=list, max_length=200)
+    notice_id: Id
+    items: list[ItemIn] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class ItemsIn(BaseModel):
-    items: list[ItemIn] = Field(max_length=200)
+    items: list[ItemIn] = Field(max_length=MAX_ITEMS)
 
 
 class ApplicationItemOut(BaseModel):
@@ -520,15 +524,15 @@ class OffsetCcerRequestOut(BaseModel):
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
-    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
-    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+    code: ReasonCode = Field("REJECTED", description="stable code — 原因代码")
+    message: Reason = Field(description="reason — 原因")
+    message_zh: Reason | None = Field(None, description="reason in Chinese — 原因（中文）")
 
 
 class RejectRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reasons: list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    reasons: list[ReasonIn | Reason] = Field(
         default_factory=list, max_length=20, description="reasons (objects or plain text), at least one — 理由"
     )
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Year
 from shared.domain_types import Holder, ProvinceCode, Uscc
 from shared.reference import LEGACY_EXCHANGES
 
@@ -21,13 +22,12 @@ EXCHANGE_DESC = (
     "SCEEX 四川联合环境交易所, HXEE 海峡股权交易中心"
 )
 Exchange = Annotated[LegacyExchange, Field(description=EXCHANGE_DESC)]
-Quantity = Annotated[
-    int, Field(strict=True, gt=0, le=10**12, description="whole tonnes CO2e — 吨二氧化碳当量（正整数）")
+AccountId = Id
+RecordId = Id
+ProjectNumber = Annotated[
+    str, Field(max_length=40, pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")
 ]
-AccountId = Annotated[str, Field(min_length=1, max_length=40)]
-RecordId = Annotated[str, Field(min_length=1, max_length=40)]
-ProjectNumber = Annotated[str, Field(pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")]
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
+Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")]
 Serials = list[tuple[str, str]]
 SERIALS_DESC = "serial ranges [[first, last], …], lowest first — 序列号区间（首号, 末号）"
 PurposeName = Literal["offset_2019_2020", "offset_2023", "voluntary"]
@@ -42,20 +42,20 @@ DecisionName = Annotated[Literal["approve", "reject"], Field(description="approv
 
 
 class ReasonIn(BaseModel):
-    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
-    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
-    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+    code: ReasonCode = Field("REJECTED", description="stable code — 原因代码")
+    message: Reason = Field(description="reason — 原因")
+    message_zh: Reason | None = Field(None, description="reason in Chinese — 原因（中文）")
 
 
 Reasons = Annotated[
-    list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]],
+    list[ReasonIn | Reason],
     Field(max_length=20, description="reasons (objects or plain text) — 理由"),
 ]
 
 
 class ContactIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="contact person — 联系人")
-    phone: str = Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")
+    phone: Phone
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 联系邮箱")
     role: str | None = Field(None, max_length=50, description="role, e.g. trading representative — 联系人类别")
 
@@ -91,7 +91,7 @@ class AccountOut(BaseModel):
 
 
 class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="unit name — 单位名称")
+    name: Name = Field(description="unit name — 单位名称")
     uscc: Uscc
     province: ProvinceCode | None = Field(
         None, description="registered province; required when the unit has no legacy account yet — 所在省份"
@@ -140,7 +140,7 @@ class AccountApplicationPage(BaseModel):
 # --- projects and units ----------------------------------------------------------------------
 class ProjectIn(BaseModel):
     number: ProjectNumber
-    name: str = Field(min_length=1, max_length=200, description="project name — 项目名称")
+    name: Name = Field(description="project name — 项目名称")
     owner_uscc: Uscc
     type: str = Field(min_length=1, max_length=100, description="project type — 项目类型")
     region: str = Field(min_length=1, max_length=100, description="region — 项目所在地区")
@@ -155,7 +155,7 @@ class ProjectOut(ProjectIn):
 
 
 class IssuanceIn(BaseModel):
-    vintage: int = Field(strict=True, ge=1990, le=2100, description="vintage (year of the reductions) — 减排量年份")
+    vintage: Year = Field(description="vintage (year of the reductions) — 减排量年份")
     quantity: Quantity
     account_id: AccountId = Field(description="account receiving the units — 接收减排量的账户")
     exchange: Exchange
@@ -305,12 +305,12 @@ class SyncLineIn(BaseModel):
 
 class SyncContactIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="contact person — 联系人")
-    phone: str = Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")
+    phone: Phone
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 联系邮箱")
 
 
 class SyncApplicationIn(BaseModel):
-    unit_name: str = Field(min_length=1, max_length=200, description="unit name — 单位名称")
+    unit_name: Name = Field(description="unit name — 单位名称")
     uscc: Uscc
     legacy_account_id: AccountId = Field(description="legacy registry account — 旧CCER注登系统账户ID")
     new_account_id: AccountId = Field(description="new registry account — 新CCER注登系统账户ID")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
+from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
 
 STATUS_DOC = (
@@ -32,11 +33,16 @@ class FindingIn(BaseModel):
     """A non-conformity found by the reviewer (不符合事项)."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="stable UPPER_SNAKE code — 问题代码")
-    message: str = Field(min_length=1, max_length=1000, description="English text — 英文说明")
-    message_zh: str = Field(min_length=1, max_length=1000, description="Chinese text — 中文说明")
+    code: str = Field(
+        max_length=60, pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="stable UPPER_SNAKE code — 问题代码"
+    )
+    message: Remark = Field(min_length=1, description="English text — 英文说明")
+    message_zh: Remark = Field(min_length=1, description="Chinese text — 中文说明")
     item: int | None = Field(
-        default=None, ge=0, description="index of the application item concerned — 所涉申请项序号（从 0 起）"
+        default=None,
+        ge=0,
+        le=MAX_ITEMS,
+        description="index of the application item concerned — 所涉申请项序号（从 0 起）",
     )
 
 
@@ -45,7 +51,7 @@ class FirstReviewIn(BaseModel):
     recommendation: Recommendation = Field(description=RECOMMENDATION_DOC)
     findings: list[FindingIn] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=MAX_ITEMS,
         description="findings added by hand; the failing automated checks' findings are added by the service "
         "— 人工审核意见；未通过的自动核对结果由系统自动附上",
     )
@@ -162,7 +168,6 @@ class DashboardOut(BaseModel):
 
 
 # --- first-period offset forms (申请表) ------------------------------------------------------------
-MAX_QUANTITY = 10**15
 FORM_STATUS_DOC = "submitted — 已提交（待省级确认）; confirmed — 已确认; returned — 已退回（待修改后重新提交）"
 FORM_DECISION_DOC = "confirm — 确认; return — 退回（须附理由）"
 FORM_ACTION_DOC = (
@@ -182,14 +187,10 @@ class OffsetFormIn(BaseModel):
     period_code: str = Field(min_length=1, max_length=30, description="compliance period, 2019-2020 — 履约期")
     unit: Holder = Field(description="the key emitting unit: name and USCC — 重点排放单位名称及统一社会信用代码")
     province: ProvinceCode
-    obligation: StrictInt = Field(
-        ge=-MAX_QUANTITY,
-        le=MAX_QUANTITY,
+    obligation: SignedQuantity = Field(
         description="the 2019-2020 allowances to surrender, as on the notice — 2019-2020年应清缴配额总量（吨）",
     )
-    requested_quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY,
-        le=MAX_QUANTITY,
+    requested_quantity: SignedQuantity = Field(
         description="CCER to offset, positive, at most 5% of the obligation (checked with every other problem) "
         "— 申请抵销量（吨，正整数，不超过应清缴量的5%）",
     )
@@ -198,7 +199,7 @@ class OffsetFormIn(BaseModel):
 class FormDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: FormDecision = Field(description=FORM_DECISION_DOC)
-    reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+    reasons: list[Annotated[Remark, Field(min_length=1)]] = Field(
         default_factory=list, max_length=20, description="required to return — 退回时必填的理由"
     )
 
@@ -211,7 +212,7 @@ class CancellationProofIn(BaseModel):
         pattern=r"^[^/\\\x00-\x1f]+$",
         description="file name of the stamped screenshot, no path — 加盖公章的注销截图文件名",
     )
-    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the file, hex — 文件 SHA-256 摘要")
+    sha256: Sha256 = Field(description="SHA-256 of the file, hex — 文件 SHA-256 摘要")
 
 
 class ProofOut(BaseModel):
