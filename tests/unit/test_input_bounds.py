@@ -82,9 +82,7 @@ def _request_inputs(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_request_string_number_list_and_date_of_a_service_is_bounded(service: str) -> None:
     doc = _app(service).openapi()
-    unbounded = [
-        problem for where, schema in _request_inputs(doc) for problem in _unbounded(schema, doc, where, set())
-    ]
+    unbounded = [problem for where, schema in _request_inputs(doc) for problem in _unbounded(schema, doc, where, set())]
     assert unbounded == []
 
 
