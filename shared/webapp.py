@@ -9,7 +9,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -20,7 +19,7 @@ from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, get_principal, require
-from shared.bounds import Id, Instant
+from shared.bounds import Id, Instant, LocalDateTime
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -107,7 +106,7 @@ BusDep = Annotated[MessageBus[Any], Depends(get_bus)]
 
 
 class ClockOut(BaseModel):
-    now: datetime
+    now: LocalDateTime
     mode: str
 
 
@@ -116,13 +115,13 @@ class ClockIn(BaseModel):
 
 
 class ClockSetOut(BaseModel):
-    now: datetime
+    now: LocalDateTime
     jobs_run: int
 
 
 class OutboxOut(BaseModel):
     pending: int
-    oldest_pending_at: datetime | None
+    oldest_pending_at: LocalDateTime | None
     in_flight: int = 0
 
 
@@ -131,9 +130,9 @@ class EventRecord(BaseModel):
     event_id: str
     event_type: str
     correlation_id: str
-    occurred_at: datetime
-    recorded_at: datetime
-    published_at: datetime | None = None
+    occurred_at: LocalDateTime
+    recorded_at: LocalDateTime
+    published_at: LocalDateTime | None = None
     envelope: dict[str, Any]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.lot_units import UnitState
@@ -16,13 +16,21 @@ from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
-from shared.bounds import MAX_ITEMS, Day, Id, Instant, Name, Quantity, Reason, ReasonCode, SignedQuantity, Year
+from shared.bounds import (
+    MAX_ITEMS,
+    Day,
+    Id,
+    Instant,
+    LocalDateTime,
+    Name,
+    Quantity,
+    Reason,
+    ReasonCode,
+    SignedQuantity,
+    Year,
+)
 from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
-from shared.timeutil import local
-
-# Responses show times in Asia/Shanghai (+08:00).
-LocalTime = Annotated[datetime, AfterValidator(local)]
 
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 # An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).
@@ -121,15 +129,15 @@ class PeriodOut(BaseModel):
     allowance_instruments: list[str]
     cap_bp: int
     eligibility: Eligibility
-    application_deadline: LocalTime
-    target_date: LocalTime | None
+    application_deadline: LocalDateTime
+    target_date: LocalDateTime | None
     recall_after_working_days: int | None
     period_end: date | None
-    recall_at: LocalTime | None = Field(description="when unused pending offsets are recalled — 召回时间")
+    recall_at: LocalDateTime | None = Field(description="when unused pending offsets are recalled — 召回时间")
     proposed_by: str
-    proposed_at: LocalTime
+    proposed_at: LocalDateTime
     approved_by: str | None
-    approved_at: LocalTime | None
+    approved_at: LocalDateTime | None
 
 
 # --- holdings --------------------------------------------------------------------------------
@@ -160,7 +168,7 @@ class AllocationOut(BaseModel):
     instrument: str
     quantity: int
     side: Side
-    allocated_at: LocalTime
+    allocated_at: LocalDateTime
 
 
 class TransferIn(BaseModel):
@@ -206,7 +214,7 @@ class ProvincialNoticeOut(BaseModel):
     period_code: str
     province: str
     total_obligation: int
-    issued_at: LocalTime
+    issued_at: LocalDateTime
 
 
 class NoticeIn(BaseModel):
@@ -227,14 +235,14 @@ class NoticeOut(BaseModel):
     ccer_offsettable: int = Field(description="CCER 可抵消量: cap − CCER registered − CCER under review")
     ccer_registered: int
     ccer_under_review: int
-    deadline: LocalTime
+    deadline: LocalDateTime
     status: NoticeStatus
-    issued_at: LocalTime
-    completed_at: LocalTime | None
+    issued_at: LocalDateTime
+    completed_at: LocalDateTime | None
     # Seed 002's notice list (履约通知书名称, 履约完成状态) and seed 001 二's overdue mark.
     name: str = Field(description="notice name — 履约通知书名称, e.g. 火电测试企业履约通知书2021-11-3")
     overdue: bool = Field(description="not complete when the deadline passed — 未按时足额清缴")
-    overdue_at: LocalTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
+    overdue_at: LocalDateTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
     completion_status: Completion = Field(
         description="open — 未完成; complete — 已完成; overdue — 未按时足额清缴; "
         "complete_late — 逾期完成（未按时足额清缴）"
@@ -267,14 +275,14 @@ class PendingOffsetOut(BaseModel):
     released: int = Field(description="release confirmed by the new registry — 新注登系统已解冻")
     status: PendingStatus
     serial_ranges: list[list[str]]
-    frozen_at: LocalTime
-    recall_due_at: LocalTime | None
+    frozen_at: LocalDateTime
+    recall_due_at: LocalDateTime | None
 
 
 class CancellationOut(BaseModel):
     status: Literal["awaiting", "confirmed"] = Field(description="awaiting — 待注销; confirmed — 已注销")
     quantity: int | None
-    cancelled_at: LocalTime | None
+    cancelled_at: LocalDateTime | None
     serial_ranges: list[list[str]] | None
 
 
@@ -290,7 +298,7 @@ class RegistrationOut(BaseModel):
     origin: str
     quantity: int
     serial_ranges: list[list[str]] | None = Field(description="the units registered — 抵销登记的序列号区间")
-    registered_at: LocalTime
+    registered_at: LocalDateTime
     cancellation: CancellationOut
 
 
@@ -303,11 +311,11 @@ SERIAL_EVENT_KINDS = (
 
 
 class SerialEventOut(BaseModel):
-    at: LocalTime
+    at: LocalDateTime
     kind: SerialEventKind = Field(description=SERIAL_EVENT_KINDS)
     lot_id: str
     units_recorded_at: date | None = Field(default=None, description="reductions recorded (备案) on")
-    frozen_at: LocalTime | None = None
+    frozen_at: LocalDateTime | None = None
     application_id: str | None = None
     revision: int | None = None
     notice_id: str | None = None
@@ -413,9 +421,9 @@ class ApplicationOut(BaseModel):
     items: list[ApplicationItemOut]
     findings: list[FindingOut] = Field(description="the province's findings when returned — 退回时的全部不符合事项")
     history: list[dict[str, Any]]
-    created_at: LocalTime
-    submitted_at: LocalTime | None
-    decided_at: LocalTime | None
+    created_at: LocalDateTime
+    submitted_at: LocalDateTime | None
+    decided_at: LocalDateTime | None
 
 
 # --- monitoring (seed 001 二) and the enterprise's home page (seed 002) ------------------------------
@@ -433,18 +441,18 @@ class UnitShortOut(BaseModel):
     fulfilled: int = Field(description="已履约量")
     under_review: int = Field(description="待审核履约量")
     overdue: bool = Field(description="marked overdue when the deadline passed — 已标记未按时足额清缴")
-    overdue_at: LocalTime | None
+    overdue_at: LocalDateTime | None
 
 
 class ComplianceStatsOut(BaseModel):
     period_code: str
     province: str | None = Field(description="the province, or null for all provinces (registry) — 省份")
-    as_of: LocalTime = Field(description="when the stats were read — 统计时间")
+    as_of: LocalDateTime = Field(description="when the stats were read — 统计时间")
     final: bool = Field(
         description="the deadline has passed; before it, complete means complete so far — 是否已过履约截止时间"
     )
-    deadline: LocalTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
-    target_date: LocalTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
+    deadline: LocalDateTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
+    target_date: LocalDateTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
     target_share: Share | None = Field(description="share of units to be complete by the target date — 目标完成率")
     target_met: bool | None = Field(description="complete_by_target_date / units ≥ target_share — 是否达到目标")
     units: int = Field(description="units with an enterprise notice of the period — 重点排放单位数")
@@ -482,7 +490,7 @@ class ApplicationCountsOut(BaseModel):
 
 class OverviewOut(BaseModel):
     account: AccountOut
-    as_of: LocalTime
+    as_of: LocalDateTime
     holdings: OverviewHoldingsOut
     open_notices: list[NoticeOut] = Field(description="notices not complete — 未完成履约通知书")
     applications: ApplicationCountsOut
@@ -509,16 +517,16 @@ class OffsetCcerRequestOut(BaseModel):
     quantity: int = Field(description="tonnes cancelled, generated on approval — 注销量（备案减排量）")
     serial_ranges: list[list[str]]
     units_recorded_at: date | None
-    cancelled_at: LocalTime
+    cancelled_at: LocalDateTime
     status: RequestStatus
     instrument: str | None = Field(description="the generated instrument, once approved — 生成的标的编码")
     reasons: list[dict[str, Any]] = Field(description="why it was rejected — 审核不通过理由")
     history: list[dict[str, Any]] = Field(description="流程图: drafted, submitted, approved or rejected, by whom, when")
-    drafted_at: LocalTime
+    drafted_at: LocalDateTime
     submitted_by: str | None
-    submitted_at: LocalTime | None
+    submitted_at: LocalDateTime | None
     decided_by: str | None
-    decided_at: LocalTime | None
+    decided_at: LocalDateTime | None
 
 
 class ReasonIn(BaseModel):
@@ -544,5 +552,5 @@ class UnmatchedCancellationOut(BaseModel):
     project: LegacyProjectOut
     quantity: int
     serial_ranges: list[list[str]]
-    cancelled_at: LocalTime
-    received_at: LocalTime
+    cancelled_at: LocalDateTime
+    received_at: LocalDateTime

@@ -3,13 +3,13 @@ event contracts). Every string, number, date and list is bounded."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
-from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Year
+from shared.bounds import Day, Id, LocalDateTime, Name, Quantity, Reason, ReasonCode, Year
 from shared.domain_types import Holder, ProvinceCode, Uscc
 from shared.reference import LEGACY_EXCHANGES
 
@@ -76,7 +76,7 @@ class TradingAccountOut(BaseModel):
     id: str
     exchange: str = Field(description=EXCHANGE_DESC)
     status: str = Field(description="active — 正常")
-    opened_at: datetime
+    opened_at: LocalDateTime
 
 
 class AccountOut(BaseModel):
@@ -85,7 +85,7 @@ class AccountOut(BaseModel):
     province: str
     status: str = Field(description="active — 正常")
     opened_via: str = Field(description="direct — 注登机构直接开立; application — 经交易机构申请开立")
-    opened_at: datetime
+    opened_at: LocalDateTime
     exchanges: list[str] = Field(description="exchanges the account trades at — 已开立交易账户的交易机构")
     trading_accounts: list[TradingAccountOut]
 
@@ -128,8 +128,8 @@ class AccountApplicationOut(BaseModel):
     account_id: str | None = None
     trading_account_id: str | None = None
     history: list[dict[str, Any]]
-    submitted_at: datetime
-    updated_at: datetime
+    submitted_at: LocalDateTime
+    updated_at: LocalDateTime
 
 
 class AccountApplicationPage(BaseModel):
@@ -151,7 +151,7 @@ class ProjectIn(BaseModel):
 
 
 class ProjectOut(ProjectIn):
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class IssuanceIn(BaseModel):
@@ -172,7 +172,7 @@ class IssuanceOut(BaseModel):
     recorded_at: date
     state: Literal["trading"] = Field("trading", description="trading — 交易持仓")
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    issued_at: datetime
+    issued_at: LocalDateTime
 
 
 class TradeIn(BaseModel):
@@ -190,7 +190,7 @@ class TradeOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    settled_at: datetime
+    settled_at: LocalDateTime
 
 
 TRANSFER_DESC = "to_registry — 交易账户划转至一般持有账户; to_exchange — 一般持有账户划转至交易账户"
@@ -211,7 +211,7 @@ class TransferOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    transferred_at: datetime
+    transferred_at: LocalDateTime
 
 
 class HoldingOut(BaseModel):
@@ -231,7 +231,7 @@ class HoldingsOut(BaseModel):
 
 
 class MovementOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     kind: str = Field(
         description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; sync — 信息同步"
     )
@@ -289,7 +289,7 @@ class CancellationOut(BaseModel):
     synced: int = Field(description="synced to the new registry — 已同步量")
     claimed: int = Field(description="in sync applications awaiting a decision — 同步申请处理中")
     unsynced: int = Field(description="not yet synced nor claimed — 尚可同步量")
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class CancellationPage(BaseModel):
@@ -346,12 +346,12 @@ class SyncApplicationOut(BaseModel):
     quantity: int
     lines: list[SyncLineOut]
     reasons: list[dict[str, Any]]
-    sent_at: datetime
-    sla_due_at: datetime = Field(
+    sent_at: LocalDateTime
+    sla_due_at: LocalDateTime = Field(
         description="end of the 5th working day after sending — 处理时限（发送次日起第5个工作日结束）"
     )
-    auto_approve_at: datetime | None = Field(None, description="auto-processing instant — 自动处理时间")
-    decided_at: datetime | None = None
+    auto_approve_at: LocalDateTime | None = Field(None, description="auto-processing instant — 自动处理时间")
+    decided_at: LocalDateTime | None = None
     decided_by: str | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -28,7 +28,7 @@ from services.new_ccer_registry.service_layer.views import (
     ReconciliationReport,
     SerialHistory,
 )
-from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Sha256, Year
+from shared.bounds import Day, Id, LocalDateTime, Name, Quantity, Reason, ReasonCode, Remark, Sha256, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
 from shared.timeutil import local
@@ -46,7 +46,7 @@ TRADING_STATUS_DESC = "active — 正常; awaiting_fees — 待缴费（开户�
 class TradingAccountOut(BaseModel):
     id: str
     status: Literal["active", "awaiting_fees", "suspended"] = Field(description=TRADING_STATUS_DESC)
-    annual_fee_valid_until: datetime | None = Field(
+    annual_fee_valid_until: LocalDateTime | None = Field(
         None,
         description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed) — "
         "年费有效期截止时刻（不含）",
@@ -160,7 +160,7 @@ class ApplicationReviewIn(BaseModel):
 
 
 class NotificationOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     channel: Literal["sms", "email"] = Field(description="sms — 短信; email — 邮件")
     to: Literal["account_representative", "trading_representative"]
     address: str
@@ -184,8 +184,8 @@ class AccountApplicationOut(BaseModel):
     trading_account_id: str | None = None
     notifications: list[NotificationOut]
     history: list[dict[str, Any]]
-    submitted_at: datetime
-    updated_at: datetime
+    submitted_at: LocalDateTime
+    updated_at: LocalDateTime
 
 
 class ChecklistItemOut(BaseModel):
@@ -207,9 +207,9 @@ class FeeOut(BaseModel):
     trading_account_id: str
     kind: Literal["opening", "annual"] = Field(description=FEE_KIND_DESC)
     amount: int = Field(description="yuan — 金额（元）")
-    paid_at: datetime
-    valid_from: datetime | None = Field(None, description="annual fee: validity from — 年费有效期起")
-    valid_until: datetime | None = Field(None, description="annual fee: validity until (exclusive) — 年费有效期止")
+    paid_at: LocalDateTime
+    valid_from: LocalDateTime | None = Field(None, description="annual fee: validity from — 年费有效期起")
+    valid_until: LocalDateTime | None = Field(None, description="annual fee: validity until (exclusive) — 年费有效期止")
     paid_by: str
 
 
@@ -249,7 +249,7 @@ class ProjectIn(BaseModel):
 
 class ProjectOut(ProjectIn):
     issued: int = Field(0, description="units issued so far — 累计签发量")
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class IssuanceIn(BaseModel):
@@ -266,7 +266,7 @@ class IssuanceOut(BaseModel):
     account_id: str
     state: UnitStateName = Field("available", description=STATE_DESC)
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    issued_at: datetime
+    issued_at: LocalDateTime
 
 
 class TradeIn(BaseModel):
@@ -283,7 +283,7 @@ class TradeOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    settled_at: datetime
+    settled_at: LocalDateTime
 
 
 class TransferIn(BaseModel):
@@ -303,7 +303,7 @@ class TransferOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    transferred_at: datetime
+    transferred_at: LocalDateTime
 
 
 class HoldingOut(BaseModel):
@@ -343,7 +343,7 @@ class OffsetLotCreatedOut(BaseModel):
     project_number: str
     origin: OriginName = Field(description=ORIGIN_DESC)
     vintage: int
-    frozen_at: datetime
+    frozen_at: LocalDateTime
 
 
 class LotRangesOut(BaseModel):
@@ -366,8 +366,8 @@ class OffsetLotOut(BaseModel):
     status: Literal["frozen", "settled"] = Field(description=LOT_STATUS_DESC)
     serial_ranges: Serials = Field(description="every range the lot froze — 批次冻结的全部序列号区间")
     serial_ranges_by_state: LotRangesOut = Field(description="frozen — 仍冻结; cancelled — 已注销; released — 已解冻")
-    frozen_at: datetime
-    settled_at: datetime | None = None
+    frozen_at: LocalDateTime
+    settled_at: LocalDateTime | None = None
 
 
 class CancellationOut(BaseModel):
@@ -382,7 +382,7 @@ class CancellationOut(BaseModel):
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
     purpose: str = Field(description="offset_<period> — 用于抵销该履约期配额清缴")
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class DiscrepancyOut(BaseModel):
@@ -395,7 +395,7 @@ class DiscrepancyOut(BaseModel):
 
 
 class ReconciliationOut(BaseModel):
-    checked_at: datetime
+    checked_at: LocalDateTime
     consistent: bool = Field(description="no discrepancy — 账实一致")
     projects_checked: int
     lots_checked: int
@@ -439,14 +439,14 @@ class LegacySyncOut(BaseModel):
     items: list[LegacySyncItemOut]
     dispute_reason: str | None = None
     history: list[dict[str, Any]] = Field(description="received, confirmed, disputed — 同步、确认、异议记录")
-    received_at: datetime
-    decided_at: datetime | None = None
+    received_at: LocalDateTime
+    decided_at: LocalDateTime | None = None
 
 
 class SerialEventOut(BaseModel):
     model_config = {"extra": "allow"}
 
-    at: datetime
+    at: LocalDateTime
     kind: str = Field(
         description="issuance — 签发; sync_in — 旧有CCER同步; confirmation — 确认; trade — 交易; transfer — 划转; "
         "frozen — 冻结（抵销批次）; cancellation — 注销; release — 解冻"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
-from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
+from shared.bounds import MAX_ITEMS, LocalDateTime, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
 
 STATUS_DOC = (
@@ -89,7 +89,7 @@ class AccountOut(BaseModel):
 class PeriodOut(BaseModel):
     code: str
     cap_bp: int = Field(description="offset cap in basis points of the obligation — 抵销比例上限（万分比）")
-    deadline: datetime = Field(description="application deadline — 履约申请截止时间")
+    deadline: LocalDateTime = Field(description="application deadline — 履约申请截止时间")
     eligibility: dict[str, Any] = {}
 
 
@@ -112,7 +112,7 @@ class ItemOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     action: Literal["opened", "checks_recomputed", "first_review", "second_review"] = Field(description=ACTION_DOC)
     actor: str
     status: ReviewStatus = Field(description=f"status after this step — 此步后的状态: {STATUS_DOC}")
@@ -129,16 +129,16 @@ class ReviewOut(BaseModel):
     notice: NoticeOut
     items: list[ItemOut]
     checks: list[CheckOut]
-    checks_at: datetime = Field(description="when the checks were last computed — 自动核对时间")
+    checks_at: LocalDateTime = Field(description="when the checks were last computed — 自动核对时间")
     status: ReviewStatus = Field(description=STATUS_DOC)
     recommendation: Recommendation | None = Field(description=RECOMMENDATION_DOC)
     findings: list[FindingOut]
     first_reviewer: str | None = None
-    first_reviewed_at: datetime | None = None
+    first_reviewed_at: LocalDateTime | None = None
     second_reviewer: str | None = None
-    submitted_at: datetime
-    opened_at: datetime
-    decided_at: datetime | None = None
+    submitted_at: LocalDateTime
+    opened_at: LocalDateTime
+    decided_at: LocalDateTime | None = None
     history: list[HistoryOut]
 
 
@@ -218,7 +218,7 @@ class CancellationProofIn(BaseModel):
 class ProofOut(BaseModel):
     file_name: str
     sha256: str
-    submitted_at: datetime
+    submitted_at: LocalDateTime
     submitted_by: str
 
 
@@ -226,11 +226,11 @@ class CancellationOut(BaseModel):
     cancellation_id: str = Field(description="the legacy registry's cancellation record — 注销记录编号")
     project_number: str
     quantity: int
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class FormHistoryOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     action: Literal["submitted", "resubmitted", "confirmed", "returned", "proof_attached"] = Field(
         description=FORM_ACTION_DOC
     )
@@ -256,11 +256,11 @@ class OffsetFormOut(BaseModel):
     status: FormStatus = Field(description=FORM_STATUS_DOC)
     revision: int = Field(description="1, then 2 after the first correction — 提交次数")
     reasons: list[str] = Field(description="the province's reasons of the last return — 最近一次退回理由")
-    first_submitted_at: datetime
-    submitted_at: datetime = Field(description="the last submission — 最近一次提交时间")
-    decided_at: datetime | None = None
+    first_submitted_at: LocalDateTime
+    submitted_at: LocalDateTime = Field(description="the last submission — 最近一次提交时间")
+    decided_at: LocalDateTime | None = None
     decided_by: str | None = None
-    confirmed_at: datetime | None = None
+    confirmed_at: LocalDateTime | None = None
     confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 经确认的抵销量")
     cancelled_quantity: int = Field(
         description="CCER the unit cancelled for the period, from NCSC's daily records — 已注销量（国家气候战略中心每日注销记录）"
@@ -290,7 +290,7 @@ class SummaryItemOut(BaseModel):
     requested_quantity: int
     confirmed_quantity: int
     revision: int
-    confirmed_at: datetime | None = None
+    confirmed_at: LocalDateTime | None = None
 
 
 class FormSummaryOut(BaseModel):
@@ -298,13 +298,13 @@ class FormSummaryOut(BaseModel):
     province: str
     period_code: str
     week_ending: date = Field(description="the Friday the week ends on, at 17:00 — 汇总周（周五17点截止）")
-    covers_from: datetime = Field(description="previous Friday 17:00 — 上周五17点")
-    covers_until: datetime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
+    covers_from: LocalDateTime = Field(description="previous Friday 17:00 — 上周五17点")
+    covers_until: LocalDateTime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
     forms: int = Field(description="forms confirmed in the week — 本周确认的申请表数")
     requested_total: int = Field(description="申请抵销量合计")
     confirmed_total: int = Field(description="确认抵销量合计")
     items: list[SummaryItemOut]
-    made_at: datetime
+    made_at: LocalDateTime
 
 
 class FormSummaryPage(BaseModel):
