@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, PlainSerializer
+from pydantic import AwareDatetime, Field
 
-from shared.timeutil import CST, local
+from shared.timeutil import CST
 
 __all__ = [
     "DATE_RANGE",
@@ -24,7 +24,6 @@ __all__ = [
     "Day",
     "Id",
     "Instant",
-    "LocalDateTime",
     "Name",
     "Quantity",
     "Reason",
@@ -71,6 +70,3 @@ def _note_range(schema: dict[str, Any]) -> None:
 
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra=_note_range)]
 Instant = Annotated[AwareDatetime, Field(ge=FIRST_INSTANT, le=LAST_INSTANT, json_schema_extra=_note_range)]
-
-# Responses show every instant in China Standard Time (api.md "time": responses in +08:00).
-LocalDateTime = Annotated[datetime, PlainSerializer(local, return_type=datetime)]

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, get_principal, require
-from shared.bounds import Id, Instant, LocalDateTime
+from shared.bounds import Id, Instant
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -27,7 +27,7 @@ from shared.observability import cause_var, configure_logging
 from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 __all__ = [
     "ERROR_RESPONSES",

@@ -21,7 +21,6 @@ from shared.bounds import (
     Day,
     Id,
     Instant,
-    LocalDateTime,
     Name,
     Quantity,
     Reason,
@@ -31,6 +30,7 @@ from shared.bounds import (
 )
 from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
+from shared.timeutil import LocalDateTime
 
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 # An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
-from shared.bounds import Day, Id, LocalDateTime, Name, Quantity, Reason, ReasonCode, Year
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Year
 from shared.domain_types import Holder, ProvinceCode, Uscc
 from shared.reference import LEGACY_EXCHANGES
+from shared.timeutil import LocalDateTime
 
 # --- vocabulary ------------------------------------------------------------------------------
 LegacyExchange = Literal["CBEEX", "TCX", "SEEE", "CEEX", "CNEEEX", "HBEX", "CQUAEE", "SCEEX", "HXEE"]

@@ -28,10 +28,10 @@ from services.new_ccer_registry.service_layer.views import (
     ReconciliationReport,
     SerialHistory,
 )
-from shared.bounds import Day, Id, LocalDateTime, Name, Quantity, Reason, ReasonCode, Remark, Sha256, Year
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Sha256, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 
 class OpenAccountIn(BaseModel):

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
-from shared.bounds import MAX_ITEMS, LocalDateTime, Remark, Sha256, SignedQuantity
+from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
+from shared.timeutil import LocalDateTime
 
 STATUS_DOC = (
     "awaiting_first_review — 待初审; awaiting_second_review — 待复审; approved — 审核通过; rejected — 审核不通过"

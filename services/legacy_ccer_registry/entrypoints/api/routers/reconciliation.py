@@ -7,8 +7,7 @@ from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, NcscOrSimAdmin
 from services.legacy_ccer_registry.service_layer.commands import Reconcile
-from shared.bounds import LocalDateTime
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 __all__ = ["router"]
 
