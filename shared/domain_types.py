@@ -9,9 +9,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from shared.reference import PROVINCES
-from shared.uscc import uscc_problems
+from shared.uscc import uscc_problems_bilingual
 
-__all__ = ["AccountType", "Holder", "ProvinceCode", "Uscc"]
+__all__ = ["AccountType", "BilingualError", "Holder", "ProvinceCode", "Uscc"]
 
 
 class BilingualError(ValueError):
@@ -23,9 +23,10 @@ class BilingualError(ValueError):
 
 
 def _check_uscc(value: str) -> str:
-    problems = uscc_problems(value)
+    problems = uscc_problems_bilingual(value)
     if problems:
-        raise BilingualError(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
+        en, zh = problems[0]
+        raise BilingualError(f"invalid USCC: {en}", f"统一社会信用代码无效：{zh}")
     return value
 
 
