@@ -18,6 +18,7 @@ from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
 from shared.bounds import (
     MAX_ITEMS,
+    Code,
     Day,
     Id,
     Instant,
@@ -34,7 +35,7 @@ from shared.timeutil import LocalDateTime
 
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 # An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).
-Instrument = Annotated[str, Field(min_length=1, max_length=40)]
+Instrument = Code
 PeriodCode = Annotated[str, Field(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 
 

@@ -23,8 +23,9 @@ EXCHANGE_DESC = (
     "SCEEX 四川联合环境交易所, HXEE 海峡股权交易中心"
 )
 Exchange = Annotated[LegacyExchange, Field(description=EXCHANGE_DESC)]
-AccountId = Id
-RecordId = Id
+# Account and record ids of this registry are at most 40 characters.
+AccountId = Annotated[Id, Field(max_length=40)]
+RecordId = Annotated[Id, Field(max_length=40)]
 ProjectNumber = Annotated[
     str, Field(max_length=40, pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")
 ]

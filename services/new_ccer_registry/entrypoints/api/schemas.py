@@ -28,7 +28,7 @@ from services.new_ccer_registry.service_layer.views import (
     ReconciliationReport,
     SerialHistory,
 )
-from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Sha256, Year
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
 from shared.timeutil import LocalDateTime, local
@@ -125,7 +125,7 @@ class ContactsIn(BaseModel):
 class MaterialIn(BaseModel):
     no: int = Field(strict=True, ge=1, le=14, description="number in seed 004 §三 — 材料序号")
     file_name: str = Field(min_length=1, max_length=255, description="uploaded file — 附件文件名")
-    sha256: Sha256 = Field(description="SHA-256 of the file, hex — 文件摘要")
+    sha256: str = Field(max_length=64, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex — 文件摘要")
 
 
 class DeclarationsIn(BaseModel):
@@ -231,7 +231,7 @@ OriginName = Literal["new", "legacy"]
 ProjectNumber = Annotated[
     str, Field(max_length=40, pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")
 ]
-AccountId = Id
+AccountId = Annotated[Id, Field(max_length=40)]  # account ids of this registry: at most 40 characters
 
 
 class ProjectIn(BaseModel):
