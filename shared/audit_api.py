@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -17,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, require
 from shared.listing import Page, PageParams, page_params, respond_list
 from shared.observability import cause_var
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 __all__ = ["AUDIT_READERS", "RequestIdMiddleware", "audit_router", "install_audit"]
 
@@ -33,8 +32,8 @@ _NAME = r"^[a-z0-9_.]+$"
 
 class AuditEntryOut(BaseModel):
     id: int
-    at: datetime = Field(description="the service clock (simulated time) — 服务时钟")
-    at_wall: datetime = Field(description="the wall clock — 实际时间")
+    at: LocalDateTime = Field(description="the service clock (simulated time) — 服务时钟")
+    at_wall: LocalDateTime = Field(description="the wall clock — 实际时间")
     actor: str = Field(description="role:sub of the person, or scheduler/consumer — 操作人")
     action: str
     entity: str
