@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import InfraTables
+from shared.observability import db_source_var
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["JobHandler", "Scheduler", "schedule_job"]
@@ -40,6 +41,13 @@ class Scheduler:
 
     async def run_due(self, now: datetime) -> int:
         """Run every job due at or before ``now``, oldest first, each in its own transaction."""
+        source = db_source_var.set("job")
+        try:
+            return await self._run_due(now)
+        finally:
+            db_source_var.reset(source)
+
+    async def _run_due(self, now: datetime) -> int:
         infra = self.uow.infra
         ran = 0
         while True:

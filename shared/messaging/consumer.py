@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.errors import DomainError, ErrorKind
 from shared.events import Envelope, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
-from shared.observability import Metrics, correlation_var
+from shared.observability import Metrics, correlation_var, db_source_var
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["EventConsumer", "EventHandler", "aggregate_key", "retry_cannot_cure"]
@@ -130,6 +130,7 @@ class EventConsumer:
             await self._settle(message.reject(requeue=False))
             return
         token = correlation_var.set(envelope.correlation_id)
+        db_source_var.set("event")
         try:
             try:
                 outcome = await self.apply(envelope, payload)

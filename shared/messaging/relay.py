@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import InfraTables
 from shared.messaging.broker import BrokerPort
-from shared.observability import Metrics
+from shared.observability import Metrics, db_source_var
 
 __all__ = ["OutboxRelay"]
 
@@ -41,6 +41,7 @@ class OutboxRelay:
         self.lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
+        db_source_var.set("relay")
         backoff = 0.2
         while not stop.is_set():
             try:
@@ -104,10 +105,14 @@ class OutboxRelay:
 
     async def pending(self) -> tuple[int, datetime | None]:
         outbox = self.infra.outbox
-        async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    select(func.count(), func.min(outbox.c.recorded_at)).where(outbox.c.published_at.is_(None))
-                )
-            ).one()
+        source = db_source_var.set("probe")
+        try:
+            async with self.sessions() as session:
+                row = (
+                    await session.execute(
+                        select(func.count(), func.min(outbox.c.recorded_at)).where(outbox.c.published_at.is_(None))
+                    )
+                ).one()
+        finally:
+            db_source_var.reset(source)
         return int(row[0]), row[1]
