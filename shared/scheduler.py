@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import InfraTables
@@ -19,6 +19,9 @@ __all__ = ["JobHandler", "Scheduler", "schedule_job"]
 log = logging.getLogger(__name__)
 
 # A job handler runs inside the job's unit of work; ``due_at`` is the instant the work is for.
+# The advisory lock (transaction-scoped) of the replica running the due jobs of its service.
+SCHEDULER_LOCK = 727275
+
 JobHandler = Callable[[UnitOfWork, dict[str, Any], datetime], Awaitable[str | None]]
 
 
@@ -48,32 +51,28 @@ class Scheduler:
             db_source_var.reset(source)
 
     async def _run_due(self, now: datetime) -> int:
-        infra = self.uow.infra
+        jobs = self.uow.infra.jobs
         ran = 0
         while True:
-            async with self.uow.sessions() as session:
-                row = (
-                    await session.execute(
-                        select(infra.jobs)
-                        .where(infra.jobs.c.done_at.is_(None), infra.jobs.c.due_at <= now)
-                        .order_by(infra.jobs.c.due_at, infra.jobs.c.id)
-                        .limit(1)
-                    )
-                ).first()
-            if row is None:
-                return ran
-            handler = self.handlers.get(row.kind)
-            async with self.uow(actor="scheduler", cause=f"job:{row.kind}:{row.key}") as uow:
-                claimed = await uow.session.execute(
-                    update(infra.jobs)
-                    .where(infra.jobs.c.id == row.id, infra.jobs.c.done_at.is_(None))
-                    .values(done_at=now)
+            async with self.uow(actor="scheduler") as uow:
+                due = (
+                    select(jobs)
+                    .where(jobs.c.done_at.is_(None), jobs.c.due_at <= now)
+                    .order_by(jobs.c.due_at, jobs.c.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
                 )
-                if claimed.rowcount != 1:
-                    continue  # another replica ran it
+                if uow.session.get_bind().dialect.name == "postgresql":
+                    # One replica runs the due jobs, oldest first; the others find none while it does.
+                    due = due.where(func.pg_try_advisory_xact_lock(SCHEDULER_LOCK))
+                row = (await uow.session.execute(due)).first()
+                if row is None:
+                    return ran
+                uow.cause = f"job:{row.kind}:{row.key}"
+                handler = self.handlers.get(row.kind)
                 result = await handler(uow, dict(row.payload), row.due_at) if handler else "no handler"
                 await uow.session.execute(
-                    update(infra.jobs).where(infra.jobs.c.id == row.id).values(result=result or "ok")
+                    update(jobs).where(jobs.c.id == row.id).values(done_at=now, result=result or "ok")
                 )
                 await uow.commit()
             log.info("job %s %s due %s ran: %s", row.kind, row.key, row.due_at.isoformat(), result or "ok")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Account
 from services.allowance_registry.domain.access import OPERATORS
+from shared.db import insert_or_ignore
 from shared.principal import Principal
 from shared.scope import Scope
 
@@ -28,9 +28,7 @@ def account_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(**values)
-    await session.execute(stmt.on_conflict_do_nothing())
+    await session.execute(insert_or_ignore(model.__table__, session.get_bind().dialect.name).values(**values))
 
 
 async def one_row(session: AsyncSession, stmt: Any) -> bool:
