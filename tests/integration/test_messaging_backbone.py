@@ -1,0 +1,168 @@
+"""The backbone under replicas, on the real PostgreSQL: outbox leases shared by two relays, a lease
+that runs out, and one event applied by two consumers at once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import BaseModel
+from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.clock import Clock
+from shared.db import InfraTables, create_engine_for, ensure_database, infra_tables, session_factory
+from shared.events import Envelope, make_envelope
+from shared.events.contracts import payload_model
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.relay import OutboxRelay
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+from tests.harness import PG_BASE
+
+pytestmark = pytest.mark.integration
+
+EVENT = "allowance_registry.notice.issued"
+
+
+class RecordingBroker:
+    """Stands in for RabbitMQ's confirms (the subject here is the database): records every publish
+    and takes a moment to confirm, so two relays overlap."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+        self.ready = True
+
+    async def connect_forever(self, stop: asyncio.Event) -> None:
+        return None
+
+    async def wait_connected(self) -> None:
+        return None
+
+    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
+        await asyncio.sleep(0.01)
+        self.published.append(event_id)
+
+    async def consume(self, service: str, callback: object) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def database(db_prefix: str) -> AsyncIterator[tuple[AsyncEngine, InfraTables]]:
+    url = f"{PG_BASE}/{db_prefix}_backbone_{uuid.uuid4().hex[:6]}"
+    await ensure_database(url)
+    metadata = MetaData()
+    infra = infra_tables(metadata)
+    engine = create_engine_for(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine, infra
+    await engine.dispose()
+
+
+async def fill_outbox(engine: AsyncEngine, infra: InfraTables, n: int) -> list[str]:
+    now = datetime.now(UTC)
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(infra.outbox),
+            [
+                {
+                    "event_id": i,
+                    "event_type": EVENT,
+                    "correlation_id": "t",
+                    "occurred_at": now,
+                    "body": "{}",
+                    "recorded_at": now,
+                }
+                for i in ids
+            ],
+        )
+    return ids
+
+
+def relay(engine: AsyncEngine, infra: InfraTables, broker: RecordingBroker, **kw: float) -> OutboxRelay:
+    return OutboxRelay(session_factory(engine), infra, broker, asyncio.Event(), batch=int(kw.pop("batch", 20)), **kw)
+
+
+async def test_two_relays_on_one_outbox_publish_every_row_exactly_once(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    ids = await fill_outbox(engine, infra, 300)
+    broker_a, broker_b = RecordingBroker(), RecordingBroker()
+    a, b = relay(engine, infra, broker_a), relay(engine, infra, broker_b)
+
+    async def drain(r: OutboxRelay) -> None:
+        while await r.drain_once():
+            pass
+
+    await asyncio.gather(drain(a), drain(b))
+
+    counts = Counter(broker_a.published + broker_b.published)
+    assert sorted(counts) == sorted(ids)
+    assert set(counts.values()) == {1}
+    assert broker_a.published and broker_b.published  # both took a share
+    assert await a.pending() == (0, None)
+
+
+async def test_rows_claimed_by_a_relay_that_died_go_out_once_its_lease_runs_out(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    ids = await fill_outbox(engine, infra, 5)
+    dead = relay(engine, infra, RecordingBroker(), lease_seconds=1.0)
+    assert len(await dead.claim()) == 5  # ... and the process dies before publishing
+    survivor_broker = RecordingBroker()
+    survivor = relay(engine, infra, survivor_broker, lease_seconds=1.0)
+
+    assert await survivor.drain_once() == 0  # the lease still holds
+    assert (await survivor.pending())[0] == 5
+    await asyncio.sleep(1.2)
+    assert await survivor.drain_once() == 5
+
+    assert sorted(survivor_broker.published) == sorted(ids)
+    assert await survivor.drain_once() == 0
+    assert (await survivor.pending())[0] == 0
+
+
+async def test_one_event_delivered_to_two_replicas_at_once_is_applied_once(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    applied: list[str] = []
+
+    async def handler(uow: UnitOfWork, envelope: Envelope, payload: BaseModel) -> None:
+        uow.audit("apply", "event", str(envelope.event_id))
+        await asyncio.sleep(0.2)  # still uncommitted when the twin delivery arrives
+        applied.append(str(envelope.event_id))
+
+    def replica() -> EventConsumer:
+        uow = UnitOfWorkFactory(session_factory(engine), infra, Clock(), None)
+        return EventConsumer("allowance_registry", uow, {EVENT: handler}, concurrency=4)
+
+    payload = payload_model(EVENT, 1).model_validate(
+        {
+            "notice_id": "NTC-1",
+            "period_code": "2024",
+            "account": {"id": "A-1", "name": "甲", "uscc": "91110000000000000X", "province": "110000"},
+            "obligation": 10,
+            "deadline": "2025-12-31T16:00:00+00:00",
+        }
+    )
+    envelope = make_envelope(EVENT, payload, occurred_at=datetime.now(UTC), correlation_id="t")
+
+    outcomes = await asyncio.gather(replica().apply(envelope, payload), replica().apply(envelope, payload))
+
+    assert sorted(outcomes) == ["applied", "duplicate"]
+    assert applied == [str(envelope.event_id)]
+    async with engine.connect() as conn:
+        audits = await conn.scalar(select(func.count()).select_from(infra.audit))
+        inbox = await conn.scalar(select(func.count()).select_from(infra.inbox))
+    assert (audits, inbox) == (1, 1)
