@@ -166,3 +166,35 @@ async def test_one_event_delivered_to_two_replicas_at_once_is_applied_once(
         audits = await conn.scalar(select(func.count()).select_from(infra.audit))
         inbox = await conn.scalar(select(func.count()).select_from(infra.inbox))
     assert (audits, inbox) == (1, 1)
+
+
+async def test_a_unit_of_work_writes_its_events_and_audit_rows_together(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    clock = Clock()
+    payload = payload_model(EVENT, 1).model_validate(
+        {
+            "notice_id": "NTC-2",
+            "period_code": "2024",
+            "account": {"id": "A-2", "name": "乙", "uscc": "91110000000000000X", "province": "110000"},
+            "obligation": 7,
+            "deadline": "2025-12-31T16:00:00+00:00",
+        }
+    )
+    async with UnitOfWorkFactory(session_factory(engine), infra, clock, None)(actor="tester", cause="test") as uow:
+        sent = [uow.emit(EVENT, payload, correlation_id=f"c{i}") for i in range(3)]
+        uow.audit("issue_notice", "notice", "NTC-2", obligation=7, note="通知")
+        uow.audit("second", "notice", "NTC-2")
+        await uow.commit()
+
+    async with engine.connect() as conn:
+        outbox = (await conn.execute(select(infra.outbox).order_by(infra.outbox.c.seq))).all()
+        audit = (await conn.execute(select(infra.audit).order_by(infra.audit.c.id))).all()
+    assert [(r.event_id, r.correlation_id) for r in outbox] == [(str(e.event_id), f"c{i}") for i, e in enumerate(sent)]
+    assert Envelope.model_validate_json(outbox[0].body).payload["obligation"] == 7
+    assert outbox[0].occurred_at == sent[0].occurred_at and outbox[0].published_at is None
+    assert [(r.actor, r.action, r.entity_id, r.detail, r.cause) for r in audit] == [
+        ("tester", "issue_notice", "NTC-2", {"obligation": 7, "note": "通知"}, "test"),
+        ("tester", "second", "NTC-2", {}, "test"),
+    ]
