@@ -36,6 +36,7 @@ __all__ = [
     "InfraTables",
     "UTCDateTime",
     "create_engine_for",
+    "dialect_insert",
     "ensure_database",
     "infra_tables",
     "insert_or_ignore",
@@ -75,11 +76,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def dialect_insert(table: Table, dialect: str) -> Any:
+    """The ``INSERT`` of PostgreSQL or SQLite, which both know ``ON CONFLICT``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def insert_or_ignore(table: Table, dialect: str) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite: one statement whose rowcount says
-    whether the row is new (0: a row with that key exists, or a concurrent transaction committed it first)."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert_(table).on_conflict_do_nothing()
+    """``INSERT … ON CONFLICT DO NOTHING``: one statement whose rowcount says whether the row is new
+    (0: a row with that key exists, or a concurrent transaction committed it first)."""
+    return dialect_insert(table, dialect).on_conflict_do_nothing()
 
 
 @contextlib.asynccontextmanager
