@@ -213,6 +213,7 @@ async def test_holdings_and_transfers_of_another_holder_are_not_found(allowance:
 
 
 async def test_allocations_to_either_side_add_up_in_one_holding(allowance: Svc) -> None:
+    await active_period(allowance)
     unit = await bound_unit(allowance)
 
     await allocate(allowance, unit, 300, side="trading")
