@@ -1,5 +1,6 @@
 """The backbone under replicas, on the real PostgreSQL: outbox leases shared by two relays, a lease
-that runs out, and one event applied by two consumers at once."""
+that runs out, one event applied by two consumers at once, due jobs run by one replica, and a unit
+of work's outbox and audit rows written together."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -20,6 +22,7 @@ from shared.events import Envelope, make_envelope
 from shared.events.contracts import payload_model
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
+from shared.scheduler import Scheduler, schedule_job
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from tests.harness import PG_BASE
 
@@ -198,3 +201,31 @@ async def test_a_unit_of_work_writes_its_events_and_audit_rows_together(
         ("tester", "issue_notice", "NTC-2", {"obligation": 7, "note": "通知"}, "test"),
         ("tester", "second", "NTC-2", {}, "test"),
     ]
+
+
+async def test_two_replicas_run_each_due_job_once_and_in_order(database: tuple[AsyncEngine, InfraTables]) -> None:
+    engine, infra = database
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    async with session_factory(engine)() as session, session.begin():
+        for n in range(6):
+            await schedule_job(session, infra, "tick", f"k{n}", start + timedelta(hours=n), {"n": n})
+        await schedule_job(session, infra, "tick", "later", start + timedelta(days=9), {"n": 99})
+    ran: list[int] = []
+
+    async def tick(uow: UnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
+        await asyncio.sleep(0.05)  # the other replica tries meanwhile
+        ran.append(payload["n"])
+        return f"tick {payload['n']}"
+
+    def replica() -> Scheduler:
+        return Scheduler(UnitOfWorkFactory(session_factory(engine), infra, Clock(), None), {"tick": tick})
+
+    counts = await asyncio.gather(
+        replica().run_due(start + timedelta(days=1)), replica().run_due(start + timedelta(days=1))
+    )
+
+    assert ran == [0, 1, 2, 3, 4, 5]
+    assert sum(counts) == 6
+    async with engine.connect() as conn:
+        results = (await conn.execute(select(infra.jobs.c.key, infra.jobs.c.result).order_by(infra.jobs.c.id))).all()
+    assert [tuple(r) for r in results] == [*((f"k{n}", f"tick {n}") for n in range(6)), ("later", None)]
