@@ -8,13 +8,21 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import insert_or_ignore, one_statement
 from shared.problems import Problem
 
 __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
+
+
+IN_PROGRESS = Problem(
+    409,
+    "IDEMPOTENCY_KEY_IN_USE",
+    "a request with this Idempotency-Key is in progress",
+    "使用该幂等键的请求正在处理中",
+)
 
 
 class IdempotencyMiddleware:
@@ -42,31 +50,23 @@ class IdempotencyMiddleware:
         body_hash = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + body).hexdigest()
         table = runtime.infra.idempotency
 
-        async with runtime.sessions() as session, session.begin():
-            row = (await session.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
-            if row is None:
-                try:
-                    await session.execute(
-                        insert(table).values(
-                            key=key,
-                            caller=caller,
-                            method=scope["method"],
-                            path=scope["path"],
-                            body_hash=body_hash,
-                            created_at=datetime.now(UTC),
-                        )
-                    )
-                except IntegrityError:
-                    row = None
-                    await self._send_problem(
-                        send,
-                        Problem(
-                            409,
-                            "IDEMPOTENCY_KEY_IN_USE",
-                            "a request with this Idempotency-Key is in progress",
-                            "使用该幂等键的请求正在处理中",
-                        ),
-                    )
+        # One statement claims the key; only a repeat (or a concurrent twin) reads the first answer.
+        async with one_statement(runtime.engine) as conn:
+            claimed = await conn.execute(
+                insert_or_ignore(table, conn.dialect.name).values(
+                    key=key,
+                    caller=caller,
+                    method=scope["method"],
+                    path=scope["path"],
+                    body_hash=body_hash,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            row = None
+            if claimed.rowcount == 0:
+                row = (await conn.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
+                if row is None:  # the first request failed and gave the key back meanwhile
+                    await self._send_problem(send, IN_PROGRESS)
                     return
         if row is not None:
             if row.body_hash != body_hash:
@@ -81,15 +81,7 @@ class IdempotencyMiddleware:
                 )
                 return
             if row.status_code is None:
-                await self._send_problem(
-                    send,
-                    Problem(
-                        409,
-                        "IDEMPOTENCY_KEY_IN_USE",
-                        "a request with this Idempotency-Key is in progress",
-                        "使用该幂等键的请求正在处理中",
-                    ),
-                )
+                await self._send_problem(send, IN_PROGRESS)
                 return
             await send(
                 {
@@ -127,12 +119,12 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            async with runtime.sessions() as session, session.begin():
+            async with one_statement(runtime.engine) as conn:
                 if captured["status"] >= 500:
                     # Nothing was changed (the request failed): the key may be used again.
-                    await session.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
+                    await conn.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
                 else:
-                    await session.execute(
+                    await conn.execute(
                         update(table)
                         .where(table.c.key == key, table.c.caller == caller)
                         .values(

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import MetaData, delete
+from sqlalchemy import MetaData, delete, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import Command, CommandHandler, MessageBus
@@ -23,7 +23,7 @@ from shared.db import InfraTables, create_engine_for, ensure_database, run_migra
 from shared.messaging.broker import Broker, BrokerPort
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.relay import OutboxRelay
-from shared.observability import Metrics
+from shared.observability import Metrics, db_source_var
 from shared.scheduler import JobHandler, NextDue, Scheduler
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -54,6 +54,20 @@ class ServiceDefinition(Generic[U]):
     on_start: Callable[[Runtime[U]], Awaitable[None]] | None = None
 
 
+def count_statements(engine: AsyncEngine, metrics: Metrics) -> None:
+    """Count every statement sent to the database, by source (the round trips a unit of work costs)."""
+    children: dict[str, Any] = {}
+
+    def before_cursor_execute(*_: Any) -> None:
+        source = db_source_var.get()
+        child = children.get(source)
+        if child is None:
+            child = children[source] = metrics.statements.labels(source)
+        child.inc()
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
 class Runtime(Generic[U]):
     def __init__(
         self,
@@ -80,6 +94,7 @@ class Runtime(Generic[U]):
         )
         self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
         self.metrics = Metrics(definition.name)
+        count_statements(self.engine, self.metrics)
         self.broker: BrokerPort = broker or Broker(
             settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch
         )

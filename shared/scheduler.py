@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import InfraTables
+from shared.observability import db_source_var
 from shared.timeutil import local, start_of_day_after
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -21,6 +22,9 @@ __all__ = ["JobHandler", "NextDue", "Scheduler", "next_midnight", "schedule_job"
 log = logging.getLogger(__name__)
 
 # A job handler runs inside the job's unit of work; ``due_at`` is the instant the work is for.
+# The advisory lock (transaction-scoped) of the replica running the due jobs of its service.
+SCHEDULER_LOCK = 727275
+
 JobHandler = Callable[[UnitOfWork, dict[str, Any], datetime], Awaitable[str | None]]
 # A recurring job's next instant strictly after ``now`` (e.g. the next midnight).
 NextDue = Callable[[datetime], datetime]
@@ -75,39 +79,39 @@ class Scheduler:
 
     async def run_due(self, now: datetime) -> int:
         """Run every job due at or before ``now``, oldest first, each in its own transaction."""
-        await self.ensure_recurring(now)
-        ran, housekeeping = await self._run_due(now)
-        if housekeeping:
-            await self.ensure_recurring(now)  # the next occurrence
-        return ran
+        source = db_source_var.set("job")
+        try:
+            await self.ensure_recurring(now)
+            ran, housekeeping = await self._run_due(now)
+            if housekeeping:
+                await self.ensure_recurring(now)  # the next occurrence
+            return ran
+        finally:
+            db_source_var.reset(source)
 
     async def _run_due(self, now: datetime) -> tuple[int, int]:
-        infra = self.uow.infra
+        jobs = self.uow.infra.jobs
         ran = housekeeping = 0
         while True:
-            async with self.uow.sessions() as session:
-                row = (
-                    await session.execute(
-                        select(infra.jobs)
-                        .where(infra.jobs.c.done_at.is_(None), infra.jobs.c.due_at <= now)
-                        .order_by(infra.jobs.c.due_at, infra.jobs.c.id)
-                        .limit(1)
-                    )
-                ).first()
-            if row is None:
-                return ran, housekeeping
-            handler = self.handlers.get(row.kind)
-            async with self.uow(actor="scheduler", cause=f"job:{row.kind}:{row.key}") as uow:
-                claimed = await uow.session.execute(
-                    update(infra.jobs)
-                    .where(infra.jobs.c.id == row.id, infra.jobs.c.done_at.is_(None))
-                    .values(done_at=now)
+            async with self.uow(actor="scheduler") as uow:
+                due = (
+                    select(jobs)
+                    .where(jobs.c.done_at.is_(None), jobs.c.due_at <= now)
+                    .order_by(jobs.c.due_at, jobs.c.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
                 )
-                if claimed.rowcount != 1:
-                    continue  # another replica ran it
+                if uow.session.get_bind().dialect.name == "postgresql":
+                    # One replica runs the due jobs, oldest first; the others find none while it does.
+                    due = due.where(func.pg_try_advisory_xact_lock(SCHEDULER_LOCK))
+                row = (await uow.session.execute(due)).first()
+                if row is None:
+                    return ran, housekeeping
+                uow.cause = f"job:{row.kind}:{row.key}"
+                handler = self.handlers.get(row.kind)
                 result = await handler(uow, dict(row.payload), row.due_at) if handler else "no handler"
                 await uow.session.execute(
-                    update(infra.jobs).where(infra.jobs.c.id == row.id).values(result=result or "ok")
+                    update(jobs).where(jobs.c.id == row.id).values(done_at=now, result=result or "ok")
                 )
                 await uow.commit()
             log.info("job %s %s due %s ran: %s", row.kind, row.key, row.due_at.isoformat(), result or "ok")
