@@ -27,14 +27,14 @@ def _tag() -> str:
 
 def _print_phases(phases: list[Phase], processes: list[str]) -> None:
     print(
-        f"\n{'phase':8s} {'wall s':>8s} {'drain s':>8s} {'drain%':>7s} {'calls':>7s} {'p50 ms':>8s} {'p95 ms':>8s} {'events':>7s} {'ev/s':>7s}  CPU s per process"
+        f"\n{'phase':8s} {'wall s':>8s} {'drain s':>8s} {'drain%':>7s} {'calls':>7s} {'p50 ms':>8s} {'p95 ms':>8s} {'events':>7s} {'ev/s':>7s} {'stmts':>7s}  CPU s per process"
     )
     for p in phases:
         d = p.as_dict()
         cpu = " ".join(f"{name.split('_')[0][:5]}{name.split('#')[1]}={p.cpu_s.get(name, 0):.1f}" for name in processes)
         print(
             f"{p.name:8s} {p.wall_s:8.2f} {p.drain_s:8.2f} {p.drain_share:7.0%} {p.calls:7d} {d['p50_ms']:8.1f} "
-            f"{d['p95_ms']:8.1f} {p.events:7d} {p.events_per_s:7.0f}  {cpu}"
+            f"{d['p95_ms']:8.1f} {p.events:7d} {p.events_per_s:7.0f} {p.statements:7d}  {cpu}"
         )
 
 
@@ -143,6 +143,7 @@ async def main(args: argparse.Namespace) -> int:
                         "rss_end": rss_end,
                         "summary": t.summary(args.db, args.replicas),
                         "cpu_ms_per_unit": t.cpu_ms_per_unit,
+                        "statements_per_unit": t.statements_per_unit,
                         "units_per_s": t.units_per_s,
                         "busiest_ratio": t.busiest_ratio,
                     },

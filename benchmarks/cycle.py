@@ -46,6 +46,8 @@ INSTANTS = {
     "recall": "2026-01-23T00:00:00+08:00",  # 2025-12-31 + 15 working days, next 00:00
 }
 _METRIC = re.compile(r"^ccer_events_published_total\{[^}]*\}\s+([0-9.eE+-]+)$", re.M)
+# Statements sent by requests, events, jobs and the relay (not the probes of the outbox depth).
+_STATEMENTS = re.compile(r'^ccer_db_statements_total\{source="(?!probe")[^"]*"\}\s+([0-9.eE+-]+)$', re.M)
 SERVICE_ALIASES = {
     "new": "new_ccer_registry",
     "allowance": "allowance_registry",
@@ -150,11 +152,16 @@ class Driver:
 
     # ------------------------------------------------------------------------------ the system
     async def published(self) -> int:
-        total = 0
+        return (await self.counters())[0]
+
+    async def counters(self) -> tuple[int, int]:
+        """Events published and database statements sent so far, over every process."""
+        events = statements = 0
         for p in self.stack.processes:
             text = (await self.http.get(f"{p.url}/metrics")).text
-            total += sum(int(float(v)) for v in _METRIC.findall(text))
-        return total
+            events += sum(int(float(v)) for v in _METRIC.findall(text))
+            statements += sum(int(float(v)) for v in _STATEMENTS.findall(text))
+        return events, statements
 
     async def busy(self) -> bool:
         for p in self.stack.processes:
@@ -184,7 +191,7 @@ class Driver:
     async def run_phase(self, name: str, body: Callable[[], Awaitable[None]]) -> Phase:
         phase = Phase(name)
         self.phase = phase
-        cpu0, events0 = self.stack.cpu(), await self.published()
+        cpu0, (events0, statements0) = self.stack.cpu(), await self.counters()
         start = time.perf_counter()
         self.last_response = start
         await body()
@@ -194,7 +201,9 @@ class Driver:
         cpu1 = self.stack.cpu()
         phase.wall_s = end - start
         phase.drain_s = end - last
-        phase.events = await self.published() - events0
+        events1, statements1 = await self.counters()
+        phase.events = events1 - events0
+        phase.statements = statements1 - statements0
         phase.cpu_s = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
         self.phase = None
         return phase

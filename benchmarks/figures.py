@@ -30,6 +30,7 @@ class Phase:
     calls: int = 0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     events: int = 0
+    statements: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -59,6 +60,7 @@ class Totals:
     events: int
     cpu_s: float
     publish_rate: float
+    statements: int
     busiest_phase: str
     busiest_events_per_s: float
     max_drain_share: float
@@ -77,6 +79,10 @@ class Totals:
     @property
     def cpu_ms_per_unit(self) -> float:
         return 1000 * self.cpu_s / self.units if self.units else 0.0
+
+    @property
+    def statements_per_unit(self) -> float:
+        return self.statements / self.units if self.units else 0.0
 
     @property
     def busiest_ratio(self) -> float:
@@ -108,6 +114,7 @@ class Totals:
         return (
             f"bench units={self.units} db={db} replicas={replicas}: {self.units_per_s:.1f} units/s, "
             f"{self.events_per_s:.0f} events/s, {self.cpu_ms_per_unit:.1f} ms CPU/unit, "
+            f"{self.statements_per_unit:.0f} statements/unit, "
             f"busiest {self.busiest_events_per_s:.0f} events/s = {self.busiest_ratio:.3f} × publish "
             f"({self.publish_rate:.0f} msg/s), drain max {self.max_drain_share:.0%}, "
             f"hop p50/p99 {self.hop_p50_ms:.1f}/{self.hop_p99_ms:.1f} ms, RSS max {self.rss_max_mb:.0f} MB"
@@ -131,6 +138,7 @@ def totals(
         events=sum(p.events for p in cycle),
         cpu_s=sum(sum(p.cpu_s.values()) for p in cycle),
         publish_rate=publish_rate,
+        statements=sum(p.statements for p in cycle),
         busiest_phase=busiest.name,
         busiest_events_per_s=busiest.events_per_s,
         max_drain_share=max((p.drain_share for p in cycle), default=0.0),

@@ -311,6 +311,51 @@ def trace(
     raise typer.Exit(0 if result.found_in else 1)
 
 
+_URL_HELP = "base URL (default: the one `ccer run` serves, from CCER_HOST and CCER_<SERVICE>_PORT)"
+
+
+@app.command()
+def reconcile(
+    new_ccer: Annotated[Optional[str], typer.Option("--new-ccer", help=_URL_HELP)] = None,  # noqa: UP045
+    legacy_ccer: Annotated[Optional[str], typer.Option("--legacy-ccer", help=_URL_HELP)] = None,  # noqa: UP045
+    allowance: Annotated[Optional[str], typer.Option("--allowance", help=_URL_HELP)] = None,  # noqa: UP045
+    review: Annotated[Optional[str], typer.Option("--review", help=_URL_HELP)] = None,  # noqa: UP045
+    secret: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="token secret (default: CCER_JWT_SECRET or the simulation default)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Check domain.md §3's invariants across the four registries (账实核对): exit 0 when clean, 1 on
+    any discrepancy (each named with its objects), 2 when a registry is unreachable or answers errors."""
+    import asyncio
+
+    from ccer_tools.reconcile import RegistryUnavailable
+    from ccer_tools.reconcile import reconcile as run_reconciliation
+
+    settings = Settings()
+    given = dict(zip(SERVICES, (new_ccer, legacy_ccer, allowance, review), strict=True))
+    urls = {s: url or f"http://{settings.host}:{settings.port(s)}" for s, url in given.items()}
+    try:
+        report = asyncio.run(run_reconciliation(urls, secret=secret or settings.secret))
+    except RegistryUnavailable as exc:
+        if as_json:
+            typer.echo(json.dumps({"ok": False, "unavailable": exc.service, "error": str(exc)}))
+        typer.echo(f"error: registry unavailable: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo("checked: " + ", ".join(f"{k} {v}" for k, v in report.checked.items()))
+        for d in report.discrepancies:
+            where = f"[{d.registry}] " if d.registry else ""
+            typer.echo(f"✗ {d.invariant}: {where}{d.message}  {json.dumps(d.objects, ensure_ascii=False)}")
+        if report.checked.get("events_in_flight"):
+            typer.echo("note: events were in flight; a discrepancy may be one in transit (run again when quiet)")
+        typer.echo("✓ every invariant holds" if report.ok else f"{len(report.discrepancies)} discrepancies")
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def main() -> None:
     app()
 

@@ -131,4 +131,5 @@ COMMON_ACCESS: AccessTable = {
     "POST /api/v1/admin/reset": allow(every=SIM_ADMIN),
     "GET /api/v1/admin/outbox": allow(every=_BUS_READERS),
     "GET /api/v1/admin/events": allow(every=_BUS_READERS),
+    "GET /api/v1/admin/audit": allow(every=_BUS_READERS),
 }

@@ -3,7 +3,9 @@ the infrastructure tables every service carries, and Alembic migrations applied 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +25,9 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -33,8 +36,11 @@ __all__ = [
     "InfraTables",
     "UTCDateTime",
     "create_engine_for",
+    "dialect_insert",
     "ensure_database",
     "infra_tables",
+    "insert_or_ignore",
+    "one_statement",
     "run_migrations",
     "session_factory",
 ]
@@ -70,6 +76,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def dialect_insert(table: Table, dialect: str) -> Any:
+    """The ``INSERT`` of PostgreSQL or SQLite, which both know ``ON CONFLICT``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def insert_or_ignore(table: Table, dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING``: one statement whose rowcount says whether the row is new
+    (0: a row with that key exists, or a concurrent transaction committed it first)."""
+    return dialect_insert(table, dialect).on_conflict_do_nothing()
+
+
+@contextlib.asynccontextmanager
+async def one_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for statements that each commit on their own: on PostgreSQL in autocommit, which
+    spares the BEGIN and COMMIT round trips of a transaction around a single statement."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        async with engine.begin() as conn:
+            yield conn
+
+
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -101,6 +130,8 @@ def infra_tables(metadata: MetaData) -> InfraTables:
         Column("published_at", UTCDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text, nullable=True),
+        # The lease of the relay that claimed the row and is publishing it (see shared.messaging.relay).
+        Column("claimed_until", UTCDateTime, nullable=True),
         Index("ix_outbox_unpublished", "published_at", "seq"),
     )
     inbox = Table(

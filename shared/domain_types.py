@@ -9,9 +9,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from shared.reference import PROVINCES
-from shared.uscc import uscc_problems
+from shared.uscc import uscc_problems_bilingual
 
-__all__ = ["AccountType", "Holder", "ProvinceCode", "Uscc"]
+__all__ = ["AccountType", "BilingualError", "Holder", "ProvinceCode", "Uscc"]
 
 
 class BilingualError(ValueError):
@@ -23,9 +23,10 @@ class BilingualError(ValueError):
 
 
 def _check_uscc(value: str) -> str:
-    problems = uscc_problems(value)
+    problems = uscc_problems_bilingual(value)
     if problems:
-        raise BilingualError(f"invalid USCC: {problems[0]}", "统一社会信用代码无效：" + problems[0])
+        en, zh = problems[0]
+        raise BilingualError(f"invalid USCC: {en}", f"统一社会信用代码无效：{zh}")
     return value
 
 
@@ -41,12 +42,12 @@ def _check_province(value: str) -> str:
 Uscc = Annotated[
     str,
     AfterValidator(_check_uscc),
-    Field(description="unified social credit code — 统一社会信用代码 (GB 32100)"),
+    Field(max_length=18, description="unified social credit code — 统一社会信用代码 (GB 32100)"),
 ]
 ProvinceCode = Annotated[
     str,
     AfterValidator(_check_province),
-    Field(description="province code (GB/T 2260; 660000 XPCC) — 省级行政区划代码"),
+    Field(max_length=6, description="province code (GB/T 2260; 660000 XPCC) — 省级行政区划代码"),
 ]
 
 

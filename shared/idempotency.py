@@ -10,10 +10,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import insert_or_ignore, one_statement
 from shared.problems import Problem
 
 __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
@@ -21,6 +22,14 @@ __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
 log = logging.getLogger(__name__)
 
 FINALISE_ATTEMPTS = 5
+
+
+IN_PROGRESS = Problem(
+    409,
+    "IDEMPOTENCY_KEY_IN_USE",
+    "a request with this Idempotency-Key is in progress",
+    "使用该幂等键的请求正在处理中",
+)
 
 
 class IdempotencyMiddleware:
@@ -48,31 +57,23 @@ class IdempotencyMiddleware:
         body_hash = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + body).hexdigest()
         table = runtime.infra.idempotency
 
-        async with runtime.sessions() as session, session.begin():
-            row = (await session.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
-            if row is None:
-                try:
-                    await session.execute(
-                        insert(table).values(
-                            key=key,
-                            caller=caller,
-                            method=scope["method"],
-                            path=scope["path"],
-                            body_hash=body_hash,
-                            created_at=datetime.now(UTC),
-                        )
-                    )
-                except IntegrityError:
-                    row = None
-                    await self._send_problem(
-                        send,
-                        Problem(
-                            409,
-                            "IDEMPOTENCY_KEY_IN_USE",
-                            "a request with this Idempotency-Key is in progress",
-                            "使用该幂等键的请求正在处理中",
-                        ),
-                    )
+        # One statement claims the key; only a repeat (or a concurrent twin) reads the first answer.
+        async with one_statement(runtime.engine) as conn:
+            claimed = await conn.execute(
+                insert_or_ignore(table, conn.dialect.name).values(
+                    key=key,
+                    caller=caller,
+                    method=scope["method"],
+                    path=scope["path"],
+                    body_hash=body_hash,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            row = None
+            if claimed.rowcount == 0:
+                row = (await conn.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
+                if row is None:  # the first request failed and gave the key back meanwhile
+                    await self._send_problem(send, IN_PROGRESS)
                     return
         if row is not None:
             if row.body_hash != body_hash:
@@ -87,15 +88,7 @@ class IdempotencyMiddleware:
                 )
                 return
             if row.status_code is None:
-                await self._send_problem(
-                    send,
-                    Problem(
-                        409,
-                        "IDEMPOTENCY_KEY_IN_USE",
-                        "a request with this Idempotency-Key is in progress",
-                        "使用该幂等键的请求正在处理中",
-                    ),
-                )
+                await self._send_problem(send, IN_PROGRESS)
                 return
             await send(
                 {
@@ -142,12 +135,12 @@ class IdempotencyMiddleware:
         connection too, and a key left "in progress" would refuse every retry of the request."""
         for attempt in range(1, FINALISE_ATTEMPTS + 1):
             try:
-                async with runtime.sessions() as session, session.begin():
+                async with one_statement(runtime.engine) as conn:
                     if captured["status"] >= 500:
                         # Nothing was changed (the request failed): the key may be used again.
-                        await session.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
+                        await conn.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
                     else:
-                        await session.execute(
+                        await conn.execute(
                             update(table)
                             .where(table.c.key == key, table.c.caller == caller)
                             .values(

@@ -33,7 +33,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="page size (max 500)")] = 50,
-    cursor: Annotated[str | None, Query(description="opaque cursor from next_cursor")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000, description="opaque cursor from next_cursor")] = None,
 ) -> PageParams:
     offset = 0
     if cursor:

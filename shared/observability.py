@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["Metrics", "cause_var", "configure_logging", "correlation_var"]
+__all__ = ["Metrics", "cause_var", "configure_logging", "correlation_var", "db_source_var"]
 
 correlation_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 # What caused the current work ("POST /api/v1/offset-lots"), set by the web edge for the audit trail.
 cause_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("cause", default=None)
+# Who issues the current database statements (``ccer_db_statements_total{source=…}``): a request, an
+# event, a job, the relay, or a probe (outbox depth for /metrics and the admin page).
+db_source_var: contextvars.ContextVar[str] = contextvars.ContextVar("db_source", default="request")
 
 
 class _CorrelationFilter(logging.Filter):
@@ -67,4 +70,7 @@ class Metrics:
         )
         self.outbox_pending = Gauge("ccer_outbox_pending", "outbox rows not yet published", registry=self.registry)
         self.jobs_run = Counter("ccer_jobs_run", "scheduled jobs run", ["kind"], registry=self.registry)
+        self.statements = Counter(
+            "ccer_db_statements", "database statements sent, by who sent them", ["source"], registry=self.registry
+        )
         self.service = service

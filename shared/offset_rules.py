@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.bounds import Day
 from shared.findings import Finding
 from shared.timeutil import local
 
@@ -33,11 +34,11 @@ ORIGINS_DOC = (
 class Eligibility(BaseModel):
     """Which CCER a period accepts (travels in ``application.submitted`` as ``period.eligibility``)."""
 
-    origins: list[Annotated[Origin, Field(description=ORIGINS_DOC)]] = Field(description=ORIGINS_DOC)
+    origins: list[Annotated[Origin, Field(description=ORIGINS_DOC)]] = Field(max_length=3, description=ORIGINS_DOC)
     # Legacy units: reductions recorded (备案) strictly before this date (2017-03-14).
-    legacy_recorded_before: date | None = None
+    legacy_recorded_before: Day | None = None
     # New units: project registered in the new registry on or after this date (launch 2024-01-22).
-    new_registered_on_or_after: date | None = None
+    new_registered_on_or_after: Day | None = None
     exclude_within_national_ets: bool = True
 
 

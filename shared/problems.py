@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError, ErrorKind
 from shared.findings import Finding
+from shared.validation_zh import zh_message
 
 __all__ = ["STATUS_OF", "Finding", "Problem", "ProblemBody", "install_error_handlers", "problem_response"]
 
@@ -100,42 +101,6 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     return JSONResponse(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_ZH_BY_TYPE = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "不允许的字段",
-    "int_type": "必须是整数",
-    "int_parsing": "必须是整数",
-    "int_from_float": "必须是整数",
-    "string_type": "必须是字符串",
-    "bool_type": "必须是布尔值",
-    "bool_parsing": "必须是布尔值",
-    "greater_than": "数值过小",
-    "greater_than_equal": "数值过小",
-    "less_than": "数值过大",
-    "less_than_equal": "数值过大",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "string_too_short": "字符串过短",
-    "string_too_long": "字符串过长",
-    "string_pattern_mismatch": "格式不正确",
-    "datetime_parsing": "日期时间格式不正确（RFC 3339）",
-    "datetime_from_date_parsing": "日期时间格式不正确（RFC 3339）",
-    "timezone_aware": "日期时间必须带时区",
-    "date_parsing": "日期格式不正确",
-    "date_from_datetime_parsing": "日期格式不正确",
-    "json_invalid": "JSON 格式错误",
-    "model_attributes_type": "必须是对象",
-    "dict_type": "必须是对象",
-    "list_type": "必须是数组",
-    "too_short": "数组元素过少",
-    "too_long": "数组元素过多",
-    "union_tag_invalid": "类型标签无效",
-    "union_tag_not_found": "缺少类型标签",
-    "value_error": "取值无效",
-    "uuid_parsing": "UUID 格式不正确",
-}
-
-
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -145,15 +110,13 @@ def validation_findings(errors: list[dict[str, Any]]) -> list[Finding]:
     findings = []
     for err in errors:
         kind = err.get("type", "value_error")
-        msg = str(err.get("msg", "invalid"))
-        zh = _ZH_BY_TYPE.get(kind, "取值无效")
-        if kind == "value_error" and msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-            ctx = err.get("ctx") or {}
-            zh = str(getattr(ctx.get("error"), "zh", zh))
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         findings.append(
             Finding(
-                code=f"INVALID_{kind.upper()}", message=msg, message_zh=zh, field=_field_of(tuple(err.get("loc", ())))
+                code=f"INVALID_{kind.upper()}",
+                message=msg,
+                message_zh=zh_message(err),
+                field=_field_of(tuple(err.get("loc", ()))),
             )
         )
     return findings

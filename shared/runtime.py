@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import MetaData, delete
+from sqlalchemy import MetaData, delete, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import Command, CommandHandler, MessageBus
@@ -23,8 +23,8 @@ from shared.db import InfraTables, create_engine_for, ensure_database, run_migra
 from shared.messaging.broker import Broker, BrokerPort
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.relay import OutboxRelay
-from shared.observability import Metrics
-from shared.scheduler import JobHandler, Scheduler
+from shared.observability import Metrics, db_source_var
+from shared.scheduler import JobHandler, NextDue, Scheduler
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from shared.workdays import WorkdayCalendar
@@ -48,8 +48,24 @@ class ServiceDefinition(Generic[U]):
     commands: Mapping[type[Command[Any]], CommandHandler] = field(default_factory=dict)
     event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    # Jobs that recur (kind → its next instant after now), e.g. the nightly reconciliation.
+    recurring_jobs: Mapping[str, NextDue] = field(default_factory=dict)
     # Called after the tables were created/migrated (and after a reset), e.g. to load reference data.
     on_start: Callable[[Runtime[U]], Awaitable[None]] | None = None
+
+
+def count_statements(engine: AsyncEngine, metrics: Metrics) -> None:
+    """Count every statement sent to the database, by source (the round trips a unit of work costs)."""
+    children: dict[str, Any] = {}
+
+    def before_cursor_execute(*_: Any) -> None:
+        source = db_source_var.get()
+        child = children.get(source)
+        if child is None:
+            child = children[source] = metrics.statements.labels(source)
+        child.inc()
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
 
 
 class Runtime(Generic[U]):
@@ -78,6 +94,7 @@ class Runtime(Generic[U]):
         )
         self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
         self.metrics = Metrics(definition.name)
+        count_statements(self.engine, self.metrics)
         self.broker: BrokerPort = broker or Broker(
             settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch
         )
@@ -97,7 +114,7 @@ class Runtime(Generic[U]):
             metrics=self.metrics,
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
         )
-        self.scheduler = Scheduler(self.uow, dict(definition.job_handlers))
+        self.scheduler = Scheduler(self.uow, dict(definition.job_handlers), dict(definition.recurring_jobs))
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task[Any]] = []
         self.clock_lock = asyncio.Lock()

@@ -8,13 +8,14 @@ through them. ``uow.session`` is for repositories and the backbone (inbox, sched
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import TextClause, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
@@ -108,26 +109,72 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         wall = datetime.now(UTC)
-        if self.events:
+        events = [
+            {
+                "event_id": str(e.event_id),
+                "event_type": e.event_type,
+                "correlation_id": e.correlation_id,
+                "occurred_at": e.occurred_at,
+                "body": e.model_dump_json(),
+                "recorded_at": wall,
+            }
+            for e in self.events
+        ]
+        if events and self._audit and self.session.get_bind().dialect.name == "postgresql":
+            # Both in one round trip: a data-modifying CTE over arrays (the statement never changes,
+            # so asyncpg keeps it prepared).
             await self.session.execute(
-                insert(self.infra.outbox),
-                [
-                    {
-                        "event_id": str(e.event_id),
-                        "event_type": e.event_type,
-                        "correlation_id": e.correlation_id,
-                        "occurred_at": e.occurred_at,
-                        "body": e.model_dump_json(),
-                        "recorded_at": wall,
-                    }
-                    for e in self.events
-                ],
+                outbox_and_audit(self.infra),
+                {
+                    **{f"e_{k}": [e[k] for e in events] for k in OUTBOX_COLUMNS},
+                    **{f"a_{k}": [a[k] for a in self._audit] for k in AUDIT_COLUMNS if k != "detail"},
+                    "a_detail": [json.dumps(a["detail"]) for a in self._audit],
+                },
             )
-        if self._audit:
-            await self.session.execute(insert(self.infra.audit), self._audit)
+        else:
+            if events:
+                await self.session.execute(insert(self.infra.outbox), events)
+            if self._audit:
+                await self.session.execute(insert(self.infra.audit), self._audit)
         await self.session.commit()
         if self.events and self._wake is not None:
             self._wake.set()
+
+
+OUTBOX_COLUMNS = {
+    "event_id": "VARCHAR",
+    "event_type": "VARCHAR",
+    "correlation_id": "VARCHAR",
+    "occurred_at": "TIMESTAMPTZ",
+    "body": "TEXT",
+    "recorded_at": "TIMESTAMPTZ",
+}
+AUDIT_COLUMNS = {
+    "at": "TIMESTAMPTZ",
+    "at_wall": "TIMESTAMPTZ",
+    "actor": "VARCHAR",
+    "action": "VARCHAR",
+    "entity": "VARCHAR",
+    "entity_id": "VARCHAR",
+    "detail": "TEXT",
+    "cause": "VARCHAR",
+}
+
+
+@functools.cache
+def outbox_and_audit(infra: InfraTables) -> TextClause:
+    """``INSERT`` the outbox rows and the audit rows of a unit of work in one PostgreSQL statement."""
+
+    def unnest(prefix: str, columns: dict[str, str]) -> str:
+        return ", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns.items())
+
+    audit_values = ", ".join(f"CAST({c} AS JSON)" if c == "detail" else c for c in AUDIT_COLUMNS)
+    return text(
+        f"WITH o AS (INSERT INTO {infra.outbox.name} ({', '.join(OUTBOX_COLUMNS)}) "
+        f"SELECT * FROM unnest({unnest('e', OUTBOX_COLUMNS)})) "
+        f"INSERT INTO {infra.audit.name} ({', '.join(AUDIT_COLUMNS)}) "
+        f"SELECT {audit_values} FROM unnest({unnest('a', AUDIT_COLUMNS)}) AS a({', '.join(AUDIT_COLUMNS)})"
+    )
 
 
 U = TypeVar("U", bound=UnitOfWork)

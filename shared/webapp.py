@@ -9,17 +9,18 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit_api import install_audit
 from shared.auth import Principal, get_principal, require
+from shared.bounds import Id, Instant
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
@@ -27,7 +28,7 @@ from shared.observability import cause_var, configure_logging
 from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -106,22 +107,22 @@ BusDep = Annotated[MessageBus[Any], Depends(get_bus)]
 
 
 class ClockOut(BaseModel):
-    now: datetime
+    now: LocalDateTime
     mode: str
 
 
 class ClockIn(BaseModel):
-    now: AwareDatetime
+    now: Instant
 
 
 class ClockSetOut(BaseModel):
-    now: datetime
+    now: LocalDateTime
     jobs_run: int
 
 
 class OutboxOut(BaseModel):
     pending: int
-    oldest_pending_at: datetime | None
+    oldest_pending_at: LocalDateTime | None
     in_flight: int = 0
 
 
@@ -130,9 +131,9 @@ class EventRecord(BaseModel):
     event_id: str
     event_type: str
     correlation_id: str
-    occurred_at: datetime
-    recorded_at: datetime
-    published_at: datetime | None = None
+    occurred_at: LocalDateTime
+    recorded_at: LocalDateTime
+    published_at: LocalDateTime | None = None
     envelope: dict[str, Any]
 
 
@@ -172,7 +173,7 @@ def _admin_router() -> APIRouter:
         "/events", response_model=list[EventRecord], summary="Events of one thread, in order — 按关联号查询事件"
     )
     async def events(
-        correlation_id: str, runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]
+        correlation_id: Id, runtime: RuntimeDep, _: Annotated[Principal, Depends(require(*OPERATORS))]
     ) -> list[EventRecord]:
         out, inb = runtime.infra.outbox, runtime.infra.inbox
         records: list[EventRecord] = []
@@ -281,6 +282,7 @@ def create_service_app(
     app.state.settings = settings
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    install_audit(app)  # GET /api/v1/admin/audit, and the request id each audit row names
     app.add_middleware(IdempotencyMiddleware)
     # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
     app.add_middleware(RejectNulMiddleware)

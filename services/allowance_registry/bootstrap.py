@@ -17,6 +17,7 @@ from services.allowance_registry.service_layer import (
     offset_ccer_requests,
     offsets,
     periods,
+    reconciliation,
 )
 from services.allowance_registry.service_layer import commands as c
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
@@ -24,6 +25,7 @@ from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
+from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
 from shared.runtime import Runtime, ServiceDefinition
 from shared.scheduler import JobHandler
 from shared.settings import Settings
@@ -73,6 +75,9 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.GetOffsetCcerRequest: offset_ccer_requests.get_request,
     c.ListOffsetCcerRequests: offset_ccer_requests.list_requests,
     c.ListUnmatchedCancellations: offset_ccer_requests.list_unmatched,
+    # reconciliation (账实核对)
+    c.Reconcile: reconciliation.reconcile,
+    c.ListReconciliationLots: reconciliation.list_lots,
 }
 
 EVENT_HANDLERS = cast(
@@ -94,6 +99,7 @@ JOB_HANDLERS = cast(
     {
         offsets.RECALL_JOB: offsets.recall_unused,
         monitoring.OVERDUE_JOB: monitoring.mark_overdue_notices,
+        NIGHTLY_RECONCILIATION: reconciliation.nightly_reconciliation,
     },
 )
 
@@ -108,6 +114,7 @@ def definition() -> ServiceDefinition[AllowanceUnitOfWork]:
         commands=dict(COMMANDS),
         event_handlers=dict(EVENT_HANDLERS),
         job_handlers=dict(JOB_HANDLERS),
+        recurring_jobs=RECURRING,
     )
 
 

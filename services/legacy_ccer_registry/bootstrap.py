@@ -41,6 +41,7 @@ from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitO
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
+from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
 from shared.runtime import Runtime, ServiceDefinition
 from shared.scheduler import JobHandler
 from shared.settings import Settings
@@ -78,7 +79,11 @@ def commands(*, auto_sync: bool = False) -> dict[type[Command[Any]], CommandHand
 
 JOB_HANDLERS = cast(
     dict[str, JobHandler],
-    {sync.AUTO_APPROVE_JOB: sync.auto_approve, cancellations.DAILY_RECORDS_JOB: cancellations.send_daily_records},
+    {
+        sync.AUTO_APPROVE_JOB: sync.auto_approve,
+        cancellations.DAILY_RECORDS_JOB: cancellations.send_daily_records,
+        NIGHTLY_RECONCILIATION: reconciliation.nightly_reconciliation,
+    },
 )
 
 
@@ -92,6 +97,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition[LegacyUnit
         unit_of_work=LegacyUnitOfWork,
         commands=commands(auto_sync=settings.legacy_auto_sync if settings is not None else False),
         job_handlers=dict(JOB_HANDLERS),
+        recurring_jobs=RECURRING,
     )
 
 

@@ -26,6 +26,7 @@ from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
+from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
 from shared.runtime import Runtime, ServiceDefinition
 from shared.scheduler import JobHandler
 from shared.settings import Settings
@@ -78,7 +79,13 @@ EVENT_HANDLERS = cast(
     },
 )
 
-JOB_HANDLERS = cast(dict[str, JobHandler], {fees.FEE_LAPSE_JOB: fees.suspend_on_lapse})
+JOB_HANDLERS = cast(
+    dict[str, JobHandler],
+    {
+        fees.FEE_LAPSE_JOB: fees.suspend_on_lapse,
+        NIGHTLY_RECONCILIATION: reconciliation.nightly_reconciliation,
+    },
+)
 
 
 def definition() -> ServiceDefinition[NewRegistryUnitOfWork]:
@@ -91,6 +98,7 @@ def definition() -> ServiceDefinition[NewRegistryUnitOfWork]:
         commands=COMMANDS,
         event_handlers=EVENT_HANDLERS,
         job_handlers=dict(JOB_HANDLERS),
+        recurring_jobs=RECURRING,
     )
 
 

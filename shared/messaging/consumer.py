@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import ChannelInvalidStateError
 from pydantic import BaseModel
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
+from shared.db import insert_or_ignore
 from shared.errors import DomainError, ErrorKind
 from shared.events import Envelope, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
-from shared.observability import Metrics, correlation_var
+from shared.observability import Metrics, correlation_var, db_source_var
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["EventConsumer", "EventHandler", "aggregate_key", "retry_cannot_cure"]
@@ -130,6 +129,7 @@ class EventConsumer:
             await self._settle(message.reject(requeue=False))
             return
         token = correlation_var.set(envelope.correlation_id)
+        db_source_var.set("event")
         try:
             try:
                 outcome = await self.apply(envelope, payload)
@@ -182,14 +182,10 @@ class EventConsumer:
                 causation_id=envelope.event_id,
                 correlation_id=envelope.correlation_id,
             ) as uow:
-                seen = await uow.session.scalar(
-                    select(inbox.c.event_id).where(inbox.c.event_id == str(envelope.event_id))
-                )
-                if seen is not None:
-                    log.info("duplicate %s %s acknowledged, not applied", envelope.event_type, envelope.event_id)
-                    return "duplicate"
-                await uow.session.execute(
-                    insert(inbox).values(
+                # One statement: the inbox row is new, or this event was applied already. A replica
+                # applying the same event concurrently holds the key: this waits for its commit.
+                recorded = await uow.session.execute(
+                    insert_or_ignore(inbox, uow.session.get_bind().dialect.name).values(
                         event_id=str(envelope.event_id),
                         event_type=envelope.event_type,
                         correlation_id=envelope.correlation_id,
@@ -198,14 +194,12 @@ class EventConsumer:
                         recorded_at=datetime.now(UTC),
                     )
                 )
+                if recorded.rowcount == 0:
+                    log.info("duplicate %s %s acknowledged, not applied", envelope.event_type, envelope.event_id)
+                    return "duplicate"
                 if handler is not None:
                     await handler(uow, envelope, payload)
-                try:
-                    await uow.commit()
-                except IntegrityError:
-                    # Another replica committed the same event first: its inbox row won.
-                    log.info("duplicate %s %s (concurrent), not applied", envelope.event_type, envelope.event_id)
-                    return "duplicate"
+                await uow.commit()
         return "applied" if handler is not None else "ignored"
 
     def _count(self, event_type: str, outcome: str) -> None:

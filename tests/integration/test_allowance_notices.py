@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import pytest
+from sqlalchemy import func, select
+
+from services.allowance_registry.adapters.orm import Notice, ProvincialNotice
 from tests.harness import Stack, uscc
 from tests.integration.allowance_support import (
     API,
@@ -117,3 +121,42 @@ async def test_notices_outside_the_callers_scope_answer_404(stack: Stack) -> Non
         headers=stack.token("province_initiator", province="110000"),
     )
     assert listed.json()["items"] == []
+
+
+async def test_notices_issued_at_once_never_pass_the_provincial_total_and_the_running_total_is_their_sum(
+    stack: Stack,
+) -> None:
+    await clock_within(stack, START)
+    period = await approved_period(stack, "2024")
+    accounts = [await open_allowance_account(stack, uscc(), province="350000") for _ in range(20)]
+    provincial = await client(stack).post(
+        f"{API}/provincial-notices",
+        json={"period_code": period["code"], "province": "350000", "total_obligation": 200},
+        headers=stack.token("registry_initiator"),
+    )
+    assert provincial.status_code == 201, provincial.text
+    province = stack.token("province_initiator", province="350000")
+
+    answers = await asyncio.gather(
+        *(
+            client(stack).post(
+                f"{API}/notices",
+                json={"period_code": period["code"], "account_id": account_id, "obligation": 15},
+                headers=province,
+            )
+            for account_id in accounts
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [201] * 13 + [409] * 7  # 13 × 15 = 195 ≤ 200
+    assert {e["code"] for a in answers if a.status_code == 409 for e in a.json()["errors"]} == {
+        "PROVINCIAL_TOTAL_EXCEEDED"
+    }
+    async with stack["allowance_registry"].runtime.sessions() as session:
+        issued = await session.scalar(
+            select(ProvincialNotice.issued_total).where(ProvincialNotice.id == provincial.json()["id"])
+        )
+        summed = await session.scalar(
+            select(func.sum(Notice.obligation)).where(Notice.period_code == period["code"], Notice.province == "350000")
+        )
+    assert issued == summed == 195

@@ -156,6 +156,11 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
     client, stack, ran = lone_service
     admin = stack.token("sim_admin")
     runtime = client._transport.app.state.runtime
+    # Set the clock before scheduling: an unset simulated clock reads the wall clock (2026 or later),
+    # and the scheduler's own round would run the jobs by it.
+    assert (await client.get("/api/v1/admin/clock", headers=admin)).json()["mode"] == "simulated"
+    first = await client.put("/api/v1/admin/clock", json={"now": "2025-01-22T23:59:59+08:00"}, headers=admin)
+    assert first.json() == {"now": "2025-01-22T23:59:59+08:00", "jobs_run": 0}
     async with runtime.sessions() as session, session.begin():
         await schedule_job(
             session,
@@ -183,9 +188,6 @@ async def test_the_clock_moves_only_forward_and_due_jobs_run_once(lone_service: 
             {"name": "duplicate"},
         )
 
-    assert (await client.get("/api/v1/admin/clock", headers=admin)).json()["mode"] == "simulated"
-    first = await client.put("/api/v1/admin/clock", json={"now": "2025-01-22T23:59:59+08:00"}, headers=admin)
-    assert first.json() == {"now": "2025-01-22T23:59:59+08:00", "jobs_run": 0}
     # One big jump past both instants runs both, oldest first, each once.
     jump = await client.put("/api/v1/admin/clock", json={"now": "2026-06-01T00:00:00+08:00"}, headers=admin)
     assert jump.json()["jobs_run"] == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import NAMING_CONVENTION, UTCDateTime, infra_tables
@@ -148,6 +148,9 @@ class ProvincialNotice(Base):
     period_code: Mapped[str] = mapped_column(String(40))
     province: Mapped[str] = mapped_column(String(6), index=True)
     total_obligation: Mapped[int] = mapped_column(BigInteger)
+    # The obligations of the enterprise notices issued under it so far (kept as they are issued,
+    # under this row's lock, so an issuance never sums the province's earlier notices).
+    issued_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(120))
 
@@ -158,6 +161,10 @@ class Notice(Base):
     __tablename__ = "notices"
     __table_args__ = (
         UniqueConstraint("period_code", "account_id"),
+        # The lists' filters, in their order (by province; by period and province; by status).
+        Index("ix_notices_province_issued", "province", "issued_at", "id"),
+        Index("ix_notices_period_province_issued", "period_code", "province", "issued_at", "id"),
+        Index("ix_notices_province_status", "province", "status"),
         CheckConstraint("obligation > 0", name="obligation_positive"),
         CheckConstraint("fulfilled >= 0 AND fulfilled <= obligation", name="fulfilled_within_obligation"),
         CheckConstraint("under_review >= 0", name="under_review_not_negative"),
@@ -231,6 +238,10 @@ class Application(Base):
     """履约申请: items reserved at submission; revisions count submissions."""
 
     __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_province_created", "province", "created_at", "id"),
+        Index("ix_applications_province_status", "province", "status"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(40), index=True)
     notice_id: Mapped[str] = mapped_column(String(40), index=True)

@@ -9,8 +9,10 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.domain_types import BilingualError
 from shared.findings import Finding, two_person_rule
 from shared.offset_rules import Eligibility
+from shared.validation_zh import zh_message
 from shared.workdays import WorkdayCalendar, due_after_working_days
 
 __all__ = [
@@ -51,9 +53,14 @@ class PeriodDefinition(BaseModel):
     @model_validator(mode="after")
     def _recall_needs_period_end(self) -> PeriodDefinition:
         if self.recall_after_working_days is not None and self.period_end is None:
-            raise ValueError("recall_after_working_days needs period_end (the day the working days count from)")
+            raise BilingualError(
+                "recall_after_working_days needs period_end (the day the working days count from)",
+                "设置 recall_after_working_days 时须同时设置 period_end（工作日自该日起算）",
+            )
         if len(set(self.allowance_instruments)) != len(self.allowance_instruments):
-            raise ValueError("allowance_instruments lists an instrument twice")
+            raise BilingualError(
+                "allowance_instruments lists an instrument twice", "allowance_instruments 中有重复的配额标的"
+            )
         return self
 
 
@@ -93,7 +100,7 @@ def _finding(err: Any) -> Finding:
     return Finding(
         code="PERIOD_FIELD_INVALID",
         message=f"{field}: {msg}",
-        message_zh=f"履约期定义字段 {field} 无效：{msg}",
+        message_zh=f"履约期定义字段 {field} 无效：{zh_message(err)}",
         field=field,
     )
 

@@ -22,8 +22,10 @@ from services.allowance_registry.domain.applications import Item
 from services.allowance_registry.service_layer.views import (
     ComplianceStatsView,
     HoldingsView,
+    LotBalanceRow,
     NoticeView,
     OverviewView,
+    ReconciliationReport,
     SerialHistory,
 )
 from shared.bus import Command
@@ -55,9 +57,11 @@ __all__ = [
     "ListPendingOffsets",
     "ListPeriods",
     "ListProvincialNotices",
+    "ListReconciliationLots",
     "ListUnmatchedCancellations",
     "OpenAccount",
     "ProposePeriod",
+    "Reconcile",
     "RejectOffsetCcerRequest",
     "RejectionReason",
     "ReplaceApplicationItems",
@@ -300,3 +304,14 @@ class ListOffsetCcerRequests(_Listing, Command[list[OffsetCcerRequest]]):
 @dataclass(frozen=True, kw_only=True)
 class ListUnmatchedCancellations(_Listing, Command[list[UnmatchedCancellation]]):
     uscc: str | None = None
+
+
+# --- reconciliation (账实核对), for operators and the nightly job -------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Reconcile(Command[ReconciliationReport]):
+    """账实核对 of the whole registry: notices, holdings, pending offsets."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListReconciliationLots(_Listing, Command[list[LotBalanceRow]]):
+    """Every lot the registry heard of (pending or refused), with its parts: the cross-registry check."""

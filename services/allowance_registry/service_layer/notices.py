@@ -56,6 +56,7 @@ async def issue_provincial_notice(
         period_code=cmd.period_code,
         province=cmd.province,
         total_obligation=cmd.total_obligation,
+        issued_total=0,
         issued_at=uow.now(),
         issued_by=uow.actor,
     )
@@ -91,7 +92,7 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
         account_type=account.account_type,
         account_status=account.status,
         provincial_total=provincial.total_obligation if provincial else None,
-        already_issued_in_province=await uow.notices.issued_total(cmd.period_code, account.province),
+        already_issued_in_province=provincial.issued_total if provincial else 0,
         obligation=cmd.obligation,
         existing_notice=await uow.notices.exists_for(cmd.period_code, cmd.account_id),
     )
@@ -124,6 +125,8 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
             f"the account already has a compliance notice for period {cmd.period_code}",
             f"该账户已有履约期 {cmd.period_code} 的履约通知书",
         )
+    assert provincial is not None  # refused above otherwise
+    provincial.issued_total += cmd.obligation
     uow.emit(
         "allowance_registry.notice.issued",
         NoticeIssuedV1(

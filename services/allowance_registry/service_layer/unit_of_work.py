@@ -19,6 +19,7 @@ from services.allowance_registry.adapters.repositories import (
     PendingOffsetRepository,
     PeriodRepository,
     ProvincialNoticeRepository,
+    ReconciliationRepository,
     RegistrationRepository,
 )
 from shared.uow import UnitOfWork
@@ -42,6 +43,7 @@ class AllowanceUnitOfWork(UnitOfWork):
     monitoring: MonitoringRepository  # compliance stats, overdue marks, the home page's counts
     # first period: offset-CCER creation requests and unmatched cancellation records
     offset_ccer_requests: OffsetCcerRequestRepository
+    reconciliation: ReconciliationRepository  # operators' reads over every notice, holding and lot
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
@@ -58,3 +60,4 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.catalogue = Catalogue()
         self.monitoring = MonitoringRepository(session)
         self.offset_ccer_requests = OffsetCcerRequestRepository(session)
+        self.reconciliation = ReconciliationRepository(session)

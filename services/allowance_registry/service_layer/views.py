@@ -16,8 +16,18 @@ from services.allowance_registry.domain.monitoring import (
     holding_totals,
 )
 from services.allowance_registry.domain.notices import ccer_offsettable
+from services.allowance_registry.domain.reconciliation import Discrepancy
 
-__all__ = ["ComplianceStatsView", "HoldingsView", "NoticeView", "OverviewView", "SerialEvent", "SerialHistory"]
+__all__ = [
+    "ComplianceStatsView",
+    "HoldingsView",
+    "LotBalanceRow",
+    "NoticeView",
+    "OverviewView",
+    "ReconciliationReport",
+    "SerialEvent",
+    "SerialHistory",
+]
 
 
 @dataclass(frozen=True)
@@ -96,3 +106,35 @@ class OverviewView:
     def ccer(self) -> HoldingTotals:
         """Generated offset CCER (first period) is held on the registry side only: trading is always 0 here."""
         return holding_totals((h.quantity, 0, h.frozen) for h in self.holdings.ccer)
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    checked_at: datetime
+    notices_checked: int
+    holdings_checked: int
+    lots_checked: int
+    discrepancies: list[Discrepancy]
+
+    @property
+    def consistent(self) -> bool:
+        return not self.discrepancies
+
+
+@dataclass(frozen=True)
+class LotBalanceRow:
+    """A lot as the allowance registry holds it: pending (with its parts) or refused (none)."""
+
+    lot_id: str
+    account_id: str
+    quantity: int
+    reserved: int
+    registered: int
+    recalled: int
+    cancelled: int
+    released: int
+    status: str
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.reserved - self.registered - self.recalled

@@ -3,14 +3,19 @@ prefix, cancellation record and approved sync."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
 from services.legacy_ccer_registry.domain.reconciliation import RecordProblem, record_problems, sync_overlaps
 from services.legacy_ccer_registry.service_layer.commands import Reconcile
 from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitOfWork
 from services.legacy_ccer_registry.service_layer.views import Discrepancy, ReconciliationReport
 from shared.principal import Principal
+from shared.reconciliation import SCHEDULER, record_reconciliation
 from shared.serials import coverage_discrepancies, labels
 
-__all__ = ["reconcile"]
+__all__ = ["nightly_reconciliation", "reconcile"]
 
 
 async def reconcile(uow: LegacyUnitOfWork, cmd: Reconcile, principal: Principal) -> ReconciliationReport:
@@ -37,4 +42,14 @@ async def reconcile(uow: LegacyUnitOfWork, cmd: Reconcile, principal: Principal)
 def _of(problem: RecordProblem) -> Discrepancy:
     return Discrepancy(
         problem.code, problem.message, problem.message_zh, None, problem.cancellation_id, labels(problem.ranges)
+    )
+
+
+async def nightly_reconciliation(uow: LegacyUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
+    """The whole registry, nightly on the service clock: recorded in the audit log, logged on discrepancy."""
+    report = await reconcile(uow, Reconcile(), SCHEDULER)
+    return record_reconciliation(
+        uow,
+        checked={"serial_prefixes": report.prefixes_checked, "cancellations": report.cancellations_checked},
+        discrepancies=[asdict(d) for d in report.discrepancies],
     )

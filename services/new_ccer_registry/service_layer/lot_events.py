@@ -106,13 +106,12 @@ async def on_offset_registered(uow: NewRegistryUnitOfWork, envelope: Envelope, p
     """抵销登记 in the allowance registry → 注销登记 here: cancel exactly that quantity of the lot
     (exactly the registered serial ranges when the event names them, else the lowest frozen).
     One registration cancels once, whatever its event id (unique registration_id as the backstop)."""
+    lot = await _locked_lot(uow, payload.lot_id)
+    # Checked under the lot's lock: another replica may have cancelled it meanwhile.
     if await uow.cancellations.of_registration(payload.registration_id) is not None:
         log.info(
             "registration %s of lot %s already cancelled; duplicate ignored", payload.registration_id, payload.lot_id
         )
-        return
-    lot = await _locked_lot(uow, payload.lot_id)
-    if await uow.cancellations.of_registration(payload.registration_id) is not None:  # another replica, meanwhile
         return
     moved = await _take_from_lot(uow, lot, payload.quantity, payload.serial_ranges, cancelled=payload.quantity)
     cancellation = _record_cancellation(uow, lot, payload, moved)

@@ -4,15 +4,20 @@ lot, blocks, cancellation records and release records agree with the lot's quant
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
 from services.new_ccer_registry.domain.holdings import UnitState
 from services.new_ccer_registry.domain.lots import LotQuantities, lot_consistency_findings
 from services.new_ccer_registry.service_layer.commands import Reconcile
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from services.new_ccer_registry.service_layer.views import Discrepancy, ReconciliationReport
 from shared.principal import Principal
+from shared.reconciliation import SCHEDULER, record_reconciliation
 from shared.serials import coverage_discrepancies, labels
 
-__all__ = ["reconcile"]
+__all__ = ["nightly_reconciliation", "reconcile"]
 
 
 async def reconcile(uow: NewRegistryUnitOfWork, cmd: Reconcile, principal: Principal) -> ReconciliationReport:
@@ -100,3 +105,13 @@ async def _syncs(uow: NewRegistryUnitOfWork, project_number: str | None) -> list
         for s in await uow.legacy_syncs.every()
         if synced.get(s.id, 0) != s.quantity
     ]
+
+
+async def nightly_reconciliation(uow: NewRegistryUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
+    """The whole registry, nightly on the service clock: recorded in the audit log, logged on discrepancy."""
+    report = await reconcile(uow, Reconcile(), SCHEDULER)
+    return record_reconciliation(
+        uow,
+        checked={"projects": report.projects_checked, "lots": report.lots_checked},
+        discrepancies=[asdict(d) for d in report.discrepancies],
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.provincial_review.adapters.orm import (
     CancellationProof,
@@ -73,10 +74,6 @@ class CaseRepository:
         if found is None:
             raise NotFound.of("review case", "审核案件", case_id)
         return found
-
-    async def reload(self, review_case: ReviewCase) -> None:
-        """Read the row again after a guarded update changed it in the database."""
-        await self.session.refresh(review_case)
 
     async def search(
         self,
@@ -137,13 +134,21 @@ class CaseRepository:
         )
         return {status: int(n) for status, n in rows.all()}
 
-    async def transition(self, case_id: str, expected: ReviewStatus, **values: Any) -> bool:
+    async def transition(self, review_case: ReviewCase, expected: ReviewStatus, **values: Any) -> bool:
         """Guarded state change: applies only if the case is still ``expected`` (another reviewer
-        may have acted in between); returns whether it did."""
+        may have acted in between); returns whether it did. ``review_case`` then carries the values
+        written (no reload)."""
         result = await self.session.execute(
-            update(ReviewCase).where(ReviewCase.id == case_id, ReviewCase.status == expected.value).values(**values)
+            update(ReviewCase)
+            .where(ReviewCase.id == review_case.id, ReviewCase.status == expected.value)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        for name, value in values.items():
+            set_committed_value(review_case, name, value)
+        return True
 
     async def set_checks(self, case_id: str, checks: list[dict[str, Any]], at: datetime) -> bool:
         """Refresh the automated checks of a case still under review (final cases keep theirs);

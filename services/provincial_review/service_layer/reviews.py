@@ -53,7 +53,7 @@ async def submit_first_review(uow: ReviewUnitOfWork, cmd: SubmitFirstReview, pri
     now = uow.now()
     findings = [f.model_dump(mode="json", exclude={"field"}) for f in outcome.findings]
     moved = await uow.cases.transition(
-        case.id,
+        case,
         ReviewStatus.awaiting_first_review,
         status=outcome.status.value,
         recommendation=outcome.recommendation.value,
@@ -84,7 +84,6 @@ async def submit_first_review(uow: ReviewUnitOfWork, cmd: SubmitFirstReview, pri
         recommendation=outcome.recommendation.value,
         findings=[f["code"] for f in findings],
     )
-    await uow.cases.reload(case)
     return await view_of(uow, case)
 
 
@@ -107,7 +106,7 @@ async def submit_second_review(uow: ReviewUnitOfWork, cmd: SubmitSecondReview, p
             "first_reviewed_at": None,
             "second_reviewer": None,
         }
-    if not await uow.cases.transition(case.id, ReviewStatus.awaiting_second_review, **values):
+    if not await uow.cases.transition(case, ReviewStatus.awaiting_second_review, **values):
         raise _changed_meanwhile(case)
     uow.history.add(
         case.id,
@@ -129,7 +128,6 @@ async def submit_second_review(uow: ReviewUnitOfWork, cmd: SubmitSecondReview, p
         comment=outcome.comment,
     )
     _announce_decision(uow, case, outcome, previous, now)
-    await uow.cases.reload(case)
     return await view_of(uow, case)
 
 

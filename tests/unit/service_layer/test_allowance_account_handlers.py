@@ -210,3 +210,15 @@ async def test_holdings_and_transfers_of_another_holder_are_not_found(allowance:
             ),
             stranger,
         )
+
+
+async def test_allocations_to_either_side_add_up_in_one_holding(allowance: Svc) -> None:
+    await active_period(allowance)
+    unit = await bound_unit(allowance)
+
+    await allocate(allowance, unit, 300, side="trading")
+    await allocate(allowance, unit, 1_000)
+    await allocate(allowance, unit, 250)
+    await allocate(allowance, unit, 50, side="trading")
+
+    assert await holding(allowance, unit) == (1_250, 350, 0)

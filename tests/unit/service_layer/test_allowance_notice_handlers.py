@@ -118,3 +118,35 @@ async def test_notices_outside_the_callers_scope_are_not_found_and_not_listed(al
     assert await allowance.handle(ListProvincialNotices(period_code=period.code), other_province) == []
     listed = await allowance.handle(ListProvincialNotices(period_code=period.code), as_("registry_confirmer"))
     assert [(n.province, n.total_obligation) for n in listed] == [("440000", 99)]
+
+
+async def test_the_provincial_running_total_equals_the_sum_of_its_notices_and_bounds_the_next(allowance: Svc) -> None:
+    period = await active_period(allowance)
+    await allowance.handle(
+        IssueProvincialNotice(period_code=period.code, province="450000", total_obligation=1_000), MAKER
+    )
+    units = [await bound_unit(allowance, province="450000") for _ in range(12)]
+    obligations = [10 * (i + 1) for i in range(len(units) - 1)]  # 10 + 20 + … + 110 = 660
+    for unit, obligation in zip(units, obligations, strict=False):
+        await allowance.handle(
+            IssueNotice(period_code=period.code, account_id=unit.account_id, obligation=obligation),
+            unit.province_staff,
+        )
+
+    with pytest.raises(Conflict) as beyond:
+        await allowance.handle(
+            IssueNotice(period_code=period.code, account_id=units[-1].account_id, obligation=341),
+            units[-1].province_staff,
+        )
+    last = await allowance.handle(
+        IssueNotice(period_code=period.code, account_id=units[-1].account_id, obligation=340),
+        units[-1].province_staff,
+    )
+
+    assert [f.code for f in beyond.value.findings] == ["PROVINCIAL_TOTAL_EXCEEDED"]
+    assert last.notice.obligation == 340
+    [provincial] = await allowance.handle(
+        ListProvincialNotices(period_code=period.code, province="450000"), as_("registry_confirmer")
+    )
+    listed = await allowance.handle(ListNotices(period_code=period.code, province="450000"), as_("registry_confirmer"))
+    assert provincial.issued_total == sum(v.notice.obligation for v in listed) == 1_000

@@ -78,6 +78,19 @@ async def test_the_same_lot_delivered_twice_is_recorded_once(allowance: Svc) -> 
     assert [p.quantity for p in listed] == [70]
 
 
+async def test_a_refused_lot_delivered_again_under_another_event_id_is_refused_once(allowance: Svc) -> None:
+    unit = await bound_unit(allowance)
+    payload = frozen_payload(unit, 5, allowance_account_id="ALA-none")
+
+    outcomes = [
+        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
+        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
+    ]
+
+    assert outcomes == ["applied", "applied"]
+    assert [p.event_type for p in await allowance.sent()] == ["allowance_registry.offset.refused"]
+
+
 async def test_pending_offsets_outside_the_callers_scope_are_not_listed(allowance: Svc) -> None:
     unit = await bound_unit(allowance, province="510000")
     lot_id = await freeze_lot(allowance, unit, 5)

@@ -283,7 +283,7 @@ async def test_a_guarded_transition_from_a_state_the_case_has_left_changes_nothi
     view = await open_case(review, unit)
 
     async with review.runtime.uow(actor="test") as uow:
-        moved = await uow.cases.transition(view.case.id, ReviewStatus.awaiting_second_review, status="approved")
+        moved = await uow.cases.transition(view.case, ReviewStatus.awaiting_second_review, status="approved")
         await uow.commit()
 
     assert moved is False

@@ -16,6 +16,7 @@ from services.allowance_registry.adapters.repositories.notices import (
 from services.allowance_registry.adapters.repositories.offset_ccer import OffsetCcerRequestRepository
 from services.allowance_registry.adapters.repositories.offsets import PendingOffsetRepository, RegistrationRepository
 from services.allowance_registry.adapters.repositories.periods import InstrumentRepository, PeriodRepository
+from services.allowance_registry.adapters.repositories.reconciliation import ReconciliationRepository
 
 __all__ = [
     "AccountRepository",
@@ -31,6 +32,7 @@ __all__ = [
     "PendingOffsetRepository",
     "PeriodRepository",
     "ProvincialNoticeRepository",
+    "ReconciliationRepository",
     "RegistrationRepository",
     "SerialRecord",
 ]

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Account
 from services.allowance_registry.domain.access import OPERATORS
+from shared.db import dialect_insert, insert_or_ignore
 from shared.principal import Principal
 from shared.scope import Scope
 
-__all__ = ["account_scope", "add_unique", "insert_ignore", "one_row", "scope_of"]
+__all__ = ["account_scope", "add_unique", "insert_ignore", "one_row", "scope_of", "upsert_add"]
 
 
 def scope_of(principal: Principal) -> Scope:
@@ -28,9 +28,18 @@ def account_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(**values)
-    await session.execute(stmt.on_conflict_do_nothing())
+    await session.execute(insert_or_ignore(model.__table__, session.get_bind().dialect.name).values(**values))
+
+
+async def upsert_add(session: AsyncSession, model: Any, values: dict[str, Any], column: str, quantity: int) -> None:
+    """Insert ``values``, or, when the row exists (its primary key), add ``quantity`` to its ``column``:
+    one statement on both backends."""
+    table = model.__table__
+    stmt = dialect_insert(table, session.get_bind().dialect.name).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_={column: table.c[column] + quantity}
+    )
+    await session.execute(stmt)
 
 
 async def one_row(session: AsyncSession, stmt: Any) -> bool:

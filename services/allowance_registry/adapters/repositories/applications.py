@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.allowance_registry.adapters.orm import Account, Application
 from services.allowance_registry.adapters.repositories._sql import account_scope, one_row
@@ -60,7 +61,9 @@ class ApplicationRepository:
 
     async def transition(self, application: Application, at: datetime, **values: Any) -> bool:
         """Guarded state change: only from the status and revision this transaction read. On success
-        ``application`` is reloaded; False when it changed meanwhile (nothing was written)."""
+        ``application`` carries the new values (no reload: they are what was written); False when it
+        changed meanwhile (nothing was written)."""
+        values = {"updated_at": at, **values}
         done = await one_row(
             self._session,
             update(Application)
@@ -69,10 +72,11 @@ class ApplicationRepository:
                 Application.status == application.status,
                 Application.revision == application.revision,
             )
-            .values(updated_at=at, **values),
+            .values(**values),
         )
         if done:
-            await self._session.refresh(application)
+            for name, value in values.items():
+                set_committed_value(application, name, value)
         return done
 
     async def search(

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Allocation, AllowanceHolding, CcerHolding, Surrender, Transfer
-from services.allowance_registry.adapters.repositories._sql import insert_ignore, one_row
+from services.allowance_registry.adapters.repositories._sql import insert_ignore, one_row, upsert_add
 
 __all__ = ["HoldingRepository"]
 
@@ -55,13 +55,16 @@ class HoldingRepository:
         )
 
     async def credit_allowances(self, account_id: str, instrument: str, side: str, quantity: int) -> None:
-        await self.ensure_allowance(account_id, instrument)
-        column = AllowanceHolding.registry_side if side == "registry" else AllowanceHolding.trading_side
-        await self._session.execute(
-            update(AllowanceHolding)
-            .where(_allowance(account_id, instrument))
-            .values({column: column + quantity})
-            .execution_options(synchronize_session=False)
+        """Credit one side of the holding, opening it at zero first if need be (one upsert)."""
+        credited = {"registry_side": quantity if side == "registry" else 0}
+        credited["trading_side"] = quantity - credited["registry_side"]
+        column = "registry_side" if side == "registry" else "trading_side"
+        await upsert_add(
+            self._session,
+            AllowanceHolding,
+            {"account_id": account_id, "instrument": instrument, "frozen": 0, **credited},
+            column,
+            quantity,
         )
 
     async def transfer(self, account_id: str, instrument: str, quantity: int, direction: str) -> bool:
@@ -121,16 +124,13 @@ class HoldingRepository:
 
     # --- generated offset CCER (first period) -------------------------------------------------
     async def credit_offset_ccer(self, account_id: str, instrument: str, quantity: int) -> None:
-        """Generated offset CCER enter the unit's registry-side holding."""
-        await insert_ignore(
-            self._session, CcerHolding, {"account_id": account_id, "instrument": instrument, "quantity": 0, "frozen": 0}
-        )
-        c = CcerHolding
-        await self._session.execute(
-            update(c)
-            .where(_ccer(account_id, instrument))
-            .values(quantity=c.quantity + quantity)
-            .execution_options(synchronize_session=False)
+        """Generated offset CCER enter the unit's registry-side holding (opened at zero if need be)."""
+        await upsert_add(
+            self._session,
+            CcerHolding,
+            {"account_id": account_id, "instrument": instrument, "quantity": quantity, "frozen": 0},
+            "quantity",
+            quantity,
         )
 
     async def lock_available_offset_ccer(self, account_id: str, instruments: Sequence[str]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Account, CompliancePeriod, Notice, ProvincialNotice
@@ -71,14 +71,6 @@ class NoticeRepository:
     async def add_new(self, notice: Notice) -> bool:
         """False when the account already has a notice for the period (a concurrent issue won)."""
         return await add_unique(self._session, notice)
-
-    async def issued_total(self, period_code: str, province: str) -> int:
-        total = await self._session.scalar(
-            select(func.coalesce(func.sum(Notice.obligation), 0)).where(
-                Notice.period_code == period_code, Notice.province == province
-            )
-        )
-        return int(total or 0)
 
     async def exists_for(self, period_code: str, account_id: str) -> bool:
         found = await self._session.scalar(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Account, LotRefusal, OffsetRegistration, PendingOffset
@@ -27,10 +27,14 @@ class PendingOffsetRepository:
         self._session.add(lot)
 
     async def is_known(self, lot_id: str) -> bool:
-        """Recorded as pending, or refused: either way a second delivery changes nothing."""
-        if await self._session.get(PendingOffset, lot_id) is not None:
-            return True
-        return await self._session.get(LotRefusal, lot_id) is not None
+        """Recorded as pending, or refused: either way a second delivery changes nothing (one query)."""
+        found = await self._session.scalar(
+            union_all(
+                select(PendingOffset.lot_id).where(PendingOffset.lot_id == lot_id),
+                select(LotRefusal.lot_id).where(LotRefusal.lot_id == lot_id),
+            ).limit(1)
+        )
+        return found is not None
 
     async def is_refused(self, lot_id: str) -> bool:
         return await self._session.get(LotRefusal, lot_id) is not None

@@ -5,7 +5,17 @@ route × role."""
 
 from __future__ import annotations
 
-from shared.api_deps import ANY_ROLE, COMMON_ACCESS, HOLDER, NCSC, PROVINCE, REGISTRY, AccessTable, allow
+from shared.api_deps import (
+    ANY_ROLE,
+    COMMON_ACCESS,
+    HOLDER,
+    NCSC,
+    PROVINCE,
+    REGISTRY,
+    SIM_ADMIN,
+    AccessTable,
+    allow,
+)
 
 __all__ = ["ACCESS"]
 
@@ -53,4 +63,7 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     f"POST {API}/offset-ccer-requests/{{request_id}}/submit": allow(every=INITIATOR),
     f"POST {API}/offset-ccer-requests/{{request_id}}/approve": allow(every=CONFIRMER),
     f"POST {API}/offset-ccer-requests/{{request_id}}/reject": allow(every=CONFIRMER),
+    # reconciliation (账实核对): the registry's operators and the simulation's operator
+    f"GET {API}/admin/reconciliation": allow(every=REGISTRY | SIM_ADMIN),
+    f"GET {API}/admin/reconciliation/lots": allow(every=REGISTRY | SIM_ADMIN),
 }

@@ -29,6 +29,7 @@ __all__ = [
     "RegistryConfirmer",
     "RegistryInitiator",
     "RegistryOperator",
+    "RegistryOrSimAdmin",
     "SerialReader",
 ]
 
@@ -47,3 +48,5 @@ RegistryOperator = roles("registry_initiator", "registry_confirmer")
 OffsetCcerRequestReader = roles("enterprise", "registry_initiator", "registry_confirmer")
 # A unit's history (api.md "serials"): its holder, the NCSC, the registry's operators.
 SerialReader = roles("enterprise", "ncsc_operator", "registry_initiator", "registry_confirmer")
+# Reconciliation (账实核对): the registry's operators and the simulation's operator.
+RegistryOrSimAdmin = roles("registry_initiator", "registry_confirmer", "sim_admin")

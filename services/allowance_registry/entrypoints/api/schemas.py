@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.lot_units import UnitState
@@ -16,17 +16,27 @@ from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.domain.offsets import PendingStatus
 from services.allowance_registry.domain.periods import CODE_PATTERN, PeriodStatus
+from shared.bounds import (
+    MAX_ITEMS,
+    Code,
+    Day,
+    Id,
+    Instant,
+    Name,
+    Quantity,
+    Reason,
+    ReasonCode,
+    SignedQuantity,
+    Year,
+)
 from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
-from shared.timeutil import local
-
-# Responses show times in Asia/Shanghai (+08:00).
-LocalTime = Annotated[datetime, AfterValidator(local)]
-
-# Far above any real holding, far below a 64-bit column: an absurd number is a 422, never a 500.
-MAX_QUANTITY = 10**15
+from shared.timeutil import LocalDateTime
 
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
+# An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).
+Instrument = Code
+PeriodCode = Annotated[str, Field(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 
 
 class OpenAccountIn(BaseModel):
@@ -56,10 +66,12 @@ class InstrumentKind(StrEnum):
 class InstrumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=INSTRUMENT_PATTERN, description="instrument code — 标的编码, e.g. PE2021000097")
-    name: str = Field(min_length=1, max_length=200, description="instrument name — 标的名称")
+    code: str = Field(
+        max_length=18, pattern=INSTRUMENT_PATTERN, description="instrument code — 标的编码, e.g. PE2021000097"
+    )
+    name: Name = Field(description="instrument name — 标的名称")
     kind: Literal["allowance"] = Field(description="allowance — 配额")
-    vintage: StrictInt = Field(ge=2000, le=2100, description="compliance year of the allowances — 配额年度")
+    vintage: Year = Field(ge=2000, description="compliance year of the allowances — 配额年度")
 
 
 class InstrumentOut(BaseModel):
@@ -81,27 +93,33 @@ class PeriodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     builtin: str | None = Field(
+        max_length=20,
         default=None,
         description="built-in definition to start from — 内置履约期: "
         '"2019-2020", "2023" or "2024" (data shipped with the registry)',
     )
-    code: str | None = Field(default=None, pattern=CODE_PATTERN, description="period code — 履约期编码")
-    name: str | None = Field(default=None, max_length=200, description="name — 名称")
-    allowance_instruments: list[str] | None = Field(default=None, description="allowance scope — 配额履约范围")
+    code: PeriodCode | None = Field(default=None, description="period code — 履约期编码")
+    name: Name | None = Field(default=None, description="name — 名称")
+    allowance_instruments: list[Instrument] | None = Field(
+        default=None, max_length=MAX_ITEMS, description="allowance scope — 配额履约范围"
+    )
     cap_bp: StrictInt | None = Field(
-        default=None, description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）"
+        default=None,
+        ge=0,
+        le=10000,
+        description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）",
     )
     eligibility: Eligibility | None = Field(default=None, description="eligible CCER — CCER 履约范围（抵销规则）")
-    application_deadline: AwareDatetime | None = Field(
-        default=None, description="application deadline — 履约申请截止时间"
-    )
-    target_date: AwareDatetime | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
+    application_deadline: Instant | None = Field(default=None, description="application deadline — 履约申请截止时间")
+    target_date: Instant | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
     recall_after_working_days: StrictInt | None = Field(
         default=None,
+        ge=1,
+        le=250,
         description="recall unused pending CCER this many working days after period_end — "
         "履约期结束后多少个工作日召回待抵销 CCER",
     )
-    period_end: date | None = Field(default=None, description="end of the compliance period — 履约期结束日")
+    period_end: Day | None = Field(default=None, description="end of the compliance period — 履约期结束日")
 
 
 class PeriodOut(BaseModel):
@@ -112,15 +130,15 @@ class PeriodOut(BaseModel):
     allowance_instruments: list[str]
     cap_bp: int
     eligibility: Eligibility
-    application_deadline: LocalTime
-    target_date: LocalTime | None
+    application_deadline: LocalDateTime
+    target_date: LocalDateTime | None
     recall_after_working_days: int | None
     period_end: date | None
-    recall_at: LocalTime | None = Field(description="when unused pending offsets are recalled — 召回时间")
+    recall_at: LocalDateTime | None = Field(description="when unused pending offsets are recalled — 召回时间")
     proposed_by: str
-    proposed_at: LocalTime
+    proposed_at: LocalDateTime
     approved_by: str | None
-    approved_at: LocalTime | None
+    approved_at: LocalDateTime | None
 
 
 # --- holdings --------------------------------------------------------------------------------
@@ -139,9 +157,9 @@ class Direction(StrEnum):
 
 
 class AllocationIn(BaseModel):
-    account_id: str
-    instrument: str = Field(description="allowance instrument — 配额标的")
-    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
+    account_id: Id
+    instrument: Instrument = Field(description="allowance instrument — 配额标的")
+    quantity: Quantity = Field(description="tonnes — 吨")
     side: Side
 
 
@@ -151,12 +169,12 @@ class AllocationOut(BaseModel):
     instrument: str
     quantity: int
     side: Side
-    allocated_at: LocalTime
+    allocated_at: LocalDateTime
 
 
 class TransferIn(BaseModel):
-    instrument: str
-    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="tonnes — 吨")
+    instrument: Instrument
+    quantity: Quantity = Field(description="tonnes — 吨")
     direction: Direction
 
 
@@ -187,11 +205,9 @@ class HoldingsOut(BaseModel):
 
 # --- notices ---------------------------------------------------------------------------------
 class ProvincialNoticeIn(BaseModel):
-    period_code: str
+    period_code: PeriodCode
     province: ProvinceCode
-    total_obligation: StrictInt = Field(
-        gt=0, le=MAX_QUANTITY, description="total obligation of the province's units — 应履约总量"
-    )
+    total_obligation: Quantity = Field(description="total obligation of the province's units — 应履约总量")
 
 
 class ProvincialNoticeOut(BaseModel):
@@ -199,13 +215,13 @@ class ProvincialNoticeOut(BaseModel):
     period_code: str
     province: str
     total_obligation: int
-    issued_at: LocalTime
+    issued_at: LocalDateTime
 
 
 class NoticeIn(BaseModel):
-    period_code: str
-    account_id: str
-    obligation: StrictInt = Field(gt=0, le=MAX_QUANTITY, description="obligation — 应履约量")
+    period_code: PeriodCode
+    account_id: Id
+    obligation: Quantity = Field(description="obligation — 应履约量")
 
 
 class NoticeOut(BaseModel):
@@ -220,14 +236,14 @@ class NoticeOut(BaseModel):
     ccer_offsettable: int = Field(description="CCER 可抵消量: cap − CCER registered − CCER under review")
     ccer_registered: int
     ccer_under_review: int
-    deadline: LocalTime
+    deadline: LocalDateTime
     status: NoticeStatus
-    issued_at: LocalTime
-    completed_at: LocalTime | None
+    issued_at: LocalDateTime
+    completed_at: LocalDateTime | None
     # Seed 002's notice list (履约通知书名称, 履约完成状态) and seed 001 二's overdue mark.
     name: str = Field(description="notice name — 履约通知书名称, e.g. 火电测试企业履约通知书2021-11-3")
     overdue: bool = Field(description="not complete when the deadline passed — 未按时足额清缴")
-    overdue_at: LocalTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
+    overdue_at: LocalDateTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
     completion_status: Completion = Field(
         description="open — 未完成; complete — 已完成; overdue — 未按时足额清缴; "
         "complete_late — 逾期完成（未按时足额清缴）"
@@ -260,14 +276,14 @@ class PendingOffsetOut(BaseModel):
     released: int = Field(description="release confirmed by the new registry — 新注登系统已解冻")
     status: PendingStatus
     serial_ranges: list[list[str]]
-    frozen_at: LocalTime
-    recall_due_at: LocalTime | None
+    frozen_at: LocalDateTime
+    recall_due_at: LocalDateTime | None
 
 
 class CancellationOut(BaseModel):
     status: Literal["awaiting", "confirmed"] = Field(description="awaiting — 待注销; confirmed — 已注销")
     quantity: int | None
-    cancelled_at: LocalTime | None
+    cancelled_at: LocalDateTime | None
     serial_ranges: list[list[str]] | None
 
 
@@ -283,7 +299,7 @@ class RegistrationOut(BaseModel):
     origin: str
     quantity: int
     serial_ranges: list[list[str]] | None = Field(description="the units registered — 抵销登记的序列号区间")
-    registered_at: LocalTime
+    registered_at: LocalDateTime
     cancellation: CancellationOut
 
 
@@ -296,11 +312,11 @@ SERIAL_EVENT_KINDS = (
 
 
 class SerialEventOut(BaseModel):
-    at: LocalTime
+    at: LocalDateTime
     kind: SerialEventKind = Field(description=SERIAL_EVENT_KINDS)
     lot_id: str
     units_recorded_at: date | None = Field(default=None, description="reductions recorded (备案) on")
-    frozen_at: LocalTime | None = None
+    frozen_at: LocalDateTime | None = None
     application_id: str | None = None
     revision: int | None = None
     notice_id: str | None = None
@@ -321,34 +337,31 @@ class SerialHistoryOut(BaseModel):
 
 
 # --- applications ----------------------------------------------------------------------------
+ITEM_QUANTITY = "tonnes, positive — 吨（正整数，提交时校验）"
+
+
 class AllowanceItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["allowance"] = Field(description="allowance — 配额")
-    instrument: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    instrument: Instrument
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 class CcerItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["ccer"] = Field(description="ccer — 待抵销 CCER 批次")
-    lot_id: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    lot_id: Id
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 class OffsetCcerItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["offset_ccer"] = Field(description="offset_ccer — 履约抵销 CCER（第一个履约周期）")
-    instrument: str
-    quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="tonnes, positive — 吨（正整数，提交时校验）"
-    )
+    instrument: Instrument
+    quantity: SignedQuantity = Field(description=ITEM_QUANTITY)
 
 
 ItemIn = Annotated[AllowanceItemIn | CcerItemIn | OffsetCcerItemIn, Field(discriminator="kind")]
@@ -368,12 +381,12 @@ def items_of(items: list[ItemIn]) -> tuple[Item, ...]:
 
 
 class ApplicationIn(BaseModel):
-    notice_id: str
-    items: list[ItemIn] = Field(default_factory=list, max_length=200)
+    notice_id: Id
+    items: list[ItemIn] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class ItemsIn(BaseModel):
-    items: list[ItemIn] = Field(max_length=200)
+    items: list[ItemIn] = Field(max_length=MAX_ITEMS)
 
 
 class ApplicationItemOut(BaseModel):
@@ -409,9 +422,9 @@ class ApplicationOut(BaseModel):
     items: list[ApplicationItemOut]
     findings: list[FindingOut] = Field(description="the province's findings when returned — 退回时的全部不符合事项")
     history: list[dict[str, Any]]
-    created_at: LocalTime
-    submitted_at: LocalTime | None
-    decided_at: LocalTime | None
+    created_at: LocalDateTime
+    submitted_at: LocalDateTime | None
+    decided_at: LocalDateTime | None
 
 
 # --- monitoring (seed 001 二) and the enterprise's home page (seed 002) ------------------------------
@@ -429,18 +442,18 @@ class UnitShortOut(BaseModel):
     fulfilled: int = Field(description="已履约量")
     under_review: int = Field(description="待审核履约量")
     overdue: bool = Field(description="marked overdue when the deadline passed — 已标记未按时足额清缴")
-    overdue_at: LocalTime | None
+    overdue_at: LocalDateTime | None
 
 
 class ComplianceStatsOut(BaseModel):
     period_code: str
     province: str | None = Field(description="the province, or null for all provinces (registry) — 省份")
-    as_of: LocalTime = Field(description="when the stats were read — 统计时间")
+    as_of: LocalDateTime = Field(description="when the stats were read — 统计时间")
     final: bool = Field(
         description="the deadline has passed; before it, complete means complete so far — 是否已过履约截止时间"
     )
-    deadline: LocalTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
-    target_date: LocalTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
+    deadline: LocalDateTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
+    target_date: LocalDateTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
     target_share: Share | None = Field(description="share of units to be complete by the target date — 目标完成率")
     target_met: bool | None = Field(description="complete_by_target_date / units ≥ target_share — 是否达到目标")
     units: int = Field(description="units with an enterprise notice of the period — 重点排放单位数")
@@ -478,7 +491,7 @@ class ApplicationCountsOut(BaseModel):
 
 class OverviewOut(BaseModel):
     account: AccountOut
-    as_of: LocalTime
+    as_of: LocalDateTime
     holdings: OverviewHoldingsOut
     open_notices: list[NoticeOut] = Field(description="notices not complete — 未完成履约通知书")
     applications: ApplicationCountsOut
@@ -505,30 +518,30 @@ class OffsetCcerRequestOut(BaseModel):
     quantity: int = Field(description="tonnes cancelled, generated on approval — 注销量（备案减排量）")
     serial_ranges: list[list[str]]
     units_recorded_at: date | None
-    cancelled_at: LocalTime
+    cancelled_at: LocalDateTime
     status: RequestStatus
     instrument: str | None = Field(description="the generated instrument, once approved — 生成的标的编码")
     reasons: list[dict[str, Any]] = Field(description="why it was rejected — 审核不通过理由")
     history: list[dict[str, Any]] = Field(description="流程图: drafted, submitted, approved or rejected, by whom, when")
-    drafted_at: LocalTime
+    drafted_at: LocalDateTime
     submitted_by: str | None
-    submitted_at: LocalTime | None
+    submitted_at: LocalDateTime | None
     decided_by: str | None
-    decided_at: LocalTime | None
+    decided_at: LocalDateTime | None
 
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
-    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
-    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+    code: ReasonCode = Field("REJECTED", description="stable code — 原因代码")
+    message: Reason = Field(description="reason — 原因")
+    message_zh: Reason | None = Field(None, description="reason in Chinese — 原因（中文）")
 
 
 class RejectRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reasons: list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    reasons: list[ReasonIn | Reason] = Field(
         default_factory=list, max_length=20, description="reasons (objects or plain text), at least one — 理由"
     )
 
@@ -540,5 +553,37 @@ class UnmatchedCancellationOut(BaseModel):
     project: LegacyProjectOut
     quantity: int
     serial_ranges: list[list[str]]
-    cancelled_at: LocalTime
-    received_at: LocalTime
+    cancelled_at: LocalDateTime
+    received_at: LocalDateTime
+
+
+# --- reconciliation (账实核对) -------------------------------------------------------------------------
+class ReconciliationDiscrepancyOut(BaseModel):
+    code: str
+    message: str
+    message_zh: str
+    objects: dict[str, Any] = Field(description="the ids and quantities involved — 涉及的对象及数量")
+
+
+class ReconciliationOut(BaseModel):
+    checked_at: LocalDateTime
+    consistent: bool = Field(description="no discrepancy — 账实一致")
+    notices_checked: int
+    holdings_checked: int
+    lots_checked: int
+    discrepancies: list[ReconciliationDiscrepancyOut]
+
+
+class LotBalanceOut(BaseModel):
+    lot_id: str
+    account_id: str
+    quantity: int
+    available: int
+    reserved: int
+    registered: int
+    recalled: int
+    cancelled: int = Field(description="registered and confirmed cancelled by the new registry — 已确认注销")
+    released: int = Field(description="recalled and confirmed released by the new registry — 已确认解冻")
+    status: Literal["pending", "offset", "recalled", "refused"] = Field(
+        description="pending — 待抵销; offset — 已抵销; recalled — 已召回; refused — 已拒收"
+    )

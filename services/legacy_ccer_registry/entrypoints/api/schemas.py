@@ -3,14 +3,16 @@ event contracts). Every string, number, date and list is bounded."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Year
 from shared.domain_types import Holder, ProvinceCode, Uscc
 from shared.reference import LEGACY_EXCHANGES
+from shared.timeutil import LocalDateTime
 
 # --- vocabulary ------------------------------------------------------------------------------
 LegacyExchange = Literal["CBEEX", "TCX", "SEEE", "CEEX", "CNEEEX", "HBEX", "CQUAEE", "SCEEX", "HXEE"]
@@ -21,13 +23,13 @@ EXCHANGE_DESC = (
     "SCEEX 四川联合环境交易所, HXEE 海峡股权交易中心"
 )
 Exchange = Annotated[LegacyExchange, Field(description=EXCHANGE_DESC)]
-Quantity = Annotated[
-    int, Field(strict=True, gt=0, le=10**12, description="whole tonnes CO2e — 吨二氧化碳当量（正整数）")
+# Account and record ids of this registry are at most 40 characters.
+AccountId = Annotated[Id, Field(max_length=40)]
+RecordId = Annotated[Id, Field(max_length=40)]
+ProjectNumber = Annotated[
+    str, Field(max_length=40, pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")
 ]
-AccountId = Annotated[str, Field(min_length=1, max_length=40)]
-RecordId = Annotated[str, Field(min_length=1, max_length=40)]
-ProjectNumber = Annotated[str, Field(pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")]
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
+Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")]
 Serials = list[tuple[str, str]]
 SERIALS_DESC = "serial ranges [[first, last], …], lowest first — 序列号区间（首号, 末号）"
 PurposeName = Literal["offset_2019_2020", "offset_2023", "voluntary"]
@@ -42,20 +44,20 @@ DecisionName = Annotated[Literal["approve", "reject"], Field(description="approv
 
 
 class ReasonIn(BaseModel):
-    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
-    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
-    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+    code: ReasonCode = Field("REJECTED", description="stable code — 原因代码")
+    message: Reason = Field(description="reason — 原因")
+    message_zh: Reason | None = Field(None, description="reason in Chinese — 原因（中文）")
 
 
 Reasons = Annotated[
-    list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]],
+    list[ReasonIn | Reason],
     Field(max_length=20, description="reasons (objects or plain text) — 理由"),
 ]
 
 
 class ContactIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="contact person — 联系人")
-    phone: str = Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")
+    phone: Phone
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 联系邮箱")
     role: str | None = Field(None, max_length=50, description="role, e.g. trading representative — 联系人类别")
 
@@ -76,7 +78,7 @@ class TradingAccountOut(BaseModel):
     id: str
     exchange: str = Field(description=EXCHANGE_DESC)
     status: str = Field(description="active — 正常")
-    opened_at: datetime
+    opened_at: LocalDateTime
 
 
 class AccountOut(BaseModel):
@@ -85,13 +87,13 @@ class AccountOut(BaseModel):
     province: str
     status: str = Field(description="active — 正常")
     opened_via: str = Field(description="direct — 注登机构直接开立; application — 经交易机构申请开立")
-    opened_at: datetime
+    opened_at: LocalDateTime
     exchanges: list[str] = Field(description="exchanges the account trades at — 已开立交易账户的交易机构")
     trading_accounts: list[TradingAccountOut]
 
 
 class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="unit name — 单位名称")
+    name: Name = Field(description="unit name — 单位名称")
     uscc: Uscc
     province: ProvinceCode | None = Field(
         None, description="registered province; required when the unit has no legacy account yet — 所在省份"
@@ -128,8 +130,8 @@ class AccountApplicationOut(BaseModel):
     account_id: str | None = None
     trading_account_id: str | None = None
     history: list[dict[str, Any]]
-    submitted_at: datetime
-    updated_at: datetime
+    submitted_at: LocalDateTime
+    updated_at: LocalDateTime
 
 
 class AccountApplicationPage(BaseModel):
@@ -140,7 +142,7 @@ class AccountApplicationPage(BaseModel):
 # --- projects and units ----------------------------------------------------------------------
 class ProjectIn(BaseModel):
     number: ProjectNumber
-    name: str = Field(min_length=1, max_length=200, description="project name — 项目名称")
+    name: Name = Field(description="project name — 项目名称")
     owner_uscc: Uscc
     type: str = Field(min_length=1, max_length=100, description="project type — 项目类型")
     region: str = Field(min_length=1, max_length=100, description="region — 项目所在地区")
@@ -151,11 +153,11 @@ class ProjectIn(BaseModel):
 
 
 class ProjectOut(ProjectIn):
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class IssuanceIn(BaseModel):
-    vintage: int = Field(strict=True, ge=1990, le=2100, description="vintage (year of the reductions) — 减排量年份")
+    vintage: Year = Field(description="vintage (year of the reductions) — 减排量年份")
     quantity: Quantity
     account_id: AccountId = Field(description="account receiving the units — 接收减排量的账户")
     exchange: Exchange
@@ -172,7 +174,7 @@ class IssuanceOut(BaseModel):
     recorded_at: date
     state: Literal["trading"] = Field("trading", description="trading — 交易持仓")
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    issued_at: datetime
+    issued_at: LocalDateTime
 
 
 class TradeIn(BaseModel):
@@ -190,7 +192,7 @@ class TradeOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    settled_at: datetime
+    settled_at: LocalDateTime
 
 
 TRANSFER_DESC = "to_registry — 交易账户划转至一般持有账户; to_exchange — 一般持有账户划转至交易账户"
@@ -211,7 +213,7 @@ class TransferOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    transferred_at: datetime
+    transferred_at: LocalDateTime
 
 
 class HoldingOut(BaseModel):
@@ -231,7 +233,7 @@ class HoldingsOut(BaseModel):
 
 
 class MovementOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     kind: str = Field(
         description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; sync — 信息同步"
     )
@@ -289,7 +291,7 @@ class CancellationOut(BaseModel):
     synced: int = Field(description="synced to the new registry — 已同步量")
     claimed: int = Field(description="in sync applications awaiting a decision — 同步申请处理中")
     unsynced: int = Field(description="not yet synced nor claimed — 尚可同步量")
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class CancellationPage(BaseModel):
@@ -305,12 +307,12 @@ class SyncLineIn(BaseModel):
 
 class SyncContactIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="contact person — 联系人")
-    phone: str = Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 联系电话")
+    phone: Phone
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 联系邮箱")
 
 
 class SyncApplicationIn(BaseModel):
-    unit_name: str = Field(min_length=1, max_length=200, description="unit name — 单位名称")
+    unit_name: Name = Field(description="unit name — 单位名称")
     uscc: Uscc
     legacy_account_id: AccountId = Field(description="legacy registry account — 旧CCER注登系统账户ID")
     new_account_id: AccountId = Field(description="new registry account — 新CCER注登系统账户ID")
@@ -346,12 +348,12 @@ class SyncApplicationOut(BaseModel):
     quantity: int
     lines: list[SyncLineOut]
     reasons: list[dict[str, Any]]
-    sent_at: datetime
-    sla_due_at: datetime = Field(
+    sent_at: LocalDateTime
+    sla_due_at: LocalDateTime = Field(
         description="end of the 5th working day after sending — 处理时限（发送次日起第5个工作日结束）"
     )
-    auto_approve_at: datetime | None = Field(None, description="auto-processing instant — 自动处理时间")
-    decided_at: datetime | None = None
+    auto_approve_at: LocalDateTime | None = Field(None, description="auto-processing instant — 自动处理时间")
+    decided_at: LocalDateTime | None = None
     decided_by: str | None = None
 
 

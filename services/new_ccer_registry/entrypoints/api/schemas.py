@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -28,9 +28,10 @@ from services.new_ccer_registry.service_layer.views import (
     ReconciliationReport,
     SerialHistory,
 )
+from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 
 class OpenAccountIn(BaseModel):
@@ -45,7 +46,7 @@ TRADING_STATUS_DESC = "active — 正常; awaiting_fees — 待缴费（开户�
 class TradingAccountOut(BaseModel):
     id: str
     status: Literal["active", "awaiting_fees", "suspended"] = Field(description=TRADING_STATUS_DESC)
-    annual_fee_valid_until: datetime | None = Field(
+    annual_fee_valid_until: LocalDateTime | None = Field(
         None,
         description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed) — "
         "年费有效期截止时刻（不含）",
@@ -94,12 +95,12 @@ OrgFormName = Literal["legal_person", "other_org"]
 ORG_FORM_DESC = "legal_person — 法人; other_org — 其他组织"
 STAGE_DESC = "exchange_initial — 交易机构初审; exchange_re — 交易机构复审（纸质材料）; registry — 注册登记机构审核"
 FEE_KIND_DESC = "opening — 开户费（2,000 元）; annual — 年费（1,000 元）"
-Phone = Annotated[str, Field(pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 手机号")]
+Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 手机号")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="email — 邮箱")]
 
 
 class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="unit name — 申请机构名称")
+    name: Name = Field(description="unit name — 申请机构名称")
     uscc: Uscc
     org_form: OrgFormName = Field(description=ORG_FORM_DESC)
     foreign_invested: bool = Field(description="foreign-invested or joint venture — 是否外资、合资企业")
@@ -124,7 +125,7 @@ class ContactsIn(BaseModel):
 class MaterialIn(BaseModel):
     no: int = Field(strict=True, ge=1, le=14, description="number in seed 004 §三 — 材料序号")
     file_name: str = Field(min_length=1, max_length=255, description="uploaded file — 附件文件名")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex — 文件摘要")
+    sha256: str = Field(max_length=64, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex — 文件摘要")
 
 
 class DeclarationsIn(BaseModel):
@@ -145,21 +146,21 @@ class AccountApplicationIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    code: str = Field("REJECTED", pattern=r"^[A-Z][A-Z0-9_]{0,59}$", description="stable code — 原因代码")
-    message: str = Field(min_length=1, max_length=500, description="reason — 原因")
-    message_zh: str | None = Field(None, max_length=500, description="reason in Chinese — 原因（中文）")
+    code: ReasonCode = Field("REJECTED", description="stable code — 原因代码")
+    message: Reason = Field(description="reason — 原因")
+    message_zh: Reason | None = Field(None, description="reason in Chinese — 原因（中文）")
 
 
 class ApplicationReviewIn(BaseModel):
     stage: Literal["exchange_initial", "exchange_re", "registry"] = Field(description=STAGE_DESC)
     decision: Literal["approve", "reject"] = Field(description="approve — 通过; reject — 不通过（退回）")
-    reasons: list[ReasonIn | Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    reasons: list[ReasonIn | Reason] = Field(
         [], max_length=20, description="reasons of a rejection (objects or plain text) — 退回理由"
     )
 
 
 class NotificationOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     channel: Literal["sms", "email"] = Field(description="sms — 短信; email — 邮件")
     to: Literal["account_representative", "trading_representative"]
     address: str
@@ -183,8 +184,8 @@ class AccountApplicationOut(BaseModel):
     trading_account_id: str | None = None
     notifications: list[NotificationOut]
     history: list[dict[str, Any]]
-    submitted_at: datetime
-    updated_at: datetime
+    submitted_at: LocalDateTime
+    updated_at: LocalDateTime
 
 
 class ChecklistItemOut(BaseModel):
@@ -206,9 +207,9 @@ class FeeOut(BaseModel):
     trading_account_id: str
     kind: Literal["opening", "annual"] = Field(description=FEE_KIND_DESC)
     amount: int = Field(description="yuan — 金额（元）")
-    paid_at: datetime
-    valid_from: datetime | None = Field(None, description="annual fee: validity from — 年费有效期起")
-    valid_until: datetime | None = Field(None, description="annual fee: validity until (exclusive) — 年费有效期止")
+    paid_at: LocalDateTime
+    valid_from: LocalDateTime | None = Field(None, description="annual fee: validity from — 年费有效期起")
+    valid_until: LocalDateTime | None = Field(None, description="annual fee: validity until (exclusive) — 年费有效期止")
     paid_by: str
 
 
@@ -217,9 +218,6 @@ class FeePaidOut(FeeOut):
 
 
 # --- projects, units, offset lots ----------------------------------------------------------------
-Quantity = Annotated[
-    int, Field(strict=True, gt=0, le=10**12, description="whole tonnes CO2e — 吨二氧化碳当量（正整数）")
-]
 Serials = list[tuple[str, str]]
 SERIALS_DESC = "serial ranges [[first, last], …], lowest first — 序列号区间（首号, 末号）"
 ORIGIN_DESC = "new — 新CCER（新CCER注登系统登记）; legacy — 旧有CCER（同步自旧CCER注登系统）"
@@ -230,18 +228,20 @@ STATE_DESC = (
 LOT_STATUS_DESC = "frozen — 已冻结（待抵销）; settled — 已了结（全部注销或解冻）"
 UnitStateName = Literal["trading", "available", "frozen", "cancelled", "awaiting_confirmation"]
 OriginName = Literal["new", "legacy"]
-ProjectNumber = Annotated[str, Field(pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")]
-AccountId = Annotated[str, Field(min_length=1, max_length=40)]
+ProjectNumber = Annotated[
+    str, Field(max_length=40, pattern=PROJECT_NUMBER_PATTERN, description="project number — 项目编号")
+]
+AccountId = Annotated[Id, Field(max_length=40)]  # account ids of this registry: at most 40 characters
 
 
 class ProjectIn(BaseModel):
     number: ProjectNumber
-    name: str = Field(min_length=1, max_length=200, description="project name — 项目名称")
+    name: Name = Field(description="project name — 项目名称")
     owner_uscc: Uscc
     type: str = Field(min_length=1, max_length=100, description="project type — 项目类型")
     methodology: str = Field(min_length=1, max_length=100, description="methodology — 方法学")
     region: str = Field(min_length=1, max_length=100, description="region — 项目所在地区")
-    registered_at: date = Field(description="date registered in the new registry — 项目登记日期")
+    registered_at: Day = Field(description="date registered in the new registry — 项目登记日期")
     within_national_ets: bool = Field(
         False, description="under national ETS allowance management — 是否属于全国碳市场配额管理范围"
     )
@@ -249,11 +249,11 @@ class ProjectIn(BaseModel):
 
 class ProjectOut(ProjectIn):
     issued: int = Field(0, description="units issued so far — 累计签发量")
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class IssuanceIn(BaseModel):
-    vintage: int = Field(strict=True, ge=2000, le=2100, description="vintage (year of the reductions) — 减排量年份")
+    vintage: Year = Field(ge=2000, description="vintage (year of the reductions) — 减排量年份")
     quantity: Quantity
     account_id: AccountId = Field(description="registry account receiving the units — 接收减排量的登记账户")
 
@@ -266,7 +266,7 @@ class IssuanceOut(BaseModel):
     account_id: str
     state: UnitStateName = Field("available", description=STATE_DESC)
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    issued_at: datetime
+    issued_at: LocalDateTime
 
 
 class TradeIn(BaseModel):
@@ -283,7 +283,7 @@ class TradeOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    settled_at: datetime
+    settled_at: LocalDateTime
 
 
 class TransferIn(BaseModel):
@@ -303,7 +303,7 @@ class TransferOut(BaseModel):
     project_number: str
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
-    transferred_at: datetime
+    transferred_at: LocalDateTime
 
 
 class HoldingOut(BaseModel):
@@ -343,7 +343,7 @@ class OffsetLotCreatedOut(BaseModel):
     project_number: str
     origin: OriginName = Field(description=ORIGIN_DESC)
     vintage: int
-    frozen_at: datetime
+    frozen_at: LocalDateTime
 
 
 class LotRangesOut(BaseModel):
@@ -366,8 +366,8 @@ class OffsetLotOut(BaseModel):
     status: Literal["frozen", "settled"] = Field(description=LOT_STATUS_DESC)
     serial_ranges: Serials = Field(description="every range the lot froze — 批次冻结的全部序列号区间")
     serial_ranges_by_state: LotRangesOut = Field(description="frozen — 仍冻结; cancelled — 已注销; released — 已解冻")
-    frozen_at: datetime
-    settled_at: datetime | None = None
+    frozen_at: LocalDateTime
+    settled_at: LocalDateTime | None = None
 
 
 class CancellationOut(BaseModel):
@@ -382,7 +382,7 @@ class CancellationOut(BaseModel):
     quantity: int
     serial_ranges: Serials = Field(description=SERIALS_DESC)
     purpose: str = Field(description="offset_<period> — 用于抵销该履约期配额清缴")
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class DiscrepancyOut(BaseModel):
@@ -395,7 +395,7 @@ class DiscrepancyOut(BaseModel):
 
 
 class ReconciliationOut(BaseModel):
-    checked_at: datetime
+    checked_at: LocalDateTime
     consistent: bool = Field(description="no discrepancy — 账实一致")
     projects_checked: int
     lots_checked: int
@@ -408,7 +408,7 @@ SyncStatusName = Literal["awaiting_confirmation", "confirmed", "disputed"]
 
 
 class DisputeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000, description="why the units are disputed — 异议理由")
+    reason: Remark = Field(min_length=1, description="why the units are disputed — 异议理由")
 
 
 class RecordedRangeOut(BaseModel):
@@ -439,14 +439,14 @@ class LegacySyncOut(BaseModel):
     items: list[LegacySyncItemOut]
     dispute_reason: str | None = None
     history: list[dict[str, Any]] = Field(description="received, confirmed, disputed — 同步、确认、异议记录")
-    received_at: datetime
-    decided_at: datetime | None = None
+    received_at: LocalDateTime
+    decided_at: LocalDateTime | None = None
 
 
 class SerialEventOut(BaseModel):
     model_config = {"extra": "allow"}
 
-    at: datetime
+    at: LocalDateTime
     kind: str = Field(
         description="issuance — 签发; sync_in — 旧有CCER同步; confirmation — 确认; trade — 交易; transfer — 划转; "
         "frozen — 冻结（抵销批次）; cancellation — 注销; release — 解冻"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
+from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
+from shared.timeutil import LocalDateTime
 
 STATUS_DOC = (
     "awaiting_first_review — 待初审; awaiting_second_review — 待复审; approved — 审核通过; rejected — 审核不通过"
@@ -32,11 +34,16 @@ class FindingIn(BaseModel):
     """A non-conformity found by the reviewer (不符合事项)."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="stable UPPER_SNAKE code — 问题代码")
-    message: str = Field(min_length=1, max_length=1000, description="English text — 英文说明")
-    message_zh: str = Field(min_length=1, max_length=1000, description="Chinese text — 中文说明")
+    code: str = Field(
+        max_length=60, pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="stable UPPER_SNAKE code — 问题代码"
+    )
+    message: Remark = Field(min_length=1, description="English text — 英文说明")
+    message_zh: Remark = Field(min_length=1, description="Chinese text — 中文说明")
     item: int | None = Field(
-        default=None, ge=0, description="index of the application item concerned — 所涉申请项序号（从 0 起）"
+        default=None,
+        ge=0,
+        le=MAX_ITEMS,
+        description="index of the application item concerned — 所涉申请项序号（从 0 起）",
     )
 
 
@@ -45,7 +52,7 @@ class FirstReviewIn(BaseModel):
     recommendation: Recommendation = Field(description=RECOMMENDATION_DOC)
     findings: list[FindingIn] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=MAX_ITEMS,
         description="findings added by hand; the failing automated checks' findings are added by the service "
         "— 人工审核意见；未通过的自动核对结果由系统自动附上",
     )
@@ -83,7 +90,7 @@ class AccountOut(BaseModel):
 class PeriodOut(BaseModel):
     code: str
     cap_bp: int = Field(description="offset cap in basis points of the obligation — 抵销比例上限（万分比）")
-    deadline: datetime = Field(description="application deadline — 履约申请截止时间")
+    deadline: LocalDateTime = Field(description="application deadline — 履约申请截止时间")
     eligibility: dict[str, Any] = {}
 
 
@@ -106,7 +113,7 @@ class ItemOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     action: Literal["opened", "checks_recomputed", "first_review", "second_review"] = Field(description=ACTION_DOC)
     actor: str
     status: ReviewStatus = Field(description=f"status after this step — 此步后的状态: {STATUS_DOC}")
@@ -123,16 +130,16 @@ class ReviewOut(BaseModel):
     notice: NoticeOut
     items: list[ItemOut]
     checks: list[CheckOut]
-    checks_at: datetime = Field(description="when the checks were last computed — 自动核对时间")
+    checks_at: LocalDateTime = Field(description="when the checks were last computed — 自动核对时间")
     status: ReviewStatus = Field(description=STATUS_DOC)
     recommendation: Recommendation | None = Field(description=RECOMMENDATION_DOC)
     findings: list[FindingOut]
     first_reviewer: str | None = None
-    first_reviewed_at: datetime | None = None
+    first_reviewed_at: LocalDateTime | None = None
     second_reviewer: str | None = None
-    submitted_at: datetime
-    opened_at: datetime
-    decided_at: datetime | None = None
+    submitted_at: LocalDateTime
+    opened_at: LocalDateTime
+    decided_at: LocalDateTime | None = None
     history: list[HistoryOut]
 
 
@@ -162,7 +169,6 @@ class DashboardOut(BaseModel):
 
 
 # --- first-period offset forms (申请表) ------------------------------------------------------------
-MAX_QUANTITY = 10**15
 FORM_STATUS_DOC = "submitted — 已提交（待省级确认）; confirmed — 已确认; returned — 已退回（待修改后重新提交）"
 FORM_DECISION_DOC = "confirm — 确认; return — 退回（须附理由）"
 FORM_ACTION_DOC = (
@@ -182,14 +188,10 @@ class OffsetFormIn(BaseModel):
     period_code: str = Field(min_length=1, max_length=30, description="compliance period, 2019-2020 — 履约期")
     unit: Holder = Field(description="the key emitting unit: name and USCC — 重点排放单位名称及统一社会信用代码")
     province: ProvinceCode
-    obligation: StrictInt = Field(
-        ge=-MAX_QUANTITY,
-        le=MAX_QUANTITY,
+    obligation: SignedQuantity = Field(
         description="the 2019-2020 allowances to surrender, as on the notice — 2019-2020年应清缴配额总量（吨）",
     )
-    requested_quantity: StrictInt = Field(
-        ge=-MAX_QUANTITY,
-        le=MAX_QUANTITY,
+    requested_quantity: SignedQuantity = Field(
         description="CCER to offset, positive, at most 5% of the obligation (checked with every other problem) "
         "— 申请抵销量（吨，正整数，不超过应清缴量的5%）",
     )
@@ -198,7 +200,7 @@ class OffsetFormIn(BaseModel):
 class FormDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: FormDecision = Field(description=FORM_DECISION_DOC)
-    reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+    reasons: list[Annotated[Remark, Field(min_length=1)]] = Field(
         default_factory=list, max_length=20, description="required to return — 退回时必填的理由"
     )
 
@@ -211,13 +213,13 @@ class CancellationProofIn(BaseModel):
         pattern=r"^[^/\\\x00-\x1f]+$",
         description="file name of the stamped screenshot, no path — 加盖公章的注销截图文件名",
     )
-    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the file, hex — 文件 SHA-256 摘要")
+    sha256: Sha256 = Field(description="SHA-256 of the file, hex — 文件 SHA-256 摘要")
 
 
 class ProofOut(BaseModel):
     file_name: str
     sha256: str
-    submitted_at: datetime
+    submitted_at: LocalDateTime
     submitted_by: str
 
 
@@ -225,11 +227,11 @@ class CancellationOut(BaseModel):
     cancellation_id: str = Field(description="the legacy registry's cancellation record — 注销记录编号")
     project_number: str
     quantity: int
-    cancelled_at: datetime
+    cancelled_at: LocalDateTime
 
 
 class FormHistoryOut(BaseModel):
-    at: datetime
+    at: LocalDateTime
     action: Literal["submitted", "resubmitted", "confirmed", "returned", "proof_attached"] = Field(
         description=FORM_ACTION_DOC
     )
@@ -255,11 +257,11 @@ class OffsetFormOut(BaseModel):
     status: FormStatus = Field(description=FORM_STATUS_DOC)
     revision: int = Field(description="1, then 2 after the first correction — 提交次数")
     reasons: list[str] = Field(description="the province's reasons of the last return — 最近一次退回理由")
-    first_submitted_at: datetime
-    submitted_at: datetime = Field(description="the last submission — 最近一次提交时间")
-    decided_at: datetime | None = None
+    first_submitted_at: LocalDateTime
+    submitted_at: LocalDateTime = Field(description="the last submission — 最近一次提交时间")
+    decided_at: LocalDateTime | None = None
     decided_by: str | None = None
-    confirmed_at: datetime | None = None
+    confirmed_at: LocalDateTime | None = None
     confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 经确认的抵销量")
     cancelled_quantity: int = Field(
         description="CCER the unit cancelled for the period, from NCSC's daily records — 已注销量（国家气候战略中心每日注销记录）"
@@ -289,7 +291,7 @@ class SummaryItemOut(BaseModel):
     requested_quantity: int
     confirmed_quantity: int
     revision: int
-    confirmed_at: datetime | None = None
+    confirmed_at: LocalDateTime | None = None
 
 
 class FormSummaryOut(BaseModel):
@@ -297,13 +299,13 @@ class FormSummaryOut(BaseModel):
     province: str
     period_code: str
     week_ending: date = Field(description="the Friday the week ends on, at 17:00 — 汇总周（周五17点截止）")
-    covers_from: datetime = Field(description="previous Friday 17:00 — 上周五17点")
-    covers_until: datetime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
+    covers_from: LocalDateTime = Field(description="previous Friday 17:00 — 上周五17点")
+    covers_until: LocalDateTime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
     forms: int = Field(description="forms confirmed in the week — 本周确认的申请表数")
     requested_total: int = Field(description="申请抵销量合计")
     confirmed_total: int = Field(description="确认抵销量合计")
     items: list[SummaryItemOut]
-    made_at: datetime
+    made_at: LocalDateTime
 
 
 class FormSummaryPage(BaseModel):

@@ -15,6 +15,7 @@ from services.allowance_registry.entrypoints.api.routers import (
     pending_offsets,
     periods,
     provincial_notices,
+    reconciliation,
     registrations,
     serials,
 )
@@ -35,4 +36,6 @@ ROUTERS: list[APIRouter] = [
     compliance_stats.router,
     # first period: offset-CCER creation requests
     offset_ccer_requests.router,
+    # reconciliation (账实核对), for operators
+    reconciliation.router,
 ]

@@ -39,6 +39,7 @@ from services.allowance_registry.service_layer.commands import (
     TransferAllowances,
 )
 from services.allowance_registry.service_layer.views import HoldingsView, OverviewView
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -96,8 +97,8 @@ async def list_accounts(
     principal: EnterpriseProvinceOrRegistry,
     page: Page,
     request: Request,
-    province: Annotated[str | None, Query(description="province code — 省份")] = None,
-    uscc: Annotated[str | None, Query(description="holder USCC — 统一社会信用代码")] = None,
+    province: Annotated[str | None, Query(max_length=6, description="province code — 省份")] = None,
+    uscc: Annotated[str | None, Query(max_length=18, description="holder USCC — 统一社会信用代码")] = None,
 ) -> Any:
     command = ListAccounts(province=province, uscc=uscc, limit=page.limit + 1, offset=page.offset)
     rows = await bus.handle(command, principal)
@@ -105,12 +106,12 @@ async def list_accounts(
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="Account — 账户")
-async def get_account(account_id: str, bus: BusDep, principal: EnterpriseProvinceOrRegistry) -> AccountOut:
+async def get_account(account_id: Id, bus: BusDep, principal: EnterpriseProvinceOrRegistry) -> AccountOut:
     return account_out(await bus.handle(GetAccount(account_id=account_id), principal))
 
 
 @router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓")
-async def holdings(account_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> HoldingsOut:
+async def holdings(account_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> HoldingsOut:
     return holdings_out(await bus.handle(GetHoldings(account_id=account_id), principal))
 
 
@@ -119,7 +120,7 @@ async def holdings(account_id: str, bus: BusDep, principal: EnterpriseOrProvince
     response_model=HoldingsOut,
     summary="Transfer between trading and registry side — 持仓划转",
 )
-async def transfer(account_id: str, body: TransferIn, bus: BusDep, principal: Enterprise) -> HoldingsOut:
+async def transfer(account_id: Id, body: TransferIn, bus: BusDep, principal: Enterprise) -> HoldingsOut:
     command = TransferAllowances(
         account_id=account_id, instrument=body.instrument, quantity=body.quantity, direction=body.direction.value
     )
@@ -153,5 +154,5 @@ def overview_out(view: OverviewView) -> OverviewOut:
     response_model=OverviewOut,
     summary="The account's home page: holdings, open notices, applications — 首页（持仓、未完成履约通知书、履约待办）",
 )
-async def overview(account_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> OverviewOut:
+async def overview(account_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> OverviewOut:
     return overview_out(await bus.handle(GetAccountOverview(account_id=account_id), principal))

@@ -24,6 +24,7 @@ from services.allowance_registry.service_layer.commands import (
     ReplaceApplicationItems,
     SubmitApplication,
 )
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -63,7 +64,7 @@ async def create_application(body: ApplicationIn, bus: BusDep, principal: Enterp
     response_model=ApplicationOut,
     summary="Replace the items of a draft or returned application — 修改履约申请",
 )
-async def replace_items(application_id: str, body: ItemsIn, bus: BusDep, principal: Enterprise) -> ApplicationOut:
+async def replace_items(application_id: Id, body: ItemsIn, bus: BusDep, principal: Enterprise) -> ApplicationOut:
     command = ReplaceApplicationItems(application_id=application_id, items=items_of(body.items))
     return application_out(await bus.handle(command, principal))
 
@@ -73,7 +74,7 @@ async def replace_items(application_id: str, body: ItemsIn, bus: BusDep, princip
     response_model=ApplicationOut,
     summary="Validate everything and submit — 提交履约申请（一次性校验全部问题）",
 )
-async def submit_application(application_id: str, bus: BusDep, principal: Enterprise) -> ApplicationOut:
+async def submit_application(application_id: Id, bus: BusDep, principal: Enterprise) -> ApplicationOut:
     return application_out(await bus.handle(SubmitApplication(application_id=application_id), principal))
 
 
@@ -83,9 +84,9 @@ async def list_applications(
     principal: EnterpriseOrProvince,
     page: Page,
     request: Request,
-    account_id: str | None = None,
-    province: str | None = None,
-    notice_id: str | None = None,
+    account_id: Id | None = None,
+    province: Annotated[str | None, Query(max_length=6, description="province code — 省份")] = None,
+    notice_id: Id | None = None,
     status: Annotated[
         ApplicationStatus | None,
         Query(description="draft — 草稿; submitted — 已提交待审核; approved — 审核通过; returned — 已退回"),
@@ -104,5 +105,5 @@ async def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationOut, summary="Compliance application — 履约申请")
-async def get_application(application_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> ApplicationOut:
+async def get_application(application_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> ApplicationOut:
     return application_out(await bus.handle(GetApplication(application_id=application_id), principal))

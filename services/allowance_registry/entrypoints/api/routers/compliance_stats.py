@@ -94,7 +94,9 @@ async def compliance_stats(
     bus: BusDep,
     principal: ProvinceOrRegistry,
     request: Request,
-    period_code: Annotated[str, Query(pattern=CODE_PATTERN, description="compliance period — 履约期, e.g. 2019-2020")],
+    period_code: Annotated[
+        str, Query(max_length=40, pattern=CODE_PATTERN, description="compliance period — 履约期, e.g. 2019-2020")
+    ],
     province: Annotated[
         ProvinceCode | None, Query(description="province (a province sees its own only; omitted: all) — 省份")
     ] = None,

@@ -12,6 +12,7 @@ from services.allowance_registry.entrypoints.api.deps import CSV, BusDep, Enterp
 from services.allowance_registry.entrypoints.api.schemas import NoticeIn, NoticeOut
 from services.allowance_registry.service_layer.commands import GetNotice, IssueNotice, ListNotices
 from services.allowance_registry.service_layer.views import NoticeView
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 from shared.timeutil import local
@@ -59,9 +60,9 @@ async def list_notices(
     principal: EnterpriseOrProvince,
     page: Page,
     request: Request,
-    period_code: str | None = None,
-    account_id: str | None = None,
-    province: str | None = None,
+    period_code: Id | None = None,
+    account_id: Id | None = None,
+    province: Annotated[str | None, Query(max_length=6, description="province code — 省份")] = None,
     status: Annotated[NoticeStatus | None, Query(description="open — 未完成; complete — 已完成")] = None,
 ) -> Any:
     command = ListNotices(
@@ -77,5 +78,5 @@ async def list_notices(
 
 
 @router.get("/{notice_id}", response_model=NoticeOut, summary="Compliance notice — 履约通知书")
-async def get_notice(notice_id: str, bus: BusDep, principal: EnterpriseOrProvince) -> NoticeOut:
+async def get_notice(notice_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> NoticeOut:
     return notice_out(await bus.handle(GetNotice(notice_id=notice_id), principal))

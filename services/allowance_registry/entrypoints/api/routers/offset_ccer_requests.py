@@ -33,6 +33,7 @@ from services.allowance_registry.service_layer.commands import (
     RejectOffsetCcerRequest,
     SubmitOffsetCcerRequest,
 )
+from shared.bounds import Id
 from shared.domain_types import Holder
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
@@ -122,7 +123,7 @@ async def list_unmatched(
 
 
 @router.get("/{request_id}", response_model=OffsetCcerRequestOut, summary="Creation request and its 流程图 — 查看")
-async def get_request(request_id: str, bus: BusDep, principal: OffsetCcerRequestReader) -> OffsetCcerRequestOut:
+async def get_request(request_id: Id, bus: BusDep, principal: OffsetCcerRequestReader) -> OffsetCcerRequestOut:
     return request_out(await bus.handle(GetOffsetCcerRequest(request_id=request_id), principal))
 
 
@@ -131,7 +132,7 @@ async def get_request(request_id: str, bus: BusDep, principal: OffsetCcerRequest
     response_model=OffsetCcerRequestOut,
     summary="Submit the creation request — 发起管理员提交创建申请",
 )
-async def submit_request(request_id: str, bus: BusDep, principal: RegistryInitiator) -> OffsetCcerRequestOut:
+async def submit_request(request_id: Id, bus: BusDep, principal: RegistryInitiator) -> OffsetCcerRequestOut:
     return request_out(await bus.handle(SubmitOffsetCcerRequest(request_id=request_id), principal))
 
 
@@ -140,7 +141,7 @@ async def submit_request(request_id: str, bus: BusDep, principal: RegistryInitia
     response_model=OffsetCcerRequestOut,
     summary="Approve: generate the offset CCER (another person) — 确认管理员审核通过",
 )
-async def approve_request(request_id: str, bus: BusDep, principal: RegistryConfirmer) -> OffsetCcerRequestOut:
+async def approve_request(request_id: Id, bus: BusDep, principal: RegistryConfirmer) -> OffsetCcerRequestOut:
     return request_out(await bus.handle(ApproveOffsetCcerRequest(request_id=request_id), principal))
 
 
@@ -150,7 +151,7 @@ async def approve_request(request_id: str, bus: BusDep, principal: RegistryConfi
     summary="Reject, with reasons (another person) — 确认管理员审核不通过",
 )
 async def reject_request(
-    request_id: str, body: RejectRequestIn, bus: BusDep, principal: RegistryConfirmer
+    request_id: Id, body: RejectRequestIn, bus: BusDep, principal: RegistryConfirmer
 ) -> OffsetCcerRequestOut:
     reasons = tuple(
         RejectionReason(message=r) if isinstance(r, str) else RejectionReason(**r.model_dump()) for r in body.reasons

@@ -11,6 +11,7 @@ from services.allowance_registry.domain.offsets import LotBalance, PendingStatus
 from services.allowance_registry.entrypoints.api.deps import CSV, BusDep, EnterpriseOrProvince, Page
 from services.allowance_registry.entrypoints.api.schemas import PendingOffsetOut
 from services.allowance_registry.service_layer.commands import ListPendingOffsets
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -48,7 +49,7 @@ async def list_pending_offsets(
     principal: EnterpriseOrProvince,
     page: Page,
     request: Request,
-    account_id: str | None = None,
+    account_id: Id | None = None,
     status: Annotated[
         PendingStatus | None, Query(description="pending — 待抵销; offset — 已抵销; recalled — 已召回")
     ] = None,

@@ -18,6 +18,7 @@ from services.allowance_registry.entrypoints.api.deps import (
 )
 from services.allowance_registry.entrypoints.api.schemas import PeriodIn, PeriodOut
 from services.allowance_registry.service_layer.commands import ApprovePeriod, GetPeriod, ListPeriods, ProposePeriod
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -63,7 +64,7 @@ async def propose_period(body: PeriodIn, bus: BusDep, principal: RegistryInitiat
     response_model=PeriodOut,
     summary="Approve a compliance period (another person) — 审核履约范围（确认）",
 )
-async def approve_period(code: str, bus: BusDep, principal: RegistryConfirmer) -> PeriodOut:
+async def approve_period(code: Id, bus: BusDep, principal: RegistryConfirmer) -> PeriodOut:
     return period_out(await bus.handle(ApprovePeriod(code=code), principal))
 
 
@@ -81,5 +82,5 @@ async def list_periods(
 
 
 @router.get("/{code}", response_model=PeriodOut, summary="Compliance period — 履约期")
-async def get_period(code: str, bus: BusDep, principal: AnyPrincipal) -> PeriodOut:
+async def get_period(code: Id, bus: BusDep, principal: AnyPrincipal) -> PeriodOut:
     return period_out(await bus.handle(GetPeriod(code=code), principal))

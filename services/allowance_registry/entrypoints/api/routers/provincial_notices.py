@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from services.allowance_registry.adapters.orm import ProvincialNotice
 from services.allowance_registry.entrypoints.api.deps import CSV, BusDep, Page, ProvinceOrRegistry, RegistryInitiator
 from services.allowance_registry.entrypoints.api.schemas import ProvincialNoticeIn, ProvincialNoticeOut
 from services.allowance_registry.service_layer.commands import IssueProvincialNotice, ListProvincialNotices
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -48,8 +49,8 @@ async def list_provincial_notices(
     principal: ProvinceOrRegistry,
     page: Page,
     request: Request,
-    period_code: str | None = None,
-    province: str | None = None,
+    period_code: Id | None = None,
+    province: Annotated[str | None, Query(max_length=6, description="province code — 省份")] = None,
 ) -> Any:
     command = ListProvincialNotices(
         period_code=period_code, province=province, limit=page.limit + 1, offset=page.offset

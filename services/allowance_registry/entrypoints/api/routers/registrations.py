@@ -10,6 +10,7 @@ from services.allowance_registry.adapters.orm import OffsetRegistration
 from services.allowance_registry.entrypoints.api.deps import CSV, BusDep, EnterpriseOrProvince, Page
 from services.allowance_registry.entrypoints.api.schemas import CancellationOut, RegistrationOut
 from services.allowance_registry.service_layer.commands import ListOffsetRegistrations
+from shared.bounds import Id
 from shared.listing import Page as PageOf
 from shared.listing import respond_list
 
@@ -52,9 +53,9 @@ async def list_registrations(
     principal: EnterpriseOrProvince,
     page: Page,
     request: Request,
-    account_id: str | None = None,
-    application_id: str | None = None,
-    lot_id: str | None = None,
+    account_id: Id | None = None,
+    application_id: Id | None = None,
+    lot_id: Id | None = None,
 ) -> Any:
     command = ListOffsetRegistrations(
         account_id=account_id, application_id=application_id, lot_id=lot_id, limit=page.limit + 1, offset=page.offset

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.legacy_ccer_registry.entrypoints.api.deps import BusDep, NcscOrSimAdmin
 from services.legacy_ccer_registry.service_layer.commands import Reconcile
-from shared.timeutil import local
+from shared.timeutil import LocalDateTime, local
 
 __all__ = ["router"]
 
@@ -26,7 +24,7 @@ class DiscrepancyOut(BaseModel):
 
 
 class ReconciliationOut(BaseModel):
-    checked_at: datetime
+    checked_at: LocalDateTime
     consistent: bool = Field(description="no discrepancy — 账实一致")
     prefixes_checked: int
     cancellations_checked: int

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.new_ccer_registry.entrypoints.api.deps import BusDep, EnterpriseOrNcsc, NcscOperator
 from services.new_ccer_registry.entrypoints.api.schemas import AccountOut, OpenAccountIn, account_out
 from services.new_ccer_registry.service_layer.commands import GetAccount, OpenAccount
+from shared.bounds import Id
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -25,5 +26,5 @@ async def open_account(body: OpenAccountIn, bus: BusDep, principal: NcscOperator
     summary="Account — 账户",
     description="The holder and NCSC only (another role: 403); another holder's account answers 404. — 仅账户持有人及注册登记机构可查看。",
 )
-async def get_account(account_id: str, bus: BusDep, principal: EnterpriseOrNcsc) -> AccountOut:
+async def get_account(account_id: Id, bus: BusDep, principal: EnterpriseOrNcsc) -> AccountOut:
     return account_out(await bus.handle(GetAccount(account_id=account_id), principal))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from services.new_ccer_registry.entrypoints.api.deps import CSV, BusDep, LotReaders, Paging
 from services.new_ccer_registry.entrypoints.api.schemas import CancellationOut, cancellation_out
 from services.new_ccer_registry.service_layer.commands import ListCancellations
+from shared.bounds import Id
 from shared.listing import Page, respond_list
 
 router = APIRouter(prefix="/cancellations", tags=["cancellations"])
@@ -25,9 +26,9 @@ async def list_cancellations(
     principal: LotReaders,
     page: Paging,
     request: Request,
-    account_id: str | None = None,
-    lot_id: str | None = None,
-    period_code: str | None = None,
+    account_id: Id | None = None,
+    lot_id: Id | None = None,
+    period_code: Id | None = None,
 ) -> Any:
     command = ListCancellations(
         account_id=account_id, lot_id=lot_id, period_code=period_code, offset=page.offset, limit=page.limit

@@ -20,6 +20,7 @@ from services.new_ccer_registry.service_layer.commands import (
     GetLegacySync,
     ListLegacySyncs,
 )
+from shared.bounds import Id
 from shared.listing import Page, respond_list
 
 router = APIRouter(prefix="/legacy-syncs", tags=["legacy syncs"])
@@ -45,7 +46,7 @@ async def list_syncs(
 
 
 @router.get("/{sync_id}", response_model=LegacySyncOut, summary="A legacy sync — 旧有CCER同步")
-async def get_sync(sync_id: str, bus: BusDep, principal: EnterpriseOrNcsc) -> LegacySyncOut:
+async def get_sync(sync_id: Id, bus: BusDep, principal: EnterpriseOrNcsc) -> LegacySyncOut:
     return legacy_sync_out(await bus.handle(GetLegacySync(sync_id=sync_id), principal))
 
 
@@ -55,7 +56,7 @@ async def get_sync(sync_id: str, bus: BusDep, principal: EnterpriseOrNcsc) -> Le
     summary="Confirm synced legacy units — 确认旧有CCER",
     description="The units become available in the general holding account, origin legacy. " + ANSWER,
 )
-async def confirm(sync_id: str, bus: BusDep, principal: Enterprise) -> LegacySyncOut:
+async def confirm(sync_id: Id, bus: BusDep, principal: Enterprise) -> LegacySyncOut:
     return legacy_sync_out(await bus.handle(ConfirmLegacySync(sync_id=sync_id), principal))
 
 
@@ -65,5 +66,5 @@ async def confirm(sync_id: str, bus: BusDep, principal: Enterprise) -> LegacySyn
     summary="Dispute synced legacy units — 对旧有CCER提出异议",
     description="The units stay awaiting confirmation, out of circulation; NCSC sees the dispute. " + ANSWER,
 )
-async def dispute(sync_id: str, body: DisputeIn, bus: BusDep, principal: Enterprise) -> LegacySyncOut:
+async def dispute(sync_id: Id, body: DisputeIn, bus: BusDep, principal: Enterprise) -> LegacySyncOut:
     return legacy_sync_out(await bus.handle(DisputeLegacySync(sync_id=sync_id, reason=body.reason), principal))

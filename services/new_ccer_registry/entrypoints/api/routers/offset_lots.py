@@ -17,6 +17,7 @@ from services.new_ccer_registry.entrypoints.api.schemas import (
     lot_out,
 )
 from services.new_ccer_registry.service_layer.commands import FreezeLot, GetLot, ListLots
+from shared.bounds import Id
 from shared.listing import Page, respond_list
 
 router = APIRouter(prefix="/offset-lots", tags=["offset lots"])
@@ -50,7 +51,7 @@ async def list_lots(
     principal: LotReaders,
     page: Paging,
     request: Request,
-    account_id: str | None = None,
+    account_id: Id | None = None,
     status: Annotated[Literal["frozen", "settled"] | None, Query(description=LOT_STATUS_DESC)] = None,
 ) -> Any:
     command = ListLots(account_id=account_id, status=status, offset=page.offset, limit=page.limit)
@@ -59,5 +60,5 @@ async def list_lots(
 
 
 @router.get("/{lot_id}", response_model=OffsetLotOut, summary="An offset lot — 抵销批次")
-async def get_lot(lot_id: str, bus: BusDep, principal: LotReaders) -> OffsetLotOut:
+async def get_lot(lot_id: Id, bus: BusDep, principal: LotReaders) -> OffsetLotOut:
     return lot_out(await bus.handle(GetLot(lot_id=lot_id), principal))

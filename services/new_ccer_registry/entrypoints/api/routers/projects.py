@@ -14,6 +14,7 @@ from services.new_ccer_registry.entrypoints.api.schemas import (
     project_out,
 )
 from services.new_ccer_registry.service_layer.commands import GetProject, IssueUnits, RegisterProject
+from shared.bounds import Id
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -24,7 +25,7 @@ async def register_project(body: ProjectIn, bus: BusDep, principal: NcscOperator
 
 
 @router.get("/{number}", response_model=ProjectOut, summary="A CCER project — 项目")
-async def get_project(number: str, bus: BusDep, principal: AnyPrincipal) -> ProjectOut:
+async def get_project(number: Id, bus: BusDep, principal: AnyPrincipal) -> ProjectOut:
     return project_out(await bus.handle(GetProject(number=number), principal))
 
 
@@ -34,6 +35,6 @@ async def get_project(number: str, bus: BusDep, principal: AnyPrincipal) -> Proj
     response_model=IssuanceOut,
     summary="Issue units into a general holding account — 签发减排量",
 )
-async def issue(number: str, body: IssuanceIn, bus: BusDep, principal: NcscOperator) -> IssuanceOut:
+async def issue(number: Id, body: IssuanceIn, bus: BusDep, principal: NcscOperator) -> IssuanceOut:
     command = IssueUnits(project_number=number, **body.model_dump())
     return issuance_out(await bus.handle(command, principal))

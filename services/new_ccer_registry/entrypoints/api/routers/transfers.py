@@ -8,6 +8,7 @@ from services.new_ccer_registry.domain.holdings import TransferDirection
 from services.new_ccer_registry.entrypoints.api.deps import BusDep, Enterprise
 from services.new_ccer_registry.entrypoints.api.schemas import TransferIn, TransferOut, transfer_out
 from services.new_ccer_registry.service_layer.commands import TransferUnits
+from shared.bounds import Id
 
 router = APIRouter(prefix="/accounts/{account_id}/transfers", tags=["transfers"])
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/accounts/{account_id}/transfers", tags=["transfers"]
     response_model=TransferOut,
     summary="Transfer between trading side and general holding account — 划转",
 )
-async def transfer(account_id: str, body: TransferIn, bus: BusDep, principal: Enterprise) -> TransferOut:
+async def transfer(account_id: Id, body: TransferIn, bus: BusDep, principal: Enterprise) -> TransferOut:
     command = TransferUnits(
         account_id=account_id,
         direction=TransferDirection(body.direction),

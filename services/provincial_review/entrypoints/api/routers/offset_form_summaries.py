@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +10,7 @@ from services.provincial_review.adapters.orm import OffsetFormSummary
 from services.provincial_review.entrypoints.api.deps import CSV, BusDep, Page, SummaryReader
 from services.provincial_review.entrypoints.api.schemas import FormSummaryOut, FormSummaryPage
 from services.provincial_review.service_layer.commands import ListFormSummaries
+from shared.bounds import Day
 from shared.domain_types import ProvinceCode
 from shared.listing import respond_list
 from shared.timeutil import local
@@ -51,9 +51,7 @@ async def list_summaries(
     page: Page,
     province: Annotated[ProvinceCode | None, Query(description="province — 省份")] = None,
     period_code: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
-    week_ending: Annotated[
-        date | None, Query(ge=date(1990, 1, 1), le=date(2100, 12, 31), description="the Friday — 汇总周（周五）")
-    ] = None,
+    week_ending: Annotated[Day | None, Query(description="the Friday — 汇总周（周五）")] = None,
 ) -> Any:
     command = ListFormSummaries(
         province=province, period_code=period_code, week_ending=week_ending, offset=page.offset, limit=page.limit

@@ -4,7 +4,6 @@ or returns it and lists its forms with the quantity actually cancelled beside th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -33,6 +32,7 @@ from services.provincial_review.service_layer.commands import (
     SubmitOffsetForm,
 )
 from services.provincial_review.service_layer.views import FormView
+from shared.bounds import Day
 from shared.listing import respond_list
 from shared.timeutil import local
 
@@ -169,10 +169,8 @@ async def list_forms(
     page: Page,
     status: Annotated[FormStatus | None, Query(description=FORM_STATUS_DOC)] = None,
     week: Annotated[
-        date | None,
+        Day | None,
         Query(
-            ge=date(1990, 1, 1),
-            le=date(2100, 12, 31),
             description="a Friday: forms confirmed from the previous Friday 17:00 to this one — 周次（周五日期）",
         ),
     ] = None,

@@ -32,6 +32,7 @@ from services.provincial_review.service_layer.commands import (
     SubmitSecondReview,
 )
 from services.provincial_review.service_layer.views import CaseView
+from shared.bounds import Id
 from shared.errors import Finding
 from shared.listing import respond_list
 from shared.timeutil import local
@@ -107,7 +108,7 @@ async def list_reviews(
 
 
 @router.get("/{case_id}", response_model=ReviewOut, summary="Review case — 审核案件")
-async def get_review(case_id: str, bus: BusDep, principal: ProvinceReviewer) -> ReviewOut:
+async def get_review(case_id: Id, bus: BusDep, principal: ProvinceReviewer) -> ReviewOut:
     return review_out(await bus.handle(GetCase(case_id=case_id), principal))
 
 
@@ -116,7 +117,7 @@ async def get_review(case_id: str, bus: BusDep, principal: ProvinceReviewer) -> 
     response_model=ReviewOut,
     summary="First review by the initiator — 初审（发起管理员）",
 )
-async def first_review(case_id: str, body: FirstReviewIn, bus: BusDep, principal: ProvinceInitiator) -> ReviewOut:
+async def first_review(case_id: Id, body: FirstReviewIn, bus: BusDep, principal: ProvinceInitiator) -> ReviewOut:
     manual = tuple(Finding(code=f.code, message=f.message, message_zh=f.message_zh, item=f.item) for f in body.findings)
     command = SubmitFirstReview(case_id=case_id, recommendation=body.recommendation, findings=manual)
     return review_out(await bus.handle(command, principal))
@@ -127,6 +128,6 @@ async def first_review(case_id: str, body: FirstReviewIn, bus: BusDep, principal
     response_model=ReviewOut,
     summary="Second review by the confirmer, not the first reviewer — 复审（确认管理员，非初审人）",
 )
-async def second_review(case_id: str, body: SecondReviewIn, bus: BusDep, principal: ProvinceConfirmer) -> ReviewOut:
+async def second_review(case_id: Id, body: SecondReviewIn, bus: BusDep, principal: ProvinceConfirmer) -> ReviewOut:
     command = SubmitSecondReview(case_id=case_id, decision=body.decision, comment=body.comment)
     return review_out(await bus.handle(command, principal))

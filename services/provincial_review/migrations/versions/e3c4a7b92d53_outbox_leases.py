@@ -1,0 +1,25 @@
+"""outbox leases: the relay that claimed a row holds it until claimed_until
+
+Revision ID: e3c4a7b92d53
+Revises: 4ebced2763cc
+Create Date: 2026-11-22 21:10:00
+"""
+from alembic import op
+import sqlalchemy as sa
+import shared.db
+
+
+revision = 'e3c4a7b92d53'
+down_revision = '4ebced2763cc'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_until', shared.db.UTCDateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('claimed_until')
