@@ -255,7 +255,7 @@ def dlq_republish(
     event_id: Annotated[Optional[str], typer.Option(help="only this event")] = None,  # noqa: UP045
     limit: int = 100,
 ) -> None:
-    """Re-publish dead-lettered messages to ccer.events (inboxes absorb duplicates)."""
+    """Re-publish dead-lettered messages to the queue they died in (its inbox absorbs duplicates)."""
     import asyncio
 
     from shared.messaging.dlq import republish_dead_letters

@@ -3,18 +3,25 @@ and changes nothing; the same key with another body answers 409."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import insert_or_ignore, one_statement
 from shared.problems import Problem
 
 __all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
+
+log = logging.getLogger(__name__)
+
+FINALISE_ATTEMPTS = 5
 
 
 IN_PROGRESS = Problem(
@@ -119,20 +126,35 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            async with one_statement(runtime.engine) as conn:
-                if captured["status"] >= 500:
-                    # Nothing was changed (the request failed): the key may be used again.
-                    await conn.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
-                else:
-                    await conn.execute(
-                        update(table)
-                        .where(table.c.key == key, table.c.caller == caller)
-                        .values(
-                            status_code=captured["status"],
-                            response_body=captured["body"].decode("utf-8", "replace"),
-                            content_type=captured["content_type"],
+            await self._record_outcome(runtime, table, key, caller, captured)
+
+    @staticmethod
+    async def _record_outcome(runtime: Any, table: Any, key: str, caller: str, captured: dict[str, Any]) -> None:
+        """Store the answer for replays, or free the key after a 5xx. Retried on a fresh connection:
+        when the database connection was cut mid-request, the first attempt may meet a dead
+        connection too, and a key left "in progress" would refuse every retry of the request."""
+        for attempt in range(1, FINALISE_ATTEMPTS + 1):
+            try:
+                async with one_statement(runtime.engine) as conn:
+                    if captured["status"] >= 500:
+                        # Nothing was changed (the request failed): the key may be used again.
+                        await conn.execute(delete(table).where(table.c.key == key, table.c.caller == caller))
+                    else:
+                        await conn.execute(
+                            update(table)
+                            .where(table.c.key == key, table.c.caller == caller)
+                            .values(
+                                status_code=captured["status"],
+                                response_body=captured["body"].decode("utf-8", "replace"),
+                                content_type=captured["content_type"],
+                            )
                         )
-                    )
+                return
+            except (DBAPIError, OSError) as exc:
+                if attempt == FINALISE_ATTEMPTS:
+                    raise
+                log.warning("idempotency key: recording the outcome failed (%s); retrying", exc)
+                await asyncio.sleep(0.1 * attempt)
 
     @staticmethod
     async def _send_problem(send: Send, problem: Problem) -> None:

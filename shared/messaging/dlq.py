@@ -1,14 +1,13 @@
-"""Operator tools for dead-lettered messages: list and inspect them, re-publish them to ccer.events.
-Re-publishing is safe: the consumers' inboxes absorb any duplicate."""
+"""Operator tools for dead-lettered messages: list and inspect them, re-publish them to the queue
+they died in. Re-publishing is safe: the consumer's inbox absorbs any duplicate."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import aio_pika
 
-from shared.messaging.topology import EXCHANGE, consuming_services, dlq_name
+from shared.messaging.topology import consuming_services, dlq_name, queue_name
 
 __all__ = ["DeadLetter", "list_dead_letters", "republish_dead_letters"]
 
@@ -67,24 +66,31 @@ async def list_dead_letters(amqp_url: str, services: list[str] | None = None, li
 async def republish_dead_letters(
     amqp_url: str, services: list[str] | None = None, limit: int = 100, event_id: str | None = None
 ) -> int:
-    """Move DLQ messages back to ``ccer.events`` (confirmed publish first, then ack)."""
+    """Move DLQ messages back to their service's own queue (confirmed publish first, then ack).
+
+    Two guards against loops and copies: each DLQ is read at most as many times as it held
+    messages when we started (a message that fails again is back in the DLQ before we finish and
+    must not be taken a second time), and the message goes to the default exchange with the queue's
+    name as routing key, not to ``ccer.events``, whose bindings would hand a copy to every other
+    service that consumes the type (and a poison message to their DLQs)."""
     moved = 0
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await channel.get_exchange(EXCHANGE)
         for service in services or consuming_services():
             queue = await channel.declare_queue(dlq_name(service), passive=True)
+            held = queue.declaration_result.message_count or 0
             skipped = []
-            while moved < limit:
+            for _ in range(held):
+                if moved >= limit:
+                    break
                 message = await queue.get(no_ack=False, fail=False)
                 if message is None:
                     break
                 if event_id is not None and message.message_id != event_id:
                     skipped.append(message)
                     continue
-                routing_key = message.type or json.loads(message.body).get("event_type")
-                await exchange.publish(
+                await channel.default_exchange.publish(
                     aio_pika.Message(
                         message.body,
                         message_id=message.message_id,
@@ -93,7 +99,7 @@ async def republish_dead_letters(
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                         timestamp=message.timestamp,
                     ),
-                    routing_key=routing_key,
+                    routing_key=queue_name(service),
                     mandatory=True,
                 )
                 await message.ack()
