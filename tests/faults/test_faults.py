@@ -7,7 +7,6 @@ tests/faults`` (rows that stop the broker are marked ``broker_fault``)."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -103,9 +102,6 @@ async def fresh(stack: Stack) -> None:
 
 def reconcile_registries(stack: Stack) -> None:
     """The cross-registry reconciliation, as an operator runs it: exit 0 = no discrepancy."""
-    if importlib.util.find_spec("ccer_tools.reconcile") is None:
-        print("reconcile: not available on this branch")
-        return
     urls = {
         "--new-ccer": "new_ccer_registry",
         "--legacy-ccer": "legacy_ccer_registry",
