@@ -278,10 +278,7 @@ class BindingRepository:
 
     async def latest_of(self, account_id: str) -> Binding | None:
         return await self.session.scalar(
-            select(Binding)
-            .where(Binding.registry_account_id == account_id)
-            .order_by(Binding.seq.desc())
-            .limit(1)
+            select(Binding).where(Binding.registry_account_id == account_id).order_by(Binding.seq.desc()).limit(1)
         )
 
     async def active_of(self, account_id: str) -> Binding | None:
