@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import Problem
 
-__all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
+__all__ = ["IdempotencyMiddleware", "RejectNulMiddleware", "send_problem"]
 
 
 class IdempotencyMiddleware:
@@ -25,7 +25,9 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        # Header values are bytes; latin-1 decodes any of them (the bounds middleware admits only
+        # printable ASCII in the headers read here).
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key = headers.get("idempotency-key")
         state = scope["app"].state if "app" in scope else None
         if not key or state is None or not hasattr(state, "runtime"):
@@ -51,14 +53,14 @@ class IdempotencyMiddleware:
                             key=key,
                             caller=caller,
                             method=scope["method"],
-                            path=scope["path"],
+                            path=scope["path"][:500],  # the column's width; body_hash has all of it
                             body_hash=body_hash,
                             created_at=datetime.now(UTC),
                         )
                     )
                 except IntegrityError:
                     row = None
-                    await self._send_problem(
+                    await send_problem(
                         send,
                         Problem(
                             409,
@@ -70,7 +72,7 @@ class IdempotencyMiddleware:
                     return
         if row is not None:
             if row.body_hash != body_hash:
-                await self._send_problem(
+                await send_problem(
                     send,
                     Problem(
                         409,
@@ -81,7 +83,7 @@ class IdempotencyMiddleware:
                 )
                 return
             if row.status_code is None:
-                await self._send_problem(
+                await send_problem(
                     send,
                     Problem(
                         409,
@@ -142,16 +144,15 @@ class IdempotencyMiddleware:
                         )
                     )
 
-    @staticmethod
-    async def _send_problem(send: Send, problem: Problem) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": problem.status,
-                "headers": [(b"content-type", b"application/problem+json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
+
+async def send_problem(send: Send, problem: Problem, *, close: bool = False) -> None:
+    """Answer ``problem`` from a pure ASGI middleware; ``close`` ends the connection after it (the
+    request body was not read)."""
+    headers = [(b"content-type", b"application/problem+json")]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
 
 
 class RejectNulMiddleware:
@@ -187,7 +188,7 @@ class RejectNulMiddleware:
                 f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
                 field=where[0],
             )
-            await IdempotencyMiddleware._send_problem(send, problem)
+            await send_problem(send, problem)
             return
         replayed = False
 
