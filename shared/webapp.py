@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
@@ -271,7 +272,9 @@ def create_service_app(
         finally:
             await runtime.shutdown()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the service itself (no CDN): they work on
+    # an isolated network.
+    app = FastAPIOffline(
         title=api.title,
         description=api.description,
         version="1.0.0",
