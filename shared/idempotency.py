@@ -145,13 +145,15 @@ class IdempotencyMiddleware:
                     )
 
 
-async def send_problem(send: Send, problem: Problem, *, close: bool = False) -> None:
-    """Answer ``problem`` from a pure ASGI middleware; ``close`` ends the connection after it (the
-    request body was not read)."""
-    headers = [(b"content-type", b"application/problem+json")]
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+async def send_problem(send: Send, problem: Problem) -> None:
+    """Answer ``problem`` from a pure ASGI middleware."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem.status,
+            "headers": [(b"content-type", b"application/problem+json")],
+        }
+    )
     await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
 
 

@@ -351,7 +351,9 @@ class RequestLimitsMiddleware:
     """Bounds what a request may carry before any other code sees it: the headers the services read
     (a 422 problem ``INVALID_HEADER``) and the body (a 413 problem ``BODY_TOO_LARGE``). A declared
     Content-Length over the limit is refused before a byte of the body is read; a chunked body is
-    counted as it streams and refused as soon as it passes the limit."""
+    counted as it streams and refused as soon as it passes the limit. The connection stays open: the
+    server discards the rest of the body, and the client, done sending, reads the 413 (closing at
+    once would reset the connection under a client still writing, and it would see no answer)."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -381,7 +383,7 @@ class RequestLimitsMiddleware:
             return
         declared = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), b"").strip()
         if declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_body_bytes):
-            await send_problem(send, self.too_large(), close=True)
+            await send_problem(send, self.too_large())
             return
 
         received = 0
@@ -407,7 +409,7 @@ class RequestLimitsMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counted_receive, guarded_send)
         if refused and not started:
-            await send_problem(send, self.too_large(), close=True)
+            await send_problem(send, self.too_large())
 
 
 def header_findings(headers: list[tuple[bytes, bytes]]) -> list[Finding]:

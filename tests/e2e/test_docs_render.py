@@ -1,53 +1,24 @@
 """/docs (Swagger UI) and /redoc (ReDoc) render a service's operations in a real browser with no
 network beyond the service itself: the pages' scripts are served by the service, not a CDN.
 
-One service runs in-process under uvicorn on a free port (PostgreSQL and RabbitMQ of the session);
+One service runs in-process under uvicorn on a free port (``served``, tests/e2e/conftest.py);
 headless Chromium loads each page with every host but 127.0.0.1 unresolvable, and the rendered DOM
 must hold the operations. Needs Debian's ``chromium`` (``apt-get install -y chromium``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
-import socket
 import tempfile
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
-
-from services.new_ccer_registry.entrypoints.app import create_app
-from tests.harness import stack_settings
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Operations of the new registry, as each page shows them (Swagger UI: summary and path; ReDoc: summary).
 OPERATIONS = ("Offset lots — 抵销批次列表", "Fee ledger — 缴费记录", "Service clock — 服务时钟")
-
-
-@pytest.fixture
-async def served(vhost: str, db_prefix: str) -> AsyncIterator[str]:
-    """The new CCER registry on http://127.0.0.1:<free port>."""
-    app = create_app(stack_settings(vhost=vhost, db_prefix=db_prefix))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(600):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.1)
-        assert server.started, "the service did not start"
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 30)
-        sock.close()
 
 
 async def rendered(url: str) -> str:
