@@ -35,15 +35,25 @@ def token(
     org: Annotated[Optional[str], typer.Option(help="USCC, for enterprise")] = None,  # noqa: UP045
     province: Annotated[Optional[str], typer.Option(help="division code, for province roles")] = None,  # noqa: UP045
     exchange: Annotated[Optional[str], typer.Option(help="exchange code, for exchange_operator")] = None,  # noqa: UP045
-    hours: Annotated[int, typer.Option(help="validity")] = 12,
+    hours: Annotated[
+        int, typer.Option(help="validity (at most CCER_TOKEN_MAX_LIFETIME_SECONDS, 24 h by default)")
+    ] = 12,
 ) -> None:
     """Mint a JWT for any role (signed with CCER_JWT_SECRET or the simulation default)."""
     from shared.auth import mint_token
 
+    settings = Settings()
+    if not 0 < hours * 3600 <= settings.token_max_lifetime_seconds:
+        typer.echo(
+            f"error: --hours must be between 1 and {settings.token_max_lifetime_seconds // 3600} "
+            "(the services refuse a token that lives longer: CCER_TOKEN_MAX_LIFETIME_SECONDS)",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         typer.echo(
             mint_token(
-                Settings().secret,
+                settings.secret,
                 role,
                 sub=sub,
                 org=org,

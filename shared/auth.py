@@ -40,10 +40,12 @@ def mint_token(
     exchange: str | None = None,
     ttl_seconds: int = 12 * 3600,
 ) -> str:
+    now = int(time.time())
     claims: dict[str, Any] = {
         "sub": sub or f"{role}-{uuid.uuid4().hex[:8]}",
         "role": role,
-        "exp": int(time.time()) + ttl_seconds,
+        "iat": now,
+        "exp": now + ttl_seconds,
     }
     for key, value in (("org", org), ("province", province), ("exchange", exchange)):
         if value is not None:
@@ -73,7 +75,7 @@ def _claim_problems(claims: dict[str, Any]) -> list[str]:
     return problems
 
 
-def decode_token(secret: str, token: str) -> Principal:
+def decode_token(secret: str, token: str, *, max_lifetime_seconds: int) -> Principal:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
@@ -83,7 +85,27 @@ def decode_token(secret: str, token: str) -> Principal:
     problems = _claim_problems(claims)
     if problems:
         raise Problem(401, "INVALID_TOKEN", "invalid token: " + "; ".join(problems), "令牌声明无效")
+    _check_lifetime(claims, max_lifetime_seconds)
     return Principal.model_validate(claims)
+
+
+def _check_lifetime(claims: dict[str, Any], longest: int) -> None:
+    """``exp`` (and ``iat``, when present) are JSON numbers, and ``exp`` lies at most ``longest``
+    seconds after ``iat`` (without one: after now). PyJWT already refused an expired token, an
+    ``iat`` in the future, and values it cannot read as integers."""
+    times = {k: claims[k] for k in ("exp", "iat") if k in claims}
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in times.values()):
+        raise Problem(
+            401, "INVALID_TOKEN", "invalid token: exp and iat must be numbers", "令牌无效：exp 与 iat 须为数字"
+        )
+    start = times.get("iat", time.time())
+    if times["exp"] - start > longest:
+        raise Problem(
+            401,
+            "TOKEN_LIFETIME_TOO_LONG",
+            f"the token lives longer than the {longest} seconds allowed (exp - iat); ask for a shorter-lived one",
+            f"令牌有效期超过允许的 {longest} 秒（exp - iat），请使用有效期更短的令牌",
+        )
 
 
 async def get_principal(request: Request) -> Principal:
@@ -91,7 +113,8 @@ async def get_principal(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "UNAUTHORIZED", "missing bearer token", "缺少访问令牌")
-    return decode_token(request.app.state.settings.secret, token.strip())
+    settings = request.app.state.settings
+    return decode_token(settings.secret, token.strip(), max_lifetime_seconds=settings.token_max_lifetime_seconds)
 
 
 def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.db import insert_or_ignore, one_statement
 from shared.problems import Problem
 
-__all__ = ["IdempotencyMiddleware", "RejectNulMiddleware"]
+__all__ = ["IdempotencyMiddleware", "RejectNulMiddleware", "send_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        # Header values are bytes; latin-1 decodes any of them (the bounds middleware admits only
+        # printable ASCII in the headers read here).
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key = headers.get("idempotency-key")
         state = scope["app"].state if "app" in scope else None
         if not key or state is None or not hasattr(state, "runtime"):
@@ -64,7 +66,7 @@ class IdempotencyMiddleware:
                     key=key,
                     caller=caller,
                     method=scope["method"],
-                    path=scope["path"],
+                    path=scope["path"][:500],  # the column's width; body_hash has all of it
                     body_hash=body_hash,
                     created_at=datetime.now(UTC),
                 )
@@ -73,11 +75,11 @@ class IdempotencyMiddleware:
             if claimed.rowcount == 0:
                 row = (await conn.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
                 if row is None:  # the first request failed and gave the key back meanwhile
-                    await self._send_problem(send, IN_PROGRESS)
+                    await send_problem(send, IN_PROGRESS)
                     return
         if row is not None:
             if row.body_hash != body_hash:
-                await self._send_problem(
+                await send_problem(
                     send,
                     Problem(
                         409,
@@ -88,7 +90,7 @@ class IdempotencyMiddleware:
                 )
                 return
             if row.status_code is None:
-                await self._send_problem(send, IN_PROGRESS)
+                await send_problem(send, IN_PROGRESS)
                 return
             await send(
                 {
@@ -156,16 +158,17 @@ class IdempotencyMiddleware:
                 log.warning("idempotency key: recording the outcome failed (%s); retrying", exc)
                 await asyncio.sleep(0.1 * attempt)
 
-    @staticmethod
-    async def _send_problem(send: Send, problem: Problem) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": problem.status,
-                "headers": [(b"content-type", b"application/problem+json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
+
+async def send_problem(send: Send, problem: Problem) -> None:
+    """Answer ``problem`` from a pure ASGI middleware."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem.status,
+            "headers": [(b"content-type", b"application/problem+json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
 
 
 class RejectNulMiddleware:
@@ -201,7 +204,7 @@ class RejectNulMiddleware:
                 f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
                 field=where[0],
             )
-            await IdempotencyMiddleware._send_problem(send, problem)
+            await send_problem(send, problem)
             return
         replayed = False
 

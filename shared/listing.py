@@ -16,9 +16,14 @@ from pydantic import BaseModel
 
 from shared.problems import Problem
 
-__all__ = ["Page", "PageParams", "page_params", "respond_list"]
+__all__ = ["MAX_OFFSET", "Page", "PageParams", "page_params", "respond_list"]
 
 T = TypeVar("T")
+
+# The furthest a cursor pages (OFFSET in SQL): deeper rows are reached by filtering the list. A
+# cursor beyond it is never issued, and one that says so is refused.
+MAX_OFFSET = 10_000_000
+_MAX_CURSOR_CHARS = 64
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,17 +38,42 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="page size (max 500)")] = 50,
-    cursor: Annotated[str | None, Query(max_length=1000, description="opaque cursor from next_cursor")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="opaque cursor from next_cursor; a list pages up to offset "
+            f"{MAX_OFFSET:,} (filter it to reach rows beyond). Any other value: 422 INVALID_CURSOR",
+        ),
+    ] = None,
 ) -> PageParams:
-    offset = 0
-    if cursor:
-        try:
-            offset = int(json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())["o"])
-        except Exception as exc:
-            raise Problem(
-                422, "INVALID_CURSOR", "cursor is not one this service issued", "游标无效", field="cursor"
-            ) from exc
+    offset = 0 if not cursor else _offset_of(cursor)
+    if offset is None:
+        raise Problem(
+            422,
+            "INVALID_CURSOR",
+            "the cursor is not one this service issued (use next_cursor of the previous page)",
+            "游标无效：不是本服务签发的游标（请使用上一页返回的 next_cursor）",
+            field="cursor",
+        )
     return PageParams(limit=limit, offset=offset)
+
+
+def _offset_of(cursor: str) -> int | None:
+    """The offset in a cursor this service issued (``_cursor``), or None for anything else."""
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        return None
+    try:
+        claims = json.loads(base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode())
+    except ValueError:  # binascii.Error, UnicodeError and JSONDecodeError are ValueErrors
+        return None
+    if not isinstance(claims, dict) or claims.keys() != {"o"}:
+        return None
+    offset = claims["o"]
+    # bool is an int in Python; a cursor never holds one.
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
+        return None
+    return offset
 
 
 def _cursor(offset: int) -> str:
@@ -58,7 +88,8 @@ def _flat(value: Any) -> str:
 
 def respond_list(request: Request, rows: Sequence[BaseModel], page: PageParams, has_more: bool) -> Any:
     """``rows`` is the page (the caller fetched ``limit + 1`` to learn ``has_more``)."""
-    next_cursor = _cursor(page.offset + page.limit) if has_more else None
+    following = page.offset + page.limit
+    next_cursor = _cursor(following) if has_more and following <= MAX_OFFSET else None
     if "text/csv" in request.headers.get("accept", ""):
         docs = [r.model_dump(mode="json") for r in rows]
         out = io.StringIO()

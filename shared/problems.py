@@ -41,6 +41,7 @@ _TITLES = {
     404: ("Not found", "未找到"),
     405: ("Method not allowed", "方法不允许"),
     409: ("Conflict", "状态冲突"),
+    413: ("Content too large", "请求体过大"),
     422: ("Unprocessable content", "输入无效"),
     500: ("Internal error", "内部错误"),
     503: ("Service unavailable", "服务不可用"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEV_SECRET", "SERVICES", "Settings"]
@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Legacy registry: approve a valid sync application automatically at 17:00 on its SLA day
     # (seed 000: NCSC processes it within 5 working days) instead of waiting for an NCSC decision.
     legacy_auto_sync: bool = False
+    # A request body above this many bytes is refused (413) before it is read whole.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # A token whose exp lies further than this after its iat (or, without iat, after now) is refused.
+    token_max_lifetime_seconds: int = Field(default=24 * 3600, ge=60)
 
     @model_validator(mode="after")
     def _secret_outside_simulation(self) -> Settings:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import select, text
@@ -23,7 +24,8 @@ from shared.auth import Principal, get_principal, require
 from shared.bounds import Id, Instant
 from shared.bus import MessageBus
 from shared.events import Envelope
-from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware
+from shared.findings import Finding
+from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware, send_problem
 from shared.observability import cause_var, configure_logging
 from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
@@ -271,7 +273,9 @@ def create_service_app(
         finally:
             await runtime.shutdown()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the service itself (no CDN): they work on
+    # an isolated network.
+    app = FastAPIOffline(
         title=api.title,
         description=api.description,
         version="1.0.0",
@@ -280,12 +284,14 @@ def create_service_app(
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
-    app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
+    app.openapi = problem_json_openapi(app)
     install_error_handlers(app)
     install_audit(app)  # GET /api/v1/admin/audit, and the request id each audit row names
     app.add_middleware(IdempotencyMiddleware)
     # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
     app.add_middleware(RejectNulMiddleware)
+    # Before anything reads the body: a body over the limit is never read whole.
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
 
     # Outermost, and pure ASGI (no BaseHTTPMiddleware: its task group and streams per request cost
     # about a sixth of a service's CPU under load).
@@ -327,6 +333,113 @@ class MetricsAndCauseMiddleware:
             if runtime is not None:
                 runtime.metrics.requests.labels(scope["method"], route, str(status)).inc()
                 runtime.metrics.latency.labels(route).observe(time.perf_counter() - start)
+
+
+# The headers the services read, and the longest value each may carry. Idempotency keys are stored
+# (a 200-character column) and compared; they are printable ASCII.
+HEADER_LIMITS = {
+    "authorization": ("Authorization", 8192),
+    "idempotency-key": ("Idempotency-Key", 200),
+    "accept": ("Accept", 1024),
+}
+_PRINTABLE_ONLY = frozenset({"idempotency-key"})
+
+
+class _BodyTooLarge(Exception):
+    """Raised into whatever reads the body past the limit, so that nothing acts on a part of it."""
+
+
+class RequestLimitsMiddleware:
+    """Bounds what a request may carry before any other code sees it: the headers the services read
+    (a 422 problem ``INVALID_HEADER``) and the body (a 413 problem ``BODY_TOO_LARGE``). A declared
+    Content-Length over the limit is refused before a byte of the body is read; a chunked body is
+    counted as it streams and refused as soon as it passes the limit. The connection stays open: the
+    server discards the rest of the body, and the client, done sending, reads the 413 (closing at
+    once would reset the connection under a client still writing, and it would see no answer)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    def too_large(self) -> Problem:
+        limit = self.max_body_bytes
+        return Problem(
+            413,
+            "BODY_TOO_LARGE",
+            f"the request body is larger than the limit of {limit} bytes",
+            f"请求体超过 {limit} 字节的上限",
+            field="body",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        findings = header_findings(scope["headers"])
+        if findings:
+            n = len(findings)
+            problem = Problem(
+                422, "INVALID_HEADER", f"{n} header(s) not accepted", f"有 {n} 个请求头不被接受", errors=findings
+            )
+            await send_problem(send, problem)
+            return
+        declared = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), b"").strip()
+        if declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_body_bytes):
+            await send_problem(send, self.too_large())
+            return
+
+        received = 0
+        refused = started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    refused = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the app's answer to a body it could not read: the 413 below replaces it
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counted_receive, guarded_send)
+        if refused and not started:
+            await send_problem(send, self.too_large())
+
+
+def header_findings(headers: list[tuple[bytes, bytes]]) -> list[Finding]:
+    findings = []
+    for raw_name, raw_value in headers:
+        key = raw_name.decode("latin-1").lower()
+        if key not in HEADER_LIMITS:
+            continue
+        name, longest = HEADER_LIMITS[key]
+        if len(raw_value) > longest:
+            findings.append(
+                Finding(
+                    code="HEADER_TOO_LONG",
+                    message=f"the {name} header is longer than {longest} characters",
+                    message_zh=f"请求头 {name} 超过 {longest} 个字符",
+                    field=name,
+                )
+            )
+        elif key in _PRINTABLE_ONLY and not all(0x20 <= b <= 0x7E for b in raw_value):
+            findings.append(
+                Finding(
+                    code="HEADER_NOT_PRINTABLE",
+                    message=f"the {name} header may hold only printable ASCII characters",
+                    message_zh=f"请求头 {name} 只能包含可打印的 ASCII 字符",
+                    field=name,
+                )
+            )
+    return findings
 
 
 def service_main(name: str, create_app: Callable[[Settings], FastAPI]) -> None:

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services.allowance_registry.bootstrap import bootstrap
 from services.allowance_registry.entrypoints.api import API
 from shared.auth import mint_token
 from shared.clock import Clock
 from shared.messaging.memory import InMemoryBroker
-from shared.settings import Settings
+from shared.settings import SERVICES, Settings
 from shared.webapp import create_service_app
 
 
@@ -53,3 +56,21 @@ async def test_every_documented_error_answer_is_problem_json(tmp_path: Path) -> 
     assert documented > 100
     assert "405" in schema["paths"]["/api/v1/accounts"]["post"]["responses"]
     await client.aclose()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_the_api_docs_of_every_service_load_their_scripts_from_the_service_itself(
+    service: str, tmp_path: Path
+) -> None:
+    # tests/e2e/test_docs_render.py shows in a browser that the pages then render the operations.
+    create_app = importlib.import_module(f"services.{service}.entrypoints.app").create_app
+    app = create_app(Settings(data_dir=tmp_path))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        for page in ("/docs", "/redoc"):
+            html = (await client.get(page)).text
+            assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+            assert assets and all(a.startswith("/") for a in assets), (page, assets)
+            for asset in assets:
+                if asset != "/openapi.json":
+                    answer = await client.get(asset)
+                    assert answer.status_code == 200 and len(answer.content) > 1000, asset

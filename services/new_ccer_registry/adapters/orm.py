@@ -118,6 +118,7 @@ class Binding(Base):
     """Binding (绑定) of a registry account to an allowance-registry account."""
 
     __tablename__ = "bindings"
+    __table_args__ = (UniqueConstraint("registry_account_id", "seq", name="uq_bindings_registry_account_id_seq"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     registry_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     allowance_account_id: Mapped[str] = mapped_column(String(40))
@@ -125,6 +126,9 @@ class Binding(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # 1, 2, 3... per account, in the order requested: the newest binding is the highest, even when
+    # two were requested at one instant (the simulated clock can stand still).
+    seq: Mapped[int] = mapped_column(BigInteger)
 
 
 # --- projects, units and offset lots -------------------------------------------------------------

@@ -265,7 +265,12 @@ class BindingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, binding: Binding) -> None:
+    async def add(self, binding: Binding) -> None:
+        """Numbers the binding after the account's others (the caller holds the account's lock)."""
+        last = await self.session.scalar(
+            select(func.max(Binding.seq)).where(Binding.registry_account_id == binding.registry_account_id)
+        )
+        binding.seq = (last or 0) + 1
         self.session.add(binding)
 
     async def statuses_of(self, account_id: str) -> list[str]:
@@ -273,10 +278,7 @@ class BindingRepository:
 
     async def latest_of(self, account_id: str) -> Binding | None:
         return await self.session.scalar(
-            select(Binding)
-            .where(Binding.registry_account_id == account_id)
-            .order_by(Binding.requested_at.desc(), Binding.id)
-            .limit(1)
+            select(Binding).where(Binding.registry_account_id == account_id).order_by(Binding.seq.desc()).limit(1)
         )
 
     async def active_of(self, account_id: str) -> Binding | None:

@@ -73,7 +73,8 @@ async def get_account(uow: NewRegistryUnitOfWork, cmd: GetAccount, principal: Pr
 
 async def request_binding(uow: NewRegistryUnitOfWork, cmd: RequestBinding, principal: Principal) -> Binding:
     """Ask the allowance registry to bind the account to one of its accounts (one binding at a time)."""
-    account = await uow.accounts.get(cmd.account_id, principal)
+    # Locked: two requests at once must not both pass the one-at-a-time rule, nor share a number.
+    account = await uow.accounts.lock_seen_by(cmd.account_id, principal)
     refuse(
         binding_request_findings(await uow.bindings.statuses_of(account.id)),
         "the binding request is refused",
@@ -88,7 +89,7 @@ async def request_binding(uow: NewRegistryUnitOfWork, cmd: RequestBinding, princ
         reasons=[],
         requested_at=uow.now(),
     )
-    uow.bindings.add(binding)
+    await uow.bindings.add(binding)
     uow.emit(
         "new_ccer_registry.binding.requested",
         BindingRequestedV1(

@@ -151,3 +151,29 @@ async def test_an_account_that_never_asked_to_bind_has_no_binding_to_show(new_re
 
     with pytest.raises(NotFound):
         await new_registry.handle(GetBinding(account_id=account.account_id), account.principal)
+
+
+async def test_the_newest_binding_is_shown_when_several_were_requested_at_one_simulated_instant(
+    new_registry: Svc,
+) -> None:
+    # The simulated clock stands still here: every request below carries the same requested_at.
+    account = await open_account(new_registry)
+    for n in range(1, 7):
+        binding = await new_registry.handle(
+            RequestBinding(account_id=account.account_id, allowance_account_id=f"ALW-{n}"), account.principal
+        )
+        shown = await new_registry.handle(GetBinding(account_id=account.account_id), account.principal)
+        assert (shown.id, shown.allowance_account_id, shown.status) == (binding.id, f"ALW-{n}", "requested")
+        account_view = await new_registry.handle(GetAccount(account_id=account.account_id), account.principal)
+        assert account_view.binding is not None and account_view.binding.id == binding.id
+        await deliver(
+            new_registry,
+            "allowance_registry.binding.rejected",
+            binding_id=binding.id,
+            allowance_account_id=f"ALW-{n}",
+            registry_account_id=account.account_id,
+            reasons=[{"code": "HOLDER_USCC_MISMATCH", "message": "holder differs", "message_zh": "持有人不一致"}],
+        )
+    assert (await new_registry.handle(GetBinding(account_id=account.account_id), account.principal)).status == (
+        "rejected"
+    )
