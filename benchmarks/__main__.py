@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -176,5 +177,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # SIGTERM (CI's timeout, `kill`) ends the run like Ctrl-C: the stack's processes, databases and
+    # vhost are removed by running_stack's cleanup instead of being left behind.
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupted)
     sys.exit(asyncio.run(main(parse())))
