@@ -41,6 +41,8 @@ def page_params(
     cursor: Annotated[
         str | None,
         Query(
+            # The request-wide bound (422 VALIDATION_FAILED above it); _offset_of refuses anything the
+            # service did not issue, longer than _MAX_CURSOR_CHARS included, as INVALID_CURSOR.
             max_length=1000,
             description="opaque cursor from next_cursor; a list pages up to offset "
             f"{MAX_OFFSET:,} (filter it to reach rows beyond). Any other value: 422 INVALID_CURSOR",
