@@ -284,7 +284,7 @@ def create_service_app(
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
-    app.openapi = problem_json_openapi(app)
+    app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     install_audit(app)  # GET /api/v1/admin/audit, and the request id each audit row names
     app.add_middleware(IdempotencyMiddleware)
