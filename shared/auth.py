@@ -75,7 +75,26 @@ def _claim_problems(claims: dict[str, Any]) -> list[str]:
     return problems
 
 
+# Tokens verified lately, with their expiry: a client sends the same token on every call, and verifying
+# the signature and claims again each time cost a tenth of a simple request. Bounded (oldest dropped);
+# an entry is used only before its exp, and only for the same secret and lifetime limit.
+_VERIFIED: dict[tuple[str, str, int], tuple[float, Principal]] = {}
+_VERIFIED_MAX = 4096
+
+
 def decode_token(secret: str, token: str, *, max_lifetime_seconds: int) -> Principal:
+    key = (secret, token, max_lifetime_seconds)
+    hit = _VERIFIED.get(key)
+    if hit is not None and time.time() < hit[0]:
+        return hit[1]
+    principal, exp = _verify(secret, token, max_lifetime_seconds)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        del _VERIFIED[next(iter(_VERIFIED))]
+    _VERIFIED[key] = (exp, principal)
+    return principal
+
+
+def _verify(secret: str, token: str, max_lifetime_seconds: int) -> tuple[Principal, float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
@@ -86,7 +105,7 @@ def decode_token(secret: str, token: str, *, max_lifetime_seconds: int) -> Princ
     if problems:
         raise Problem(401, "INVALID_TOKEN", "invalid token: " + "; ".join(problems), "令牌声明无效")
     _check_lifetime(claims, max_lifetime_seconds)
-    return Principal.model_validate(claims)
+    return Principal.model_validate(claims), float(claims["exp"])
 
 
 def _check_lifetime(claims: dict[str, Any], longest: int) -> None:

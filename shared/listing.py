@@ -36,7 +36,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="page size (max 500)")] = 50,
     cursor: Annotated[
         str | None,

@@ -87,12 +87,7 @@ class Runtime(Generic[U]):
         )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.clock = clock or Clock(settings.clock)
-        self.wake = asyncio.Event()
         self.calendar = WorkdayCalendar.from_file(settings.holidays_file)
-        self.uow: UnitOfWorkFactory[U] = UnitOfWorkFactory(
-            self.sessions, self.infra, self.clock, self.wake, definition.unit_of_work, self.calendar
-        )
-        self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
         self.metrics = Metrics(definition.name)
         count_statements(self.engine, self.metrics)
         self.broker: BrokerPort = broker or Broker(
@@ -102,11 +97,14 @@ class Runtime(Generic[U]):
             self.sessions,
             self.infra,
             self.broker,
-            self.wake,
             batch=settings.relay_batch,
             poll_seconds=settings.relay_poll_seconds,
             metrics=self.metrics,
         )
+        self.uow: UnitOfWorkFactory[U] = UnitOfWorkFactory(
+            self.sessions, self.infra, self.clock, self.relay.handoff, definition.unit_of_work, self.calendar
+        )
+        self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
         self.consumer = EventConsumer(
             definition.name,
             self.uow,
@@ -153,7 +151,7 @@ class Runtime(Generic[U]):
 
     async def shutdown(self) -> None:
         self.stop.set()
-        self.wake.set()
+        self.relay.wake.set()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -182,6 +180,7 @@ class Runtime(Generic[U]):
         ):
             for table in reversed(self.definition.metadata.sorted_tables):
                 await session.execute(delete(table))
+            self.relay.forget()
         self.clock.reset()
         if self.definition.on_start:
             await self.definition.on_start(self)

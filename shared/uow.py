@@ -7,11 +7,11 @@ through them. ``uow.session`` is for repositories and the backbone (inbox, sched
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -21,10 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.clock import Clock
 from shared.db import InfraTables
 from shared.events import Envelope, make_envelope
+from shared.messaging.relay import HANDOFF_LEASE_SECONDS, OutboxRow
 from shared.observability import cause_var, correlation_var
 from shared.workdays import WorkdayCalendar
 
-__all__ = ["U", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["Handoff", "U", "UnitOfWork", "UnitOfWorkFactory"]
+
+# The relay of this process: takes the outbox rows a unit of work has just committed.
+Handoff = Callable[[Sequence[OutboxRow]], None]
 
 
 class UnitOfWork:
@@ -33,7 +37,7 @@ class UnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         infra: InfraTables,
         clock: Clock,
-        wake: asyncio.Event | None,
+        handoff: Handoff | None,
         *,
         calendar: WorkdayCalendar | None = None,
         actor: str,
@@ -44,7 +48,7 @@ class UnitOfWork:
         self._sessions = sessions
         self.infra = infra
         self.clock = clock
-        self._wake = wake
+        self._handoff = handoff
         self.calendar = calendar or WorkdayCalendar()
         self.actor = actor
         self.cause = cause if cause is not None else cause_var.get()
@@ -109,16 +113,19 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         wall = datetime.now(UTC)
-        events = [
+        rows = [OutboxRow(str(e.event_id), e.event_type, e.occurred_at, e.model_dump_json()) for e in self.events]
+        events: list[dict[str, Any]] = [
             {
-                "event_id": str(e.event_id),
-                "event_type": e.event_type,
+                "event_id": r.event_id,
+                "event_type": r.event_type,
                 "correlation_id": e.correlation_id,
-                "occurred_at": e.occurred_at,
-                "body": e.model_dump_json(),
+                "occurred_at": r.occurred_at,
+                "body": r.body,
                 "recorded_at": wall,
+                # Leased to this process's relay, which publishes them as soon as this commits.
+                "claimed_until": wall + timedelta(seconds=HANDOFF_LEASE_SECONDS) if self._handoff else None,
             }
-            for e in self.events
+            for e, r in zip(self.events, rows, strict=True)
         ]
         if events and self._audit and self.session.get_bind().dialect.name == "postgresql":
             # Both in one round trip: a data-modifying CTE over arrays (the statement never changes,
@@ -137,8 +144,8 @@ class UnitOfWork:
             if self._audit:
                 await self.session.execute(insert(self.infra.audit), self._audit)
         await self.session.commit()
-        if self.events and self._wake is not None:
-            self._wake.set()
+        if rows and self._handoff is not None:
+            self._handoff(rows)
 
 
 OUTBOX_COLUMNS = {
@@ -148,6 +155,7 @@ OUTBOX_COLUMNS = {
     "occurred_at": "TIMESTAMPTZ",
     "body": "TEXT",
     "recorded_at": "TIMESTAMPTZ",
+    "claimed_until": "TIMESTAMPTZ",
 }
 AUDIT_COLUMNS = {
     "at": "TIMESTAMPTZ",
@@ -181,7 +189,7 @@ U = TypeVar("U", bound=UnitOfWork)
 
 
 class UnitOfWorkFactory(Generic[U]):
-    """Bound to one service's database, clock and relay wake-up signal; makes that service's kind of
+    """Bound to one service's database, clock and relay's hand-off; makes that service's kind of
     unit of work (``kind``)."""
 
     def __init__(
@@ -189,14 +197,14 @@ class UnitOfWorkFactory(Generic[U]):
         sessions: async_sessionmaker[AsyncSession],
         infra: InfraTables,
         clock: Clock,
-        wake: asyncio.Event | None,
+        handoff: Handoff | None,
         kind: type[U] = UnitOfWork,  # type: ignore[assignment]
         calendar: WorkdayCalendar | None = None,
     ) -> None:
         self.sessions = sessions
         self.infra = infra
         self.clock = clock
-        self.wake = wake
+        self.handoff = handoff
         self.kind = kind
         self.calendar = calendar
 
@@ -212,7 +220,7 @@ class UnitOfWorkFactory(Generic[U]):
             self.sessions,
             self.infra,
             self.clock,
-            self.wake,
+            self.handoff,
             calendar=self.calendar,
             actor=actor,
             cause=cause,

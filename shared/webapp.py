@@ -94,14 +94,15 @@ class ApiSpec:
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
-def get_runtime(request: Request) -> Runtime[Any]:
+async def get_runtime(request: Request) -> Runtime[Any]:
+    # async: a plain ``def`` dependency runs in the thread pool, a thread hand-off per request.
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
-def get_bus(request: Request) -> MessageBus[Any]:
+async def get_bus(request: Request) -> MessageBus[Any]:
     return request.app.state.runtime.bus
 
 

@@ -1,28 +1,50 @@
-"""Outbox relay: leases batches of committed events, publishes them with confirms, marks them sent.
-Wakes at once when a unit of work in this process commits; polls as a fallback for other writers.
+"""Outbox relay: publishes committed events with confirms and marks them sent.
 
-Several relays (replicas) may share one outbox: a claim sets ``claimed_until`` on rows nobody holds,
-in a transaction of its own (``FOR UPDATE SKIP LOCKED``), so each row goes to one relay; a lease
-that runs out (its relay died between claim and mark) makes the rows claimable again. Delivery is
-at least once; the consumers' inboxes make it exactly once in effect."""
+Two ways in, one way out:
+- **Hand-off.** A unit of work of this process writes its outbox rows already leased to this relay
+  (``claimed_until`` a few seconds ahead) and, once committed, hands them over in memory. The relay
+  publishes them at once and marks them sent in one statement: no query to find them, no claim.
+- **Claim.** Rows nobody holds (written by a process that died before handing them over, released
+  after a failed publish, or whose lease ran out) are leased in one statement (``FOR UPDATE SKIP
+  LOCKED``), oldest first, polled every ``poll_seconds``. Several relays (replicas) may share one
+  outbox: each row goes to one relay at a time.
+
+After a failed publish the relay releases what it holds and drains by claim, in commit order, before
+it takes hand-offs again, so a later event never overtakes an earlier one of the same process. No
+transaction stays open while the broker confirms. Delivery is at least once; the consumers' inboxes
+make it exactly once in effect."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.db import InfraTables
+from shared.db import InfraTables, one_statement
 from shared.messaging.broker import BrokerPort
 from shared.observability import Metrics, db_source_var
 
-__all__ = ["OutboxRelay"]
+__all__ = ["HANDOFF_LEASE_SECONDS", "OutboxRelay", "OutboxRow"]
 
 log = logging.getLogger(__name__)
+
+# How long a row written for hand-off stays leased to the process that wrote it. A publish takes
+# milliseconds; should the process die first, any relay claims the row once this has passed.
+HANDOFF_LEASE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    body: str
 
 
 class OutboxRelay:
@@ -31,7 +53,7 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         infra: InfraTables,
         broker: BrokerPort,
-        wake: asyncio.Event,
+        wake: asyncio.Event | None = None,
         *,
         batch: int = 200,
         poll_seconds: float = 1.0,
@@ -39,23 +61,42 @@ class OutboxRelay:
         metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        assert isinstance(bind, AsyncEngine), "the relay's sessions are bound to one engine"
+        self.engine: AsyncEngine = bind
         self.infra = infra
         self.broker = broker
-        self.wake = wake
+        self.wake = wake or asyncio.Event()
         self.batch = batch
         self.poll_seconds = poll_seconds
         # Longer than a batch takes to publish (each publish times out after 10 s).
         self.lease_seconds = lease_seconds
         self.metrics = metrics
         self.lock = asyncio.Lock()
+        # Rows committed by this process and handed over, in commit order.
+        self.handed: deque[OutboxRow] = deque()
+        # Set after a failed publish: drain by claim (commit order) before taking hand-offs again.
+        self.backlog = True
 
+    # ------------------------------------------------------------------ the way in
+    def handoff(self, rows: Sequence[OutboxRow]) -> None:
+        """Called by a unit of work right after it committed ``rows`` (leased to this relay)."""
+        self.handed.extend(rows)
+        self.wake.set()
+
+    def forget(self) -> None:
+        """Drop what was handed over (the data were reset)."""
+        self.handed.clear()
+
+    # ------------------------------------------------------------------ the loop
     async def run(self, stop: asyncio.Event) -> None:
         db_source_var.set("relay")
         backoff = 0.2
         while not stop.is_set():
             try:
                 await self.broker.wait_connected()
-                while await self.drain_once():
+                # Hand-offs as they come; the database only when a claim may find something.
+                while (self.handed or self.backlog) and await self.drain_once():
                     pass
                 backoff = 0.2
             except Exception as exc:
@@ -63,17 +104,21 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
+            if self.handed and not self.backlog:
+                continue
             try:
                 await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
             except TimeoutError:
-                pass
+                # Nothing handed over for a while: look for rows nobody holds.
+                self.backlog = True
             self.wake.clear()
 
     async def drain_once(self) -> int:
-        """Claim one batch, publish it, mark it published; returns how many were published (0 when
-        nothing was due). No transaction stays open while the broker confirms."""
+        """Publish one batch and mark it published: hand-offs, unless a failure left a backlog or none
+        are waiting, else rows claimed from the outbox. Returns how many were published (0 when
+        nothing was due)."""
         async with self.lock:
-            rows = await self.claim()
+            rows = await self._next_batch()
             if not rows:
                 return 0
             results = await asyncio.gather(
@@ -87,7 +132,15 @@ class OutboxRelay:
             )
             sent = [r for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
             failed = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
-            await self.settle(sent, failed)
+            if failed:
+                # Give back what failed and everything handed over since: the next rounds claim them
+                # in commit order.
+                self.backlog = True
+                held = list(self.handed)
+                self.handed.clear()
+            else:
+                held = []
+            await self.settle(sent, failed, held)
         if self.metrics:
             for r in sent:
                 self.metrics.published.labels(r.event_type).inc()
@@ -95,9 +148,23 @@ class OutboxRelay:
             raise RuntimeError(f"{len(failed)} of {len(rows)} events not confirmed: {failed[0][1]!r}")
         return len(sent)
 
-    async def claim(self) -> list[Row[Any]]:
+    async def _next_batch(self) -> list[OutboxRow]:
+        if self.handed and not self.backlog:
+            return [self.handed.popleft() for _ in range(min(self.batch, len(self.handed)))]
+        rows = await self.claim()
+        if rows:
+            claimed = {r.event_id for r in rows}
+            if self.handed and claimed.intersection(r.event_id for r in self.handed):
+                # Their hand-off lease ran out while the backlog drained: they go out with this batch.
+                self.handed = deque(r for r in self.handed if r.event_id not in claimed)
+            return rows
+        self.backlog = False
+        return [self.handed.popleft() for _ in range(min(self.batch, len(self.handed)))]
+
+    # ------------------------------------------------------------------ the database
+    async def claim(self) -> list[OutboxRow]:
         """Lease the oldest unpublished rows nobody holds (or whose lease ran out: a relay that died
-        after claiming) in one short transaction; another relay on the same database skips them."""
+        after claiming) in one statement; another relay on the same database skips them."""
         outbox = self.infra.outbox
         now = datetime.now(UTC)
         free = (
@@ -110,9 +177,9 @@ class OutboxRelay:
             .limit(self.batch)
             .with_for_update(skip_locked=True)
         )
-        async with self.sessions() as session, session.begin():
+        async with one_statement(self.engine) as conn:
             rows = (
-                await session.execute(
+                await conn.execute(
                     update(outbox)
                     .where(outbox.c.seq.in_(free.scalar_subquery()))
                     .values(claimed_until=now + timedelta(seconds=self.lease_seconds))
@@ -121,37 +188,48 @@ class OutboxRelay:
                     )
                 )
             ).all()
-        return sorted(rows, key=lambda r: r.seq)
+        return [OutboxRow(r.event_id, r.event_type, r.occurred_at, r.body) for r in sorted(rows, key=lambda r: r.seq)]
 
-    async def settle(self, sent: list[Row[Any]], failed: list[tuple[Row[Any], BaseException]]) -> None:
+    async def settle(
+        self,
+        sent: list[OutboxRow],
+        failed: list[tuple[OutboxRow, BaseException]],
+        held: list[OutboxRow] | None = None,
+    ) -> None:
         """Mark the confirmed rows published in one statement; release the others for the next round.
-        Should this fail, the lease runs out and the rows go out again (the consumers' inboxes absorb it)."""
+        Should this fail, the leases run out and the rows go out again (the consumers' inboxes absorb it)."""
         outbox = self.infra.outbox
-        async with self.sessions() as session, session.begin():
+        async with one_statement(self.engine) as conn:
             if sent:
-                await session.execute(
+                await conn.execute(
                     update(outbox)
-                    .where(outbox.c.seq.in_([r.seq for r in sent]), outbox.c.published_at.is_(None))
+                    .where(outbox.c.event_id.in_([r.event_id for r in sent]), outbox.c.published_at.is_(None))
                     .values(published_at=datetime.now(UTC), claimed_until=None)
                 )
             for r, err in failed:
-                await session.execute(
+                await conn.execute(
                     update(outbox)
-                    .where(outbox.c.seq == r.seq)
+                    .where(outbox.c.event_id == r.event_id)
                     .values(
                         attempts=outbox.c.attempts + 1,
                         last_error=f"{type(err).__name__}: {err}"[:2000],
                         claimed_until=None,
                     )
                 )
+            if held:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.event_id.in_([r.event_id for r in held]), outbox.c.published_at.is_(None))
+                    .values(claimed_until=None)
+                )
 
     async def pending(self) -> tuple[int, datetime | None]:
         outbox = self.infra.outbox
         source = db_source_var.set("probe")
         try:
-            async with self.sessions() as session:
+            async with one_statement(self.engine) as conn:
                 row = (
-                    await session.execute(
+                    await conn.execute(
                         select(func.count(), func.min(outbox.c.recorded_at)).where(outbox.c.published_at.is_(None))
                     )
                 ).one()

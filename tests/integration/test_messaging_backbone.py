@@ -1,6 +1,8 @@
 """The backbone under replicas, on the real PostgreSQL: outbox leases shared by two relays, a lease
-that runs out, one event applied by two consumers at once, due jobs run by one replica, and a unit
-of work's outbox and audit rows written together."""
+that runs out, events handed from a unit of work to its relay (in order through a failed publish,
+and claimed by another relay when the process that wrote them died), one event applied by two
+consumers at once, due jobs run by one replica, and a unit of work's outbox and audit rows written
+together."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from shared.events import Envelope, make_envelope
 from shared.events.contracts import payload_model
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
+from shared.observability import Metrics
+from shared.runtime import count_statements
 from shared.scheduler import Scheduler, schedule_job
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from tests.harness import PG_BASE
@@ -47,6 +51,8 @@ class RecordingBroker:
 
     async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
         await asyncio.sleep(0.01)
+        if not self.ready:
+            raise ConnectionError("broker unavailable")
         self.published.append(event_id)
 
     async def consume(self, service: str, callback: object) -> None:
@@ -229,3 +235,88 @@ async def test_two_replicas_run_each_due_job_once_and_in_order(database: tuple[A
     async with engine.connect() as conn:
         results = (await conn.execute(select(infra.jobs.c.key, infra.jobs.c.result).order_by(infra.jobs.c.id))).all()
     assert [tuple(r) for r in results] == [*((f"k{n}", f"tick {n}") for n in range(6)), ("later", None)]
+
+
+def notice_payload(n: int) -> BaseModel:
+    return payload_model(EVENT, 1).model_validate(
+        {
+            "notice_id": f"NTC-{n}",
+            "period_code": "2024",
+            "account": {"id": f"A-{n}", "name": "丙", "uscc": "91110000000000000X", "province": "110000"},
+            "obligation": n,
+            "deadline": "2025-12-31T16:00:00+00:00",
+        }
+    )
+
+
+async def commit_events(factory: UnitOfWorkFactory[UnitOfWork], first: int, count: int) -> list[str]:
+    async with factory(actor="tester", cause="test") as uow:
+        sent = [uow.emit(EVENT, notice_payload(n)) for n in range(first, first + count)]
+        await uow.commit()
+    return [str(e.event_id) for e in sent]
+
+
+async def test_committed_events_are_handed_to_the_relay_and_published_without_a_claim(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    broker = RecordingBroker()
+    r = relay(engine, infra, broker)
+    factory = UnitOfWorkFactory(session_factory(engine), infra, Clock(), r.handoff)
+    metrics = Metrics("test")
+    count_statements(engine, metrics)
+    assert await r.drain_once() == 0  # the first round looks in the outbox: nothing there
+    ids = await commit_events(factory, 1, 3) + await commit_events(factory, 4, 2)
+    before = metrics.statements.labels("request")._value.get()
+
+    assert await r.drain_once() == 5
+
+    # One statement: the rows marked published. Nothing was read to find them.
+    assert metrics.statements.labels("request")._value.get() - before == 1
+    assert broker.published == ids
+    assert await r.pending() == (0, None)
+    assert await r.drain_once() == 0
+
+
+async def test_after_a_failed_publish_hand_offs_wait_until_earlier_events_went_out_in_commit_order(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    broker = RecordingBroker()
+    r = relay(engine, infra, broker, batch=2)
+    factory = UnitOfWorkFactory(session_factory(engine), infra, Clock(), r.handoff)
+    await r.drain_once()
+    first = await commit_events(factory, 1, 3)
+    broker.ready = False
+    with pytest.raises(RuntimeError, match="not confirmed"):
+        await r.drain_once()
+    later = await commit_events(factory, 4, 3)  # committed while the broker is away, handed over
+    broker.ready = True
+
+    while await r.drain_once():
+        pass
+
+    assert broker.published == first + later
+    assert await r.pending() == (0, None)
+    async with engine.connect() as conn:
+        attempts = (await conn.execute(select(infra.outbox.c.attempts).order_by(infra.outbox.c.seq))).scalars().all()
+    assert attempts == [1, 1, 0, 0, 0, 0]  # the failed batch of two was counted
+
+
+async def test_events_written_for_a_relay_that_died_before_the_hand_off_go_out_once_the_lease_ran_out(
+    database: tuple[AsyncEngine, InfraTables], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, infra = database
+    monkeypatch.setattr("shared.uow.HANDOFF_LEASE_SECONDS", 1.0)
+    dead = relay(engine, infra, RecordingBroker())
+    ids = await commit_events(UnitOfWorkFactory(session_factory(engine), infra, Clock(), dead.handoff), 1, 4)
+    dead.forget()  # ... the process dies before its relay published them
+    survivor_broker = RecordingBroker()
+    survivor = relay(engine, infra, survivor_broker)
+
+    assert await survivor.drain_once() == 0  # still leased to the writer
+    await asyncio.sleep(1.2)
+    assert await survivor.drain_once() == 4
+
+    assert survivor_broker.published == ids
+    assert (await survivor.pending())[0] == 0
