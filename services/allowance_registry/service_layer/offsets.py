@@ -59,6 +59,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RECALL_JOB = "recall_pending_offsets"
+# Lots one recall job takes in one transaction; it leaves the rest to a job of its own, due at the
+# same instant, which the scheduler runs next.
+RECALL_CHUNK = 200
 
 
 async def on_offset_frozen(uow: AllowanceUnitOfWork, envelope: Envelope, payload: OffsetFrozenV1) -> None:
@@ -208,10 +211,17 @@ async def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_c
 async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
     """Job at a period's recall instant: every lot pending at that instant gives back its unreserved
     remainder; a lot with quantity reserved in an application under review keeps that part, and is
-    marked so that a later rejection recalls it at once."""
+    marked so that a later rejection recalls it at once.
+
+    The lots go by lot id, ``RECALL_CHUNK`` per transaction: each chunk commits its recalls with
+    their events (the new registry releases them while the next chunk runs), and leaves the lots
+    after its last one to a job of its own (``after``), due at the same instant, which the scheduler
+    runs next. A chunk is done once, like any job; a crash resumes after the last chunk committed."""
     period_code = str(payload["period_code"])
+    after = payload.get("after")
     recalled = held = 0
-    for lot in await uow.pending_offsets.lock_pending_recorded_before(due_at):
+    lots = await uow.pending_offsets.lock_pending_recorded_before(due_at, after=after, limit=RECALL_CHUNK)
+    for lot in lots:
         split = split_for_recall(LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled))
         if split.recall_now > 0:
             reason = f"unused {period_code} pending offset recalled at {due_at.isoformat()}"
@@ -220,7 +230,14 @@ async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_a
         if split.held_back > 0 and lot.recall_due_at is None:
             await uow.pending_offsets.mark_recall_due(lot.lot_id, due_at, period_code)
             held += 1
-    return f"{recalled} lot(s) recalled, {held} with quantity under review held back"
+    result = f"{recalled} lot(s) recalled, {held} with quantity under review held back"
+    if len(lots) == RECALL_CHUNK:
+        last = lots[-1].lot_id
+        await uow.schedule(
+            RECALL_JOB, f"{period_code} after {last}", due_at, {"period_code": period_code, "after": last}
+        )
+        result += f"; the lots after {last} in the next job"
+    return result
 
 
 async def recall_after_rejection(uow: AllowanceUnitOfWork, lot_ids: Sequence[str], reason: str) -> None:

@@ -174,6 +174,33 @@ async def test_the_recall_takes_only_the_unreserved_remainder_at_its_instant(all
     assert recalls == {partly_reserved: 70, unused: 20}
 
 
+async def test_the_recall_goes_chunk_by_chunk_each_lot_once_with_a_held_back_one_in_the_middle(
+    allowance: Svc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("services.allowance_registry.service_layer.offsets.RECALL_CHUNK", 2)
+    period = await active_period(allowance)
+    unit = await bound_unit(allowance)
+    await allocate(allowance, unit, 1_000)
+    issued = await issue_notice(allowance, period.code, unit, 1_000)
+    lots = [await freeze_lot(allowance, unit, 10 + n) for n in range(5)]
+    await submitted(allowance, unit, issued.notice.id, allowances(950), from_lot(lots[2], 4))
+    assert await allowance.set_clock(RECALL_2024 - timedelta(seconds=1)) == 1
+
+    # Five lots, two per job: the period's job and two more, due at the same instant, run in turn.
+    assert await allowance.set_clock(RECALL_2024) == 3
+
+    recalls = [p.envelope.payload for p in await allowance.sent()]
+    assert [(r["lot_id"], r["quantity"]) for r in recalls] == [
+        (lot_id, 10 + n - (4 if lot_id == lots[2] else 0)) for n, lot_id in sorted(enumerate(lots), key=lambda x: x[1])
+    ]
+    assert len({r["recall_id"] for r in recalls}) == 5
+    held = await lot(allowance, unit, lots[2])
+    assert (held.recalled, held.reserved, held.status, held.recall_due_at) == (8, 4, "pending", RECALL_2024)
+    # Nothing is left to a later jump.
+    assert await allowance.set_clock(RECALL_2024 + timedelta(days=1)) == 0
+    assert await allowance.sent() == []
+
+
 async def test_a_rejection_after_the_recall_instant_recalls_the_released_part_at_once(allowance: Svc) -> None:
     period = await active_period(allowance)
     unit = await bound_unit(allowance)

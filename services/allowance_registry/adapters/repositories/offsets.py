@@ -105,13 +105,17 @@ class PendingOffsetRepository:
             .values(released=p.released + quantity),
         )
 
-    async def lock_pending_recorded_before(self, instant: datetime) -> list[PendingOffset]:
-        rows = await self._session.scalars(
-            select(PendingOffset)
-            .where(PendingOffset.status == PendingStatus.pending.value, PendingOffset.recorded_at < instant)
-            .order_by(PendingOffset.lot_id)
-            .with_for_update()
+    async def lock_pending_recorded_before(
+        self, instant: datetime, *, after: str | None = None, limit: int | None = None
+    ) -> list[PendingOffset]:
+        """Lots still pending that were recorded before ``instant``, by lot id (those after ``after``;
+        at most ``limit``), locked."""
+        query = select(PendingOffset).where(
+            PendingOffset.status == PendingStatus.pending.value, PendingOffset.recorded_at < instant
         )
+        if after is not None:
+            query = query.where(PendingOffset.lot_id > after)
+        rows = await self._session.scalars(query.order_by(PendingOffset.lot_id).limit(limit).with_for_update())
         return list(rows)
 
     async def mark_recall_due(self, lot_id: str, due_at: datetime, period_code: str) -> None:
