@@ -35,6 +35,7 @@ CCER_USED = 5_000  # floor(100,000 × 500 / 10,000)
 RECALLED = LOT - CCER_USED
 ALLOWANCES_USED = OBLIGATION - CCER_USED
 ADMIN = "/api/v1/admin"
+CLOCK_TIMEOUT_S = 3600.0
 API = "/api/v1"
 CYCLE_PHASES = ("open", "bind", "freeze", "apply", "review", "recall")
 INSTANTS = {
@@ -144,8 +145,13 @@ class Driver:
         # Every process, in service order, so that an event raised by a due job is consumed by clocks
         # that have already moved (as the replay engine does).
         for p in self.stack.processes:
+            # The answer comes once the jobs that fell due have run: the recall of 10,000 lots takes
+            # minutes, beyond the client's usual timeout.
             answer = await self.http.put(
-                f"{p.url}{ADMIN}/clock", json={"now": at}, headers={"Authorization": f"Bearer {self.tokens['sim']}"}
+                f"{p.url}{ADMIN}/clock",
+                json={"now": at},
+                headers={"Authorization": f"Bearer {self.tokens['sim']}"},
+                timeout=CLOCK_TIMEOUT_S,
             )
             if answer.status_code != 200:
                 raise Mismatch(f"clock of {p.name} to {at}: {answer.status_code} {answer.text[:300]}")
