@@ -147,12 +147,18 @@ class Driver:
         for p in self.stack.processes:
             # The answer comes once the jobs that fell due have run: the recall of 10,000 lots takes
             # minutes, beyond the client's usual timeout.
+            start = time.perf_counter()
             answer = await self.http.put(
                 f"{p.url}{ADMIN}/clock",
                 json={"now": at},
                 headers={"Authorization": f"Bearer {self.tokens['sim']}"},
                 timeout=CLOCK_TIMEOUT_S,
             )
+            end = time.perf_counter()
+            if self.phase is not None:  # the recall phase is these requests: its drain starts after them
+                self.phase.calls += 1
+                self.phase.latencies_ms.append(1000 * (end - start))
+                self.last_response = max(self.last_response, end)
             if answer.status_code != 200:
                 raise Mismatch(f"clock of {p.name} to {at}: {answer.status_code} {answer.text[:300]}")
 
