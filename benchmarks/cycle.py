@@ -36,6 +36,7 @@ RECALLED = LOT - CCER_USED
 ALLOWANCES_USED = OBLIGATION - CCER_USED
 ADMIN = "/api/v1/admin"
 CLOCK_TIMEOUT_S = 3600.0
+KEEPALIVE_S = 2.0
 API = "/api/v1"
 CYCLE_PHASES = ("open", "bind", "freeze", "apply", "review", "recall")
 INSTANTS = {
@@ -82,7 +83,14 @@ class Driver:
         self.stack = stack
         self.secret = Settings().secret
         self.http = httpx.AsyncClient(
-            timeout=120, limits=httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+            timeout=120,
+            limits=httpx.Limits(
+                max_connections=concurrency * 2,
+                max_keepalive_connections=concurrency * 2,
+                # Below uvicorn's 5 s keep-alive: a connection the server is closing is never reused
+                # (the probes between phases have no retry).
+                keepalive_expiry=KEEPALIVE_S,
+            ),
         )
         self.gate = asyncio.Semaphore(concurrency)
         self.bus = AmqpBus(stack.amqp_url)

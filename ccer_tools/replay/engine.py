@@ -171,7 +171,9 @@ class Replayer:
         self.endpoints = endpoints
         self.quiet_timeout = quiet_timeout
         self.report = Report(out or sys.stdout)
-        self.http = http or httpx.AsyncClient(timeout=request_timeout)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends: a connection the server
+        # is closing is never reused (that fails the request with a ReadError).
+        self.http = http or httpx.AsyncClient(timeout=request_timeout, limits=httpx.Limits(keepalive_expiry=2.0))
         self.bus: Bus = bus or AmqpBus(endpoints.amqp_url)
         self.poll_seconds = poll_seconds
         self.admin = {"Authorization": f"Bearer {mint_token(endpoints.secret, 'sim_admin', sub='scenario-replay')}"}
