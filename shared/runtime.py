@@ -94,7 +94,7 @@ class Runtime(Generic[U]):
             settings.amqp_url, delivery_limit=settings.delivery_limit, prefetch=settings.prefetch
         )
         self.relay = OutboxRelay(
-            self.sessions,
+            self.engine,
             self.infra,
             self.broker,
             batch=settings.relay_batch,

@@ -24,19 +24,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import InfraTables, one_statement
 from shared.messaging.broker import BrokerPort
 from shared.observability import Metrics, db_source_var
 
-__all__ = ["HANDOFF_LEASE_SECONDS", "OutboxRelay", "OutboxRow"]
+__all__ = ["HANDOFF_LEASE_SECONDS", "MAX_HANDED", "OutboxRelay", "OutboxRow"]
 
 log = logging.getLogger(__name__)
 
 # How long a row written for hand-off stays leased to the process that wrote it. A publish takes
 # milliseconds; should the process die first, any relay claims the row once this has passed.
 HANDOFF_LEASE_SECONDS = 5.0
+# Hand-offs held in memory while the broker is away; beyond this they are given back to the outbox,
+# where a claim finds them once the broker is back.
+MAX_HANDED = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,7 @@ class OutboxRow:
 class OutboxRelay:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         infra: InfraTables,
         broker: BrokerPort,
         wake: asyncio.Event | None = None,
@@ -58,12 +61,10 @@ class OutboxRelay:
         batch: int = 200,
         poll_seconds: float = 1.0,
         lease_seconds: float = 60.0,
+        max_handed: int = MAX_HANDED,
         metrics: Metrics | None = None,
     ) -> None:
-        self.sessions = sessions
-        bind = sessions.kw.get("bind")
-        assert isinstance(bind, AsyncEngine), "the relay's sessions are bound to one engine"
-        self.engine: AsyncEngine = bind
+        self.engine = engine
         self.infra = infra
         self.broker = broker
         self.wake = wake or asyncio.Event()
@@ -71,6 +72,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         # Longer than a batch takes to publish (each publish times out after 10 s).
         self.lease_seconds = lease_seconds
+        self.max_handed = max_handed
         self.metrics = metrics
         self.lock = asyncio.Lock()
         # Rows committed by this process and handed over, in commit order.
@@ -94,7 +96,7 @@ class OutboxRelay:
         backoff = 0.2
         while not stop.is_set():
             try:
-                await self.broker.wait_connected()
+                await self._wait_connected()
                 # Hand-offs as they come; the database only when a claim may find something.
                 while (self.handed or self.backlog) and await self.drain_once():
                     pass
@@ -132,21 +134,36 @@ class OutboxRelay:
             )
             sent = [r for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
             failed = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
-            if failed:
-                # Give back what failed and everything handed over since: the next rounds claim them
-                # in commit order.
-                self.backlog = True
-                held = list(self.handed)
-                self.handed.clear()
-            else:
-                held = []
-            await self.settle(sent, failed, held)
+            # After a failure, give back what failed and everything handed over since: the next
+            # rounds claim them in commit order.
+            await self.settle(sent, failed, self._give_back() if failed else [])
         if self.metrics:
             for r in sent:
                 self.metrics.published.labels(r.event_type).inc()
         if failed:
             raise RuntimeError(f"{len(failed)} of {len(rows)} events not confirmed: {failed[0][1]!r}")
         return len(sent)
+
+    def _give_back(self) -> list[OutboxRow]:
+        """Take back what was handed over, to be released in the outbox and drained by claim first."""
+        self.backlog = True
+        held = list(self.handed)
+        self.handed.clear()
+        return held
+
+    async def _wait_connected(self) -> None:
+        """Wait for the broker; should hand-offs pile up meanwhile, release them to the outbox so that
+        memory stays bounded however long the broker is away."""
+        while True:
+            try:
+                async with asyncio.timeout(self.poll_seconds):
+                    await self.broker.wait_connected()
+                return
+            except TimeoutError:
+                if len(self.handed) > self.max_handed:
+                    held = self._give_back()
+                    await self.settle([], [], held)
+                    log.warning("outbox relay: broker away, %d hand-off(s) given back to the outbox", len(held))
 
     async def _next_batch(self) -> list[OutboxRow]:
         if self.handed and not self.backlog:

@@ -42,12 +42,14 @@ class RecordingBroker:
     def __init__(self) -> None:
         self.published: list[str] = []
         self.ready = True
+        self.connected = asyncio.Event()
+        self.connected.set()
 
     async def connect_forever(self, stop: asyncio.Event) -> None:
         return None
 
     async def wait_connected(self) -> None:
-        return None
+        await self.connected.wait()
 
     async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
         await asyncio.sleep(0.01)
@@ -97,7 +99,8 @@ async def fill_outbox(engine: AsyncEngine, infra: InfraTables, n: int) -> list[s
 
 
 def relay(engine: AsyncEngine, infra: InfraTables, broker: RecordingBroker, **kw: float) -> OutboxRelay:
-    return OutboxRelay(session_factory(engine), infra, broker, asyncio.Event(), batch=int(kw.pop("batch", 20)), **kw)
+    batch, max_handed = int(kw.pop("batch", 20)), int(kw.pop("max_handed", 5000))
+    return OutboxRelay(engine, infra, broker, asyncio.Event(), batch=batch, max_handed=max_handed, **kw)
 
 
 async def test_two_relays_on_one_outbox_publish_every_row_exactly_once(
@@ -320,3 +323,48 @@ async def test_events_written_for_a_relay_that_died_before_the_hand_off_go_out_o
 
     assert survivor_broker.published == ids
     assert (await survivor.pending())[0] == 0
+
+
+async def test_hand_offs_piling_up_while_the_broker_is_away_go_back_to_the_outbox_and_out_in_commit_order(
+    database: tuple[AsyncEngine, InfraTables],
+) -> None:
+    engine, infra = database
+    broker = RecordingBroker()
+    broker.connected.clear()
+    r = relay(engine, infra, broker, poll_seconds=0.05, max_handed=3)
+    factory = UnitOfWorkFactory(session_factory(engine), infra, Clock(), r.handoff)
+    stop = asyncio.Event()
+    running = asyncio.create_task(r.run(stop))
+    try:
+        first = await commit_events(factory, 1, 2) + await commit_events(factory, 3, 3)  # 5 held: over 3
+        for _ in range(100):
+            if not r.handed:
+                break
+            await asyncio.sleep(0.02)
+
+        # Nothing is held in memory any more, and nothing is leased: the outbox has all five, free to claim.
+        assert list(r.handed) == []
+        async with engine.connect() as conn:
+            free = (
+                await conn.execute(
+                    select(func.count()).where(
+                        infra.outbox.c.published_at.is_(None), infra.outbox.c.claimed_until.is_(None)
+                    )
+                )
+            ).scalar_one()
+        assert free == 5
+        later = await commit_events(factory, 6, 2)  # under the bound: handed over and kept
+        assert len(r.handed) == 2
+
+        broker.connected.set()
+        for _ in range(200):
+            if (await r.pending())[0] == 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        r.wake.set()
+        await asyncio.wait_for(running, 5)
+
+    assert broker.published == first + later
+    assert await r.pending() == (0, None)
