@@ -22,6 +22,7 @@ from typing import Any, Protocol, TextIO
 
 import httpx
 
+from ccer_tools.reconcile import RegistryUnavailable, reconcile
 from ccer_tools.replay.matching import (
     ExtractError,
     UnboundVariable,
@@ -306,6 +307,17 @@ class Replayer:
 
     async def _check(self, check: Check, tokens: dict[str, str]) -> None:
         self.result.checks += 1
+        if check.reconcile:
+            if self.dirty:
+                await self._wait_quiet()
+            try:
+                report = await reconcile(self.endpoints.urls, secret=self.endpoints.secret)
+            except RegistryUnavailable as exc:
+                raise _Stop(Failure(check.that, "ccer reconcile", [str(exc)])) from exc
+            if not report.ok:
+                problems = [f"{d.invariant}: {d.message} {d.objects}" for d in report.discrepancies]
+                raise _Stop(Failure(check.that, "ccer reconcile", problems, {"discrepancies": []}, report.as_dict()))
+            return
         if check.serials is not None:
             s = check.serials
             try:

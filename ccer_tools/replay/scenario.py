@@ -75,7 +75,7 @@ SERVICE_ALIASES = {
 METHODS = ("get", "post", "put", "delete")
 _CALL_KEYS = {"as", "service", *METHODS, "body", "headers", "expect_status", "expect_codes", "match", "save"}
 _STEP_KEYS = {"step", "id", "at", "expect", *_CALL_KEYS}
-_CHECK_KEYS = {"that", "serials", "as", "service", "get", "expect_status", "expect_codes", "match", "save"}
+_CHECK_KEYS = {"that", "serials", "reconcile", "as", "service", "get", "expect_status", "expect_codes", "match", "save"}
 _INVARIANT_KEYS = _CHECK_KEYS | {"since"}
 _SERIAL_KEYS = {"as", "service", "accounts", "issued"}
 _TOP_KEYS = {"name", "description", "vars", "actors", "invariants", "setup", "steps"}
@@ -131,6 +131,7 @@ class Check:
     call: Call | None = None
     serials: SerialCheck | None = None
     since: str | None = None
+    reconcile: bool = False  # `ccer reconcile` across the four registries finds no discrepancy
 
     def starts_at(self, step: Step) -> bool:
         """Whether this invariant is checked from ``step`` on (its ``since`` step, or the first step)."""
@@ -334,6 +335,10 @@ class _Parser:
         since = node.get("since")
         if since is not None and not isinstance(since, str):
             raise self.fail(where, "since must be a step id")
+        if "reconcile" in node:
+            if node["reconcile"] is not True or any(k in node for k in ("serials", "get", "match", "save")):
+                raise self.fail(where, "reconcile: true stands alone (no get, match, save or serials)")
+            return Check(that=str(node["that"]), reconcile=True, since=since)
         if "serials" in node:
             if "get" in node:
                 raise self.fail(where, "an expectation is either a get or a serials check, not both")

@@ -251,12 +251,22 @@ def test_a_scenario_reads_back_with_inherited_actor_and_service() -> None:
         ({**FREEZE, "post": "/api/v1/offset-lots/${lot0}"}, "uses ${lot0} before any vars/save defines it"),
         ({**FREEZE, "at": "2025-06-02T10:00:00"}, "needs a UTC offset"),
         ({"step": "nothing to do"}, "a step needs a request"),
+        (
+            {**FREEZE, "expect": [{"that": "books agree", "reconcile": True, "get": "/x"}]},
+            "reconcile: true stands alone",
+        ),
     ],
 )
 def test_mistakes_in_a_scenario_are_reported_with_their_place(step: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match="step 1") as caught:
         parse_scenario(scenario(step))
     assert message in str(caught.value)
+
+
+def test_a_reconciliation_check_reads_back_as_one() -> None:
+    parsed = parse_scenario(scenario({**FREEZE, "expect": [{"that": "the registries reconcile", "reconcile": True}]}))
+    check = parsed.steps[0].expect[0]
+    assert check.reconcile and check.call is None and check.serials is None
 
 
 def test_the_clock_may_not_move_backwards_between_steps() -> None:
