@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,17 +65,18 @@ async def test_an_application_signed_by_an_authorised_person_without_the_letter_
     tmp_path: Path,
 ) -> None:
     contact = {"name": "赵敏", "phone": "13800000001", "email": "zhaomin@example.cn"}
-    body = {
+    given = [{"no": n, "file_name": f"{n}.pdf", "sha256": PDF} for n in (1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13)]
+    body: dict[str, Any] = {
         "org": {"name": "塞罕坝", "uscc": USCC, "org_form": "legal_person", "foreign_invested": False},
         "account_type": "project_owner",
         "province": "130000",
         "contacts": {"account_representative": contact, "trading_representative": contact},
-        "materials": [{"no": n, "file_name": f"{n}.pdf", "sha256": PDF} for n in (1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13)],
+        "materials": given,
         "agreement_signed_by": "authorised_person",
     }
     async with running(tmp_path) as (http, secret):
         refused = await http.post("/api/v1/account-applications", json=body, headers=enterprise(secret))
-        body["materials"] += [{"no": n, "file_name": f"{n}.pdf", "sha256": PDF} for n in (14, 15, 16)]
+        body["materials"] = given + [{"no": n, "file_name": f"{n}.pdf", "sha256": PDF} for n in (14, 15, 16)]
         accepted = await http.post("/api/v1/account-applications", json=body, headers=enterprise(secret))
 
     assert refused.status_code == 422, refused.text

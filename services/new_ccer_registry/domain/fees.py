@@ -51,8 +51,8 @@ __all__ = [
     "end_of",
     "extended_for_holidays",
     "fee_findings",
-    "last_day_of",
     "lapsed",
+    "last_day_of",
     "trading_status",
     "year_after",
 ]
@@ -130,14 +130,6 @@ def annual_term(paid_at: datetime, valid_until: datetime | None, last_day: date 
 def lapsed(valid_until: datetime | None, now: datetime) -> bool:
     """Whether an annual fee valid until ``valid_until`` (exclusive) no longer covers ``now``."""
     return valid_until is None or now >= valid_until
-
-
-def annual_valid_until(paid_at: datetime, valid_until: datetime | None) -> datetime:
-    """The new expiry after an annual fee paid at ``paid_at``: one year after the old expiry when paid
-    before it, else one year after the payment."""
-    if valid_until is not None and paid_at < valid_until:
-        return add_one_year(valid_until)
-    return add_one_year(paid_at)
 
 
 def trading_status(

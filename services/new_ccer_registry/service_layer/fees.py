@@ -18,8 +18,8 @@ from services.new_ccer_registry.domain.fees import (
     end_of,
     extended_for_holidays,
     fee_findings,
-    last_day_of,
     lapsed,
+    last_day_of,
     trading_status,
 )
 from services.new_ccer_registry.service_layer.commands import ListFees, PayFee
