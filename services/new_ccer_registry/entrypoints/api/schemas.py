@@ -48,8 +48,9 @@ class TradingAccountOut(BaseModel):
     status: Literal["active", "awaiting_fees", "suspended"] = Field(description=TRADING_STATUS_DESC)
     annual_fee_valid_until: LocalDateTime | None = Field(
         None,
-        description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed) — "
-        "年费有效期截止时刻（不含）",
+        description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed): "
+        "24:00 of the fee's last day, moved to the next working day's 24:00 if the last day is a rest day — "
+        "年费有效期截止时刻（不含；最后一日为法定休假日的顺延）",
     )
 
 
