@@ -14,6 +14,7 @@ from services.new_ccer_registry.domain.account_opening import (
     Decision,
     OrgForm,
     ReviewStage,
+    Signatory,
     StageReviewers,
     amend_findings,
     application_findings,
@@ -21,9 +22,11 @@ from services.new_ccer_registry.domain.account_opening import (
     material_findings,
     next_status,
     paper_findings,
+    paper_materials,
     require_reviewer,
     required_materials,
     review_findings,
+    revision_findings,
 )
 from shared.errors import Finding, Forbidden
 
@@ -230,9 +233,43 @@ def test_the_exchange_reviews_are_an_exchange_operators_and_the_registry_review_
 
 
 @pytest.mark.parametrize("status", list(ApplicationStatus))
-def test_only_a_returned_application_is_amended(status: ApplicationStatus) -> None:
-    expected = [] if status is ApplicationStatus.returned else ["APPLICATION_NOT_RETURNED"]
+def test_an_application_is_amended_during_the_initial_review_or_once_returned_and_not_in_between(
+    status: ApplicationStatus,
+) -> None:
+    amendable = {ApplicationStatus.submitted, ApplicationStatus.returned}
+    expected = [] if status in amendable else ["APPLICATION_NOT_AMENDABLE"]
     assert codes(amend_findings(status)) == expected
+
+
+def test_a_review_of_a_superseded_revision_is_refused_and_one_naming_none_reads_the_latest() -> None:
+    assert codes(revision_findings(3, 2)) == ["APPLICATION_REVISION_SUPERSEDED"]
+    assert revision_findings(3, 3) == []
+    assert revision_findings(3, None) == []
+
+
+def test_an_authorised_signatory_of_the_entry_agreement_adds_the_letter_and_the_identity() -> None:
+    legal = required_materials("other", OrgForm.other_org, False)
+    authorised = required_materials("other", OrgForm.other_org, False, Signatory.authorised_person)
+
+    assert sorted(set(authorised) - set(legal)) == [15, 16]
+    assert codes(
+        application_findings(
+            own_org=True,
+            account_type="other",
+            org_form=OrgForm.other_org,
+            foreign_invested=False,
+            materials=legal,
+            declarations=ALL_DECLARED,
+            has_account=False,
+            in_progress=False,
+            signed_by=Signatory.authorised_person,
+        )
+    ) == ["MATERIAL_MISSING", "MATERIAL_MISSING"]
+
+
+def test_every_material_is_posted_in_two_copies_except_13_and_14_which_are_uploaded_only() -> None:
+    assert paper_materials(range(1, 17)) == [n for n in range(1, 17) if n not in (13, 14)]
+    assert {no: m.paper_copies for no, m in MATERIALS.items() if m.paper_copies != 2} == {13: 0, 14: 0}
 
 
 @pytest.mark.parametrize("status", list(ApplicationStatus))

@@ -66,12 +66,18 @@ class Account(Base):
 
 class TradingAccount(Base):
     """A trading account (交易账户) at one legacy exchange: the account may trade there, and its
-    trading-side units at that exchange are held under it."""
+    trading-side units at that exchange are held under it. The exchange opens it on its own approval
+    (seed 000 §一 第一步), before NCSC opens the registry account: until then it is the unit's
+    (``holder_uscc``) and attached to no registry account (``account_id`` None)."""
 
     __tablename__ = "trading_accounts"
-    __table_args__ = (UniqueConstraint("account_id", "exchange", name="uq_trading_accounts_account_id_exchange"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "exchange", name="uq_trading_accounts_account_id_exchange"),
+        UniqueConstraint("holder_uscc", "exchange", name="uq_trading_accounts_holder_uscc_exchange"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    holder_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True, nullable=True)
     exchange: Mapped[str] = mapped_column(String(10), index=True)
     status: Mapped[str] = mapped_column(String(20))
     application_id: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -106,6 +106,30 @@ class AccountRepository:
             )
         )
 
+    async def trading_of_holder(self, uscc: str, exchange: str) -> TradingAccount | None:
+        """The unit's trading account at the exchange, attached to its registry account or not yet."""
+        return await self.session.scalar(
+            select(TradingAccount).where(TradingAccount.holder_uscc == uscc, TradingAccount.exchange == exchange)
+        )
+
+    async def unattached_trading(self, uscc: str) -> list[TradingAccount]:
+        """The unit's trading accounts opened by exchanges before its registry account."""
+        return list(
+            await self.session.scalars(
+                select(TradingAccount).where(TradingAccount.holder_uscc == uscc, TradingAccount.account_id.is_(None))
+            )
+        )
+
+    async def attach_trading(self, uscc: str, account_id: str) -> None:
+        """Attach the unit's unattached trading accounts to its (newly opened) registry account."""
+        await self.session.execute(
+            update(TradingAccount)
+            .where(TradingAccount.holder_uscc == uscc, TradingAccount.account_id.is_(None))
+            .values(account_id=account_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        await self.session.flush()
+
     async def trades_at(self, account_id: str, exchange: str) -> bool:
         found = await self.session.scalar(
             select(TradingAccount.id).where(

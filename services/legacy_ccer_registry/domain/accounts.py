@@ -1,16 +1,23 @@
 """Legacy registry accounts and the account opening application through a legacy exchange
-(seed 000 §一.1: 旧有CCER交易机构初审，CCER注登机构复审，复审通过后开户).
+(seed 000 §一 第一步: 登记账户开立申请材料由旧有CCER交易机构初审通过后，提交至……CCER注登机构复审。复审通过后，
+由CCER注登机构完成登记账户开户。交易账户开立申请材料由旧有CCER交易机构审核通过后完成交易账户开户).
 
-    submitted --exchange approves--> awaiting_registry_review --registry approves--> opened
+    submitted --exchange approves--> awaiting_registry_review   (the trading account at the exchange
+                                                                 opens at once; the registry account
+                                                                 waits for NCSC)
+    submitted --exchange approves, the unit holds its registry account--> opened
+                                                                (only the trading account was missing)
+    awaiting_registry_review --registry approves--> opened     (the registry account opens; the unit's
+                                                                trading accounts are attached to it)
     submitted --exchange rejects--> returned
-    awaiting_registry_review --registry rejects--> returned
+    awaiting_registry_review --registry rejects--> returned     (the trading account opened by the
+                                                                exchange stays open)
     returned --applicant amends (PUT)--> submitted        (a new revision; reviews start again)
 
 The exchange stage is taken by an operator of the exchange the application went through, the
 registry stage by NCSC; never both by one person (``sub``), whatever roles they hold. A rejection
-carries at least one reason. On opening, a unit without a legacy account gets one together with a
-trading account at the exchange; a unit that has one gets only the trading account; a unit that
-has both was opened already and is not opened twice (若已开立……无需重复开立).
+carries at least one reason. A unit has one trading account per exchange and one registry account:
+what it has is not opened again (若已开立……无需重复开立), and a unit that has both was opened already.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ APPLICATION_CONFLICTS = frozenset({ALREADY_OPEN, "APPLICATION_IN_PROGRESS", "APP
 
 
 class ApplicationStatus(StrEnum):
-    """submitted — 待交易机构初审; awaiting_registry_review — 待注登机构复审; opened — 已开户;
+    """submitted — 待交易机构初审; awaiting_registry_review — 交易账户已开立，登记账户待注登机构复审; opened — 已开户;
     returned — 已退回（可修改后重新提交）"""
 
     submitted = "submitted"
@@ -88,23 +95,28 @@ class ApplicationState:
 
 @dataclass(frozen=True)
 class Transition:
-    """Where a review leaves the application; ``open_now`` when the accounts are to be opened."""
+    """Where a review leaves the application, and what it opens: the trading account at the
+    application's exchange (unless the unit has one there), the registry account (unless it has one)."""
 
     status: ApplicationStatus
-    open_now: bool
+    open_trading: bool = False
+    open_registry: bool = False
 
 
 def _finding(code: str, message: str, message_zh: str, field: str | None = None) -> Finding:
     return Finding(code=code, message=message, message_zh=message_zh, field=field)
 
 
-def review(stage: ReviewStage, decision: Decision) -> Transition:
-    """Where a review that :func:`review_findings` allows leaves the application."""
+def review(stage: ReviewStage, decision: Decision, *, has_account: bool) -> Transition:
+    """Where a review that :func:`review_findings` allows leaves the application. The exchange's
+    approval opens the trading account; the registry account waits for NCSC's, unless the unit holds
+    it already, when nothing is left for NCSC to review."""
     if decision is Decision.reject:
-        return Transition(ApplicationStatus.returned, open_now=False)
+        return Transition(ApplicationStatus.returned)
     if stage is ReviewStage.exchange:
-        return Transition(ApplicationStatus.awaiting_registry_review, open_now=False)
-    return Transition(ApplicationStatus.opened, open_now=True)
+        status = ApplicationStatus.opened if has_account else ApplicationStatus.awaiting_registry_review
+        return Transition(status, open_trading=True)
+    return Transition(ApplicationStatus.opened, open_trading=True, open_registry=True)
 
 
 def review_findings(
@@ -229,19 +241,23 @@ def application_findings(
 
 @dataclass(frozen=True)
 class Opening:
-    """What opening an application creates: a registry account (unless the unit has one) and a
-    trading account at the exchange."""
+    """What a review opens now: a registry account (unless the unit has one) and a trading account at
+    the exchange (unless the unit has one there, attached or not)."""
 
     registry_account: bool
     trading_account: bool
 
 
-def opening(*, has_account: bool, trades_at_exchange: bool) -> Opening:
+def opening(transition: Transition, *, has_account: bool, has_trading: bool) -> Opening:
     """What to open (:func:`opening_findings` says when there is nothing left to open)."""
-    return Opening(registry_account=not has_account, trading_account=not trades_at_exchange)
+    return Opening(
+        registry_account=transition.open_registry and not has_account,
+        trading_account=transition.open_trading and not has_trading,
+    )
 
 
 def opening_findings(*, has_account: bool, trades_at_exchange: bool, exchange: str) -> list[Finding]:
+    """A unit holding its registry account and a trading account at the exchange has nothing to open."""
     return [already_open(exchange)] if has_account and trades_at_exchange else []
 
 

@@ -14,6 +14,7 @@ from services.legacy_ccer_registry.domain.accounts import (
     ApplicationStatus,
     Decision,
     ReviewStage,
+    Transition,
     account_exists,
     amend,
     application_findings,
@@ -60,9 +61,12 @@ async def _view(uow: LegacyUnitOfWork, account: Account) -> AccountView:
     return AccountView(account, tuple(await uow.accounts.trading_accounts(account.id)))
 
 
-def _trading(uow: LegacyUnitOfWork, account_id: str, exchange: str, application_id: str | None) -> TradingAccount:
+def _trading(
+    uow: LegacyUnitOfWork, holder_uscc: str, account_id: str | None, exchange: str, application_id: str | None
+) -> TradingAccount:
     return TradingAccount(
         id=new_id("LT"),
+        holder_uscc=holder_uscc,
         account_id=account_id,
         exchange=exchange,
         status="active",
@@ -88,10 +92,14 @@ async def open_account(uow: LegacyUnitOfWork, cmd: OpenAccount, principal: Princ
         opened_via="direct",
         opened_at=uow.now(),
     )
-    trading = [_trading(uow, account.id, code, None) for code in exchanges]
+    # A trading account an exchange opened already (an application awaiting NCSC) is the unit's own:
+    # it is attached, not opened twice.
+    held = {t.exchange for t in await uow.accounts.unattached_trading(cmd.holder_uscc)}
+    trading = [_trading(uow, cmd.holder_uscc, account.id, code, None) for code in exchanges if code not in held]
     await uow.accounts.add(account, trading)
+    await uow.accounts.attach_trading(cmd.holder_uscc, account.id)
     uow.audit("open_account", "account", account.id, holder_uscc=account.holder_uscc, exchanges=exchanges)
-    return AccountView(account, tuple(sorted(trading, key=lambda t: t.exchange)))
+    return await _view(uow, account)
 
 
 async def get_account(uow: LegacyUnitOfWork, cmd: GetAccount, principal: Principal) -> AccountView:
@@ -200,14 +208,17 @@ async def review_account_application(
         reason_count=len(cmd.reasons),
     )
     refuse(findings, "the review is refused", "审核未办理", conflict_codes=APPLICATION_CONFLICTS)
-    transition = review(cmd.stage, cmd.decision)
+    account = await uow.accounts.of_holder(application.applicant_uscc)
+    transition = review(cmd.stage, cmd.decision, has_account=account is not None)
     values: dict[str, Any] = {"status": transition.status, "updated_at": uow.now()}
     values["exchange_reviewer" if cmd.stage is ReviewStage.exchange else "registry_reviewer"] = principal.sub
     if cmd.decision is Decision.reject:
         values["reasons"] = [{k: v for k, v in asdict(r).items() if v is not None} for r in cmd.reasons]
-    if transition.open_now:
-        values |= await _open_accounts(uow, application)
-    step = _step(uow, principal, f"{cmd.stage}_{cmd.decision}", reasons=values.get("reasons", []))
+    opened: dict[str, Any] = {}
+    if transition.open_trading or transition.open_registry:
+        opened = await _open_accounts(uow, application, account, transition)
+        values |= opened
+    step = _step(uow, principal, f"{cmd.stage}_{cmd.decision}", reasons=values.get("reasons", []), **opened)
     values["history"] = [*application.history, step]
     if not await uow.applications.transition(application, **values):
         raise ConcurrentChange(f"account application {application.id}")
@@ -217,36 +228,47 @@ async def review_account_application(
     return application
 
 
-async def _open_accounts(uow: LegacyUnitOfWork, application: AccountApplication) -> dict[str, Any]:
-    """Open what the unit lacks: the registry account (unless it has one) and the trading account
-    at the application's exchange; refused when both exist already."""
-    account = await uow.accounts.of_holder(application.applicant_uscc)
-    trades_there = account is not None and await uow.accounts.trades_at(account.id, application.exchange)
+async def _open_accounts(
+    uow: LegacyUnitOfWork, application: AccountApplication, account: Account | None, transition: Transition
+) -> dict[str, Any]:
+    """Open what the review opens and the unit lacks: the trading account at the application's
+    exchange (on the exchange's approval), the registry account (on NCSC's), attaching the unit's
+    trading accounts to it; refused when the unit holds both already."""
+    uscc, exchange = application.applicant_uscc, application.exchange
+    trading = await uow.accounts.trading_of_holder(uscc, exchange)
+    trades_there = account is not None and trading is not None and trading.account_id == account.id
     refuse(
-        opening_findings(
-            has_account=account is not None, trades_at_exchange=trades_there, exchange=application.exchange
-        ),
+        opening_findings(has_account=account is not None, trades_at_exchange=trades_there, exchange=exchange),
         "nothing to open",
         "无需重复开立",
         conflict_codes=APPLICATION_CONFLICTS,
     )
-    plan = opening(has_account=account is not None, trades_at_exchange=trades_there)
-    if plan.registry_account or account is None:
+    plan = opening(transition, has_account=account is not None, has_trading=trading is not None)
+    if plan.registry_account:
         # A unit without an account gave its province at submission (PROVINCE_REQUIRED).
         account = Account(
             id=new_id("LA"),
             holder_name=application.org_name,
-            holder_uscc=application.applicant_uscc,
+            holder_uscc=uscc,
             province=application.province or "",
             status="active",
             opened_via="application",
             opened_at=uow.now(),
         )
         await uow.accounts.add(account, [])
-    trading = _trading(uow, account.id, application.exchange, application.id)
-    await uow.accounts.add_trading(trading)
-    uow.audit("open_account", "account", account.id, application_id=application.id, exchange=application.exchange)
-    return {"account_id": account.id, "trading_account_id": trading.id}
+        uow.audit("open_account", "account", account.id, application_id=application.id)
+    if plan.trading_account or trading is None:
+        trading = _trading(uow, uscc, account.id if account else None, exchange, application.id)
+        await uow.accounts.add_trading(trading)
+        uow.audit(
+            "open_trading_account", "trading_account", trading.id, application_id=application.id, exchange=exchange
+        )
+    if account is not None:
+        await uow.accounts.attach_trading(uscc, account.id)
+    opened = {"trading_account_id": trading.id}
+    if account is not None:
+        opened["account_id"] = account.id
+    return opened
 
 
 async def get_account_application(

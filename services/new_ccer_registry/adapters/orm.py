@@ -72,6 +72,8 @@ class AccountApplication(Base):
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON)
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     declarations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Who signed the trading entry agreement: legal_representative | authorised_person (then 15, 16).
+    agreement_signed_by: Mapped[str] = mapped_column(String(30), server_default="legal_representative")
     status: Mapped[str] = mapped_column(String(30), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -248,6 +248,16 @@ class FeeRepository:
         )
         return found is not None
 
+    async def latest_annual(self, account_id: str) -> FeePayment | None:
+        """The account's last annual fee: the year it bought ends the current one (before any
+        holiday extension)."""
+        return await self.session.scalar(
+            select(FeePayment)
+            .where(FeePayment.account_id == account_id, FeePayment.kind == "annual")
+            .order_by(FeePayment.paid_at.desc(), FeePayment.id.desc())
+            .limit(1)
+        )
+
     async def of_account(self, account_id: str, *, offset: int, limit: int) -> Sequence[FeePayment]:
         """The account's payments, oldest first (of two paid in one instant, the opening fee first)."""
         return (

@@ -12,16 +12,31 @@ account, applied for together through the CCER exchange (CBGEX), reviewed by it 
                                                                     representative's phone, trading
                                                                     account information to the trading
                                                                     representative's email)
+    submitted --applicant amends (PUT)--> submitted   (a new revision under the same initial review:
+                                                       审核期间可……修改注册信息, seed 004 第一步)
     submitted | paper_received | awaiting_registry_review --reject--> returned   (with reasons)
     returned --applicant amends (PUT)--> submitted   (a new revision; the exchange's initial review again,
                                                       seed 004 第四步: 再次提交至交易机构初审)
+
+Amendments. The applicant may change the registration details and the materials while the exchange's
+initial review is pending (``submitted``) and after a return; each amendment is a new revision, with a
+history step naming the revision and the fields it changed. The initial review is of the latest
+revision: a reviewer who names the revision they read (``revision``) and finds it superseded is refused
+(APPLICATION_REVISION_SUPERSEDED, 409) and reads again. Once the initial review passed, the paper
+materials were asked for on the strength of what was reviewed, so an amendment is refused
+(APPLICATION_NOT_AMENDABLE, 409) until the application is returned.
 
 Any other step answers 409. The exchange stages are taken by an operator of CBGEX, the registry stage
 by NCSC; the two-person rule (``sub``) keeps the re-review from the initial reviewer and the registry
 review from either exchange reviewer, whatever roles a person holds. A unit has at most one account
 of a type: an application for a type it holds, or while another is under review, is refused.
 
-Materials are numbered as in seed 004 §三; every missing and every surplus number is a finding.
+Materials are numbered as in seed 004 §三; every missing and every surplus number is a finding. Two
+more carry numbers of this simulator: 15, the letter of authorisation (授权委托书, stamped and signed by
+the legal representative or person in charge) and 16, the authorised person's identity document
+(被授权人的身份证明). They are required when the trading entry agreement (12) was signed by someone other
+than the legal representative or person in charge (seed 004 §三: 若由非法定代表人或非负责人签章，需补充提供……).
+Every material is posted on paper in two copies (一式两份) except 13 and 14, which are uploaded only.
 """
 
 from __future__ import annotations
@@ -37,6 +52,7 @@ from shared.findings import Finding, two_person_rule
 __all__ = [
     "ACCOUNT_ALREADY_OPEN",
     "APPLICATION_CONFLICTS",
+    "AUTHORISATION_MATERIALS",
     "DECLARATIONS",
     "MATERIALS",
     "ApplicationStatus",
@@ -44,6 +60,7 @@ __all__ = [
     "Material",
     "OrgForm",
     "ReviewStage",
+    "Signatory",
     "StageReviewers",
     "account_exists",
     "amend_findings",
@@ -52,9 +69,11 @@ __all__ = [
     "material_findings",
     "next_status",
     "paper_findings",
+    "paper_materials",
     "require_reviewer",
     "required_materials",
     "review_findings",
+    "revision_findings",
 ]
 
 ACCOUNT_ALREADY_OPEN = "ACCOUNT_ALREADY_OPEN"
@@ -65,7 +84,8 @@ APPLICATION_CONFLICTS = frozenset(
         "APPLICATION_IN_PROGRESS",
         "APPLICATION_NOT_AT_STAGE",
         "APPLICATION_NOT_AWAITING_PAPER",
-        "APPLICATION_NOT_RETURNED",
+        "APPLICATION_NOT_AMENDABLE",
+        "APPLICATION_REVISION_SUPERSEDED",
     }
 )
 
@@ -104,6 +124,14 @@ class OrgForm(StrEnum):
     other_org = "other_org"
 
 
+class Signatory(StrEnum):
+    """Who signed the trading entry agreement (material 12): legal_representative — 法定代表人或负责人;
+    authorised_person — 被授权人（须补充授权委托书及被授权人身份证明）"""
+
+    legal_representative = "legal_representative"
+    authorised_person = "authorised_person"
+
+
 # Which status awaits which review, and where an approval leads.
 _STAGE_OF = {
     ApplicationStatus.submitted: ReviewStage.exchange_initial,
@@ -134,6 +162,8 @@ class Material:
     name_zh: str
     applies_to: str  # when it is required, in English
     applies_to_zh: str
+    # Posted on paper in two copies (一式两份), besides the upload; 13 and 14 are uploaded only.
+    paper_copies: int = 2
 
 
 MATERIALS: dict[int, Material] = {
@@ -199,30 +229,58 @@ MATERIALS: dict[int, Material] = {
             "always",
             "均须提供",
         ),
-        Material(13, "project design document", "项目设计文件", "project owners", "适用于申请项目业主账户"),
+        Material(13, "project design document", "项目设计文件", "project owners", "适用于申请项目业主账户", 0),
         Material(
             14,
             "other supporting documents (property rights, transfer agreement)",
             "其他证明材料",
             "project owners",
             "适用于申请项目业主账户",
+            0,
+        ),
+        Material(
+            15,
+            "letter of authorisation for the signatory of the trading entry agreement",
+            "授权委托书（加盖公章及法定代表人或负责人签章）",
+            "entry agreement signed by an authorised person",
+            "入场交易协议由非法定代表人或非负责人签章时",
+        ),
+        Material(
+            16,
+            "identity of the authorised person",
+            "被授权人的身份证明",
+            "entry agreement signed by an authorised person",
+            "入场交易协议由非法定代表人或非负责人签章时",
         ),
     )
 }
+AUTHORISATION_MATERIALS = (15, 16)
 _ALWAYS = (1, 2, 6, 7, 8, 9, 10, 11, 12)
 
 
-def required_materials(account_type: str, org_form: OrgForm, foreign_invested: bool) -> list[int]:
+def required_materials(
+    account_type: str,
+    org_form: OrgForm,
+    foreign_invested: bool,
+    signed_by: Signatory = Signatory.legal_representative,
+) -> list[int]:
     """The material numbers an application of this type and form must carry, ascending: 1, 2 and 6-12
     always; 3 for a foreign-invested unit; 4 for a legal person or 5 for another organisation (择一);
-    13 and 14 for a project owner."""
+    13 and 14 for a project owner; 15 and 16 when an authorised person signed the entry agreement."""
     required = set(_ALWAYS)
     if foreign_invested:
         required.add(3)
     required.add(4 if org_form is OrgForm.legal_person else 5)
     if account_type == "project_owner":
         required |= {13, 14}
+    if signed_by is Signatory.authorised_person:
+        required |= set(AUTHORISATION_MATERIALS)
     return sorted(required)
+
+
+def paper_materials(numbers: Collection[int]) -> list[int]:
+    """Of these materials, the ones posted on paper (two copies each), ascending: all but 13 and 14."""
+    return sorted(no for no in set(numbers) if no in MATERIALS and MATERIALS[no].paper_copies > 0)
 
 
 def material_findings(required: Collection[int], given: Sequence[int]) -> list[Finding]:
@@ -234,11 +292,16 @@ def material_findings(required: Collection[int], given: Sequence[int]) -> list[F
         m = MATERIALS.get(no)
         name, name_zh = (m.name, m.name_zh) if m else (f"material {no}", f"材料 {no}")
         if no in required and no not in counts:
+            why, why_zh = (
+                (": the entry agreement was signed by an authorised person", "：入场交易协议由被授权人签章")
+                if no in AUTHORISATION_MATERIALS
+                else ("", "")
+            )
             findings.append(
                 _f(
                     "MATERIAL_MISSING",
-                    f"material {no} ({name}) is missing",
-                    f"缺少第 {no} 项材料（{name_zh}）",
+                    f"material {no} ({name}) is missing{why}",
+                    f"缺少第 {no} 项材料（{name_zh}）{why_zh}",
                     "materials",
                 )
             )
@@ -317,6 +380,7 @@ def application_findings(
     declarations: Mapping[str, bool | None],
     has_account: bool,
     in_progress: bool,
+    signed_by: Signatory = Signatory.legal_representative,
 ) -> list[Finding]:
     """Every reason an application (or its amendment) is refused at submission, all at once."""
     findings = []
@@ -324,7 +388,7 @@ def application_findings(
         findings.append(
             _f("NOT_OWN_ORG", "an enterprise applies for its own organisation", "只能为本单位申请开户", "org.uscc")
         )
-    findings += material_findings(required_materials(account_type, org_form, foreign_invested), materials)
+    findings += material_findings(required_materials(account_type, org_form, foreign_invested, signed_by), materials)
     findings += declaration_findings(account_type, declarations)
     if has_account:
         findings.append(account_exists(account_type))
@@ -340,15 +404,35 @@ def application_findings(
     return findings
 
 
+_AMENDABLE = frozenset({ApplicationStatus.submitted, ApplicationStatus.returned})
+
+
 def amend_findings(status: ApplicationStatus) -> list[Finding]:
-    """Only a returned application is amended (and so resubmitted)."""
-    if status is ApplicationStatus.returned:
+    """An application is amended while the exchange's initial review is pending (the amendment is
+    what that review reads) or once returned (the amendment resubmits it); not after the initial
+    review passed, when the paper materials follow what was reviewed."""
+    if status in _AMENDABLE:
         return []
     return [
         _f(
-            "APPLICATION_NOT_RETURNED",
-            f"the application is {status}; only a returned application is amended",
-            f"申请当前状态为 {status}，仅已退回的申请可修改后重新提交",
+            "APPLICATION_NOT_AMENDABLE",
+            f"the application is {status}; it is amended only while awaiting the exchange's initial review "
+            "or once returned",
+            f"申请当前状态为 {status}，仅在交易机构初审期间或退回后可修改注册信息",
+        )
+    ]
+
+
+def revision_findings(current: int, reviewed: int | None) -> list[Finding]:
+    """A reviewer who names the revision they reviewed is refused when the applicant amended it since."""
+    if reviewed is None or reviewed == current:
+        return []
+    return [
+        _f(
+            "APPLICATION_REVISION_SUPERSEDED",
+            f"revision {reviewed} was reviewed, but the application is at revision {current}: review it again",
+            f"所审核的是第 {reviewed} 版，申请已修改为第 {current} 版，请重新审核",
+            "revision",
         )
     ]
 

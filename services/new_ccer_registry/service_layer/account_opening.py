@@ -21,9 +21,11 @@ from services.new_ccer_registry.domain.account_opening import (
     application_findings,
     next_status,
     paper_findings,
+    paper_materials,
     require_reviewer,
     required_materials,
     review_findings,
+    revision_findings,
 )
 from services.new_ccer_registry.domain.account_opening import MATERIALS as MATERIAL_LIST
 from services.new_ccer_registry.domain.lots import CCER_EXCHANGE
@@ -69,7 +71,13 @@ def _values(cmd: ApplyForAccounts) -> dict[str, Any]:
         "contacts": asdict(cmd.contacts),
         "materials": [asdict(m) for m in sorted(cmd.materials, key=lambda m: m.no)],
         "declarations": {k: v for k, v in cmd.declarations.items() if v is not None},
+        "agreement_signed_by": str(cmd.agreement_signed_by),
     }
+
+
+def _changed(application: AccountApplication, values: dict[str, Any]) -> list[str]:
+    """The registration details an amendment changed, by name (for the history)."""
+    return sorted(k for k, v in values.items() if getattr(application, k) != v)
 
 
 async def _check(
@@ -88,6 +96,7 @@ async def _check(
         has_account=own_org and await uow.accounts.of_holder(cmd.org.uscc, cmd.account_type) is not None,
         in_progress=own_org
         and await uow.applications.in_progress(cmd.org.uscc, cmd.account_type, other_than=other_than),
+        signed_by=cmd.agreement_signed_by,
     )
     refuse(findings, "the account application is refused", "开户申请被拒绝", conflict_codes=APPLICATION_CONFLICTS)
 
@@ -136,26 +145,31 @@ async def apply_for_accounts(
 async def amend_account_application(
     uow: NewRegistryUnitOfWork, cmd: AmendAccountApplication, principal: Principal
 ) -> AccountApplication:
-    """Amend a returned application (a new revision): back to the exchange's initial review."""
+    """Amend the registration details and materials (a new revision, at the exchange's initial
+    review): while that review is pending, or to resubmit a returned application."""
     application = await uow.applications.get(cmd.application_id, principal)
+    status = ApplicationStatus(application.status)
     refuse(
-        amend_findings(ApplicationStatus(application.status)),
+        amend_findings(status),
         "the application is not amended",
         "申请未修改",
         conflict_codes=APPLICATION_CONFLICTS,
     )
     await _check(uow, cmd, principal, application.id)
     revision = application.revision + 1
+    values = _values(cmd)
+    action = "resubmitted" if status is ApplicationStatus.returned else "amended"
+    step = _step(uow, principal.actor, action, revision=revision, changed=_changed(application, values))
     changed = await uow.applications.transition(
         application,
-        **_values(cmd),
+        **values,
         status=ApplicationStatus.submitted,
         revision=revision,
         reasons=[],
         exchange_initial_reviewer=None,
         exchange_re_reviewer=None,
         registry_reviewer=None,
-        history=[*application.history, _step(uow, principal.actor, "resubmitted", revision=revision)],
+        history=[*application.history, step],
         updated_at=uow.now(),
     )
     if not changed:
@@ -202,6 +216,7 @@ async def review_account_application(
         reviewer_sub=principal.sub,
         reason_count=len(cmd.reasons),
     )
+    findings += revision_findings(application.revision, cmd.revision)
     refuse(findings, "the review is refused", "审核未办理", conflict_codes=APPLICATION_CONFLICTS)
     values: dict[str, Any] = {"status": next_status(cmd.stage, cmd.decision), "updated_at": uow.now()}
     values[f"{cmd.stage}_reviewer"] = principal.sub
@@ -215,7 +230,7 @@ async def review_account_application(
         opened, sent = await _open(uow, application)
         values |= opened
         notifications += sent
-    step = _step(uow, principal.actor, f"{cmd.stage}_{cmd.decision}", reasons=reasons)
+    step = _step(uow, principal.actor, f"{cmd.stage}_{cmd.decision}", revision=application.revision, reasons=reasons)
     values["notifications"] = [*application.notifications, *notifications]
     values["history"] = [
         *application.history,
@@ -231,15 +246,30 @@ async def review_account_application(
 
 
 def _paper_requested(uow: NewRegistryUnitOfWork, application: AccountApplication) -> dict[str, Any]:
-    """第二步: the SMS to the trading representative after the initial review."""
+    """第二步: the SMS to the trading representative after the initial review: the paper materials by
+    number, two stamped copies each; 13 and 14 are uploaded only and not asked for on paper."""
+    given = [m["no"] for m in application.materials]
+    paper = paper_materials(given)
+    listed = "、".join(str(no) for no in paper)
+    electronic = sorted(set(given) - set(paper))
+    only_uploaded = (
+        (
+            f"; materials {', '.join(map(str, electronic))} are uploaded only, not posted",
+            f"；第 {'、'.join(map(str, electronic))} 项仅上传电子版，无需邮寄",
+        )
+        if electronic
+        else ("", "")
+    )
     return _notification(
         uow,
         application.contacts,
         "trading_representative",
         "sms",
         f"Application {application.id} passed the exchange's initial review: please post the paper materials "
-        f"(two stamped copies) to the CCER exchange: {PAPER_ADDRESS_ZH}",
-        f"您的联合开户申请 {application.id} 已通过交易机构初审，请邮寄纸质申请材料（一式两份，加盖公章）至：{PAPER_ADDRESS_ZH}",
+        f"{', '.join(map(str, paper))} (two stamped copies each){only_uploaded[0]}, to the CCER exchange: "
+        f"{PAPER_ADDRESS_ZH}",
+        f"您的联合开户申请 {application.id} 已通过交易机构初审，请邮寄第 {listed} 项纸质申请材料（一式两份，加盖公章）"
+        f"{only_uploaded[1]}，邮寄至：{PAPER_ADDRESS_ZH}",
     )
 
 
@@ -291,4 +321,5 @@ async def list_account_applications(
 
 
 async def get_checklist(uow: NewRegistryUnitOfWork, cmd: GetChecklist, principal: Principal) -> list[Material]:
-    return [MATERIAL_LIST[no] for no in required_materials(cmd.account_type, cmd.org_form, cmd.foreign_invested)]
+    required = required_materials(cmd.account_type, cmd.org_form, cmd.foreign_invested, cmd.agreement_signed_by)
+    return [MATERIAL_LIST[no] for no in required]

@@ -16,7 +16,7 @@ from services.new_ccer_registry.adapters.orm import (
     Movement,
     OffsetLot,
 )
-from services.new_ccer_registry.domain.account_opening import Decision, Material, OrgForm, ReviewStage
+from services.new_ccer_registry.domain.account_opening import Decision, Material, OrgForm, ReviewStage, Signatory
 from services.new_ccer_registry.domain.fees import FeeKind
 from services.new_ccer_registry.domain.holdings import HoldingRow, Origin, TransferDirection
 from services.new_ccer_registry.service_layer.views import (
@@ -144,11 +144,14 @@ class ApplyForAccounts(Command[AccountApplication]):
     contacts: Contacts
     materials: tuple[MaterialFile, ...]
     declarations: dict[str, bool | None]
+    # Who signed the trading entry agreement (material 12); an authorised person needs 15 and 16.
+    agreement_signed_by: Signatory = Signatory.legal_representative
 
 
 @dataclass(frozen=True, kw_only=True)
 class AmendAccountApplication(ApplyForAccounts):
-    """Amend a returned application: a new revision, back to the exchange's initial review."""
+    """Amend an application under the exchange's initial review, or a returned one: a new revision,
+    (back) at the exchange's initial review."""
 
     application_id: str
 
@@ -159,6 +162,8 @@ class ReviewAccountApplication(Command[AccountApplication]):
     stage: ReviewStage
     decision: Decision
     reasons: tuple[Reason, ...] = ()
+    # The revision the reviewer read; refused if the applicant amended it since (None: the latest).
+    revision: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +192,7 @@ class GetChecklist(Command[list[Material]]):
     account_type: str
     org_form: OrgForm
     foreign_invested: bool
+    agreement_signed_by: Signatory = Signatory.legal_representative
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,8 +14,12 @@ from services.new_ccer_registry.domain.fees import (
     FEE_CONFLICTS,
     FeeKind,
     TradingStatus,
-    annual_valid_until,
+    annual_term,
+    end_of,
+    extended_for_holidays,
     fee_findings,
+    lapsed,
+    last_day_of,
     trading_status,
 )
 from services.new_ccer_registry.service_layer.commands import ListFees, PayFee
@@ -24,6 +28,8 @@ from services.new_ccer_registry.service_layer.views import FeePaid, Listed
 from shared.errors import Conflict, NotFound, refuse
 from shared.ids import new_id
 from shared.principal import Principal
+from shared.timeutil import local, start_of_day_after
+from shared.workdays import CalendarUnavailable
 
 __all__ = ["FEE_LAPSE_JOB", "list_fees", "pay_fee", "suspend_on_lapse"]
 
@@ -59,9 +65,13 @@ async def pay_fee(uow: NewRegistryUnitOfWork, cmd: PayFee, principal: Principal)
         paid_by=principal.actor,
     )
     if cmd.kind is FeeKind.annual:
-        # Paid before expiry: the new year follows the old one; otherwise it starts now.
-        payment.valid_from = until if until is not None and now < until else now
-        payment.valid_until = until = annual_valid_until(now, until)
+        # Paid before expiry: the new year follows the current one (from its last day before any
+        # holiday extension, which the ledger keeps); otherwise a year from the payment's day.
+        current = await uow.fees.latest_annual(account.id)
+        current_last = last_day_of(current.valid_until) if current and current.valid_until else None
+        term = annual_term(now, until, current_last)
+        payment.valid_from, payment.valid_until = term.valid_from, term.valid_until
+        until = term.valid_until
     if not await uow.fees.add(payment):  # a concurrent opening fee came first
         raise Conflict("OPENING_FEE_ALREADY_PAID", "the opening fee was paid already", "开户费已缴纳", field="kind")
     status = trading_status(
@@ -94,12 +104,30 @@ async def _schedule_lapse(uow: NewRegistryUnitOfWork, account_id: str, until: da
 
 async def suspend_on_lapse(uow: NewRegistryUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
     """Job: at an annual fee's expiry, suspend the trading account unless the fee was extended (or the
-    account is not active for another reason)."""
+    account is not active for another reason). A last day that is a rest day gives way to the next
+    working day (民法典 第二百零三条): the expiry moves there and the check with it."""
     account = (await uow.accounts.lock(payload["account_id"])).get(payload["account_id"])
     trading = await uow.accounts.trading_of(account.id) if account else None
     if account is None or trading is None:
         return "no such account"
     now = uow.now()
+    until = trading.annual_fee_valid_until
+    if trading.status == TradingStatus.active and until is not None and lapsed(until, now):
+        last = last_day_of(until)
+        try:
+            extended = extended_for_holidays(last, uow.calendar.is_workday)
+        except CalendarUnavailable as exc:
+            # The rest days of that year are unknown: the registry does not suspend on a guess.
+            await _schedule_lapse(uow, account.id, start_of_day_after(local(now).date()))
+            log.warning("annual fee of %s: %s; the lapse check is deferred a day", account.id, exc)
+            return f"deferred: no working-day data for {exc.year}"
+        if extended != last:
+            until = end_of(extended)
+            await uow.accounts.update_trading(trading, status=trading.status, valid_until=until)
+            uow.audit("extend_annual_fee", "account", account.id, last_day=last, extended_to=extended)
+            if not lapsed(until, now):
+                await _schedule_lapse(uow, account.id, until)
+                return f"extended: {last} is a rest day, the fee runs through {extended}"
     status = trading_status(
         account_type=account.account_type,
         opening_paid=await uow.fees.opening_paid(account.id),

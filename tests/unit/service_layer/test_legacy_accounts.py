@@ -93,20 +93,95 @@ async def test_an_application_reviewed_by_the_exchange_and_then_ncsc_opens_the_a
     assert [step["action"] for step in opened.history] == ["submitted", "exchange_approve", "registry_approve"]
 
 
-async def test_a_unit_with_an_account_applying_through_another_exchange_gets_only_the_trading_account_there(
+async def test_a_unit_with_an_account_applying_through_another_exchange_gets_the_trading_account_there_on_its_approval(
     legacy_registry: ServiceUnderTest[Any],
 ) -> None:
     unit = await open_unit(legacy_registry, exchanges=("TCX",))
     # The unit has an account already: its province need not be given again.
     application = await legacy_registry.handle(apply(unit.uscc, exchange="CEEX", province=None), unit.me)
-    await legacy_registry.handle(
+    opened = await legacy_registry.handle(
         review(application.id, ReviewStage.exchange), as_("exchange_operator", exchange="CEEX")
+    )
+
+    # Nothing is left for NCSC to review: the registry account exists.
+    assert (opened.status, opened.account_id) == (ApplicationStatus.opened, unit.account_id)
+    view = await legacy_registry.handle(GetAccount(account_id=unit.account_id), unit.me)
+    assert [(t.exchange, t.id == opened.trading_account_id) for t in view.trading_accounts] == [
+        ("CEEX", True),
+        ("TCX", False),
+    ]
+    with pytest.raises(Conflict) as not_due:
+        await legacy_registry.handle(review(application.id, ReviewStage.registry), ncsc())
+    assert not_due.value.code == "APPLICATION_NOT_AT_STAGE"
+
+
+async def test_the_exchanges_approval_opens_the_trading_account_at_once_and_ncscs_opens_the_registry_account(
+    legacy_registry: ServiceUnderTest[Any],
+) -> None:
+    code = uscc()
+    applicant = as_("enterprise", org=code)
+    application = await legacy_registry.handle(apply(code), applicant)
+
+    approved = await legacy_registry.handle(
+        review(application.id, ReviewStage.exchange), as_("exchange_operator", exchange="SEEE")
     )
     opened = await legacy_registry.handle(review(application.id, ReviewStage.registry), ncsc())
 
-    assert opened.account_id == unit.account_id
-    view = await legacy_registry.handle(GetAccount(account_id=unit.account_id), unit.me)
-    assert [t.exchange for t in view.trading_accounts] == ["CEEX", "TCX"]
+    assert approved.status == ApplicationStatus.awaiting_registry_review
+    assert approved.trading_account_id is not None and approved.account_id is None
+    assert approved.history[-1]["trading_account_id"] == approved.trading_account_id
+    assert (opened.trading_account_id, opened.status) == (approved.trading_account_id, ApplicationStatus.opened)
+    view = await legacy_registry.handle(GetAccount(account_id=opened.account_id or ""), applicant)
+    assert [(t.exchange, t.id, t.application_id) for t in view.trading_accounts] == [
+        ("SEEE", approved.trading_account_id, application.id)
+    ]
+
+
+async def test_ncscs_rejection_leaves_the_trading_account_open_and_the_resubmission_opens_no_second_one(
+    legacy_registry: ServiceUnderTest[Any],
+) -> None:
+    code = uscc()
+    applicant = as_("enterprise", org=code)
+    application = await legacy_registry.handle(apply(code), applicant)
+    seee = as_("exchange_operator", exchange="SEEE")
+    first = await legacy_registry.handle(review(application.id, ReviewStage.exchange), seee)
+    returned = await legacy_registry.handle(
+        review(application.id, ReviewStage.registry, Decision.reject, "法定代表人身份证明不清晰"), ncsc()
+    )
+    resubmitted = ResubmitAccountApplication(
+        application_id=application.id, org=apply(code).org, exchange="SEEE", contacts=CONTACTS
+    )
+    await legacy_registry.handle(resubmitted, applicant)
+
+    again = await legacy_registry.handle(review(application.id, ReviewStage.exchange), seee)
+    opened = await legacy_registry.handle(review(application.id, ReviewStage.registry), ncsc())
+
+    assert (returned.status, returned.trading_account_id) == (ApplicationStatus.returned, first.trading_account_id)
+    assert again.trading_account_id == first.trading_account_id
+    view = await legacy_registry.handle(GetAccount(account_id=opened.account_id or ""), applicant)
+    assert [t.id for t in view.trading_accounts] == [first.trading_account_id]
+
+
+async def test_an_account_opened_directly_meanwhile_takes_over_the_trading_account_the_exchange_opened(
+    legacy_registry: ServiceUnderTest[Any],
+) -> None:
+    code = uscc()
+    application = await legacy_registry.handle(apply(code), as_("enterprise", org=code))
+    approved = await legacy_registry.handle(
+        review(application.id, ReviewStage.exchange), as_("exchange_operator", exchange="SEEE")
+    )
+
+    direct = await legacy_registry.handle(
+        OpenAccount(holder_name="单位", holder_uscc=code, province="310000", exchanges=("SEEE", "TCX")), ncsc()
+    )
+    with pytest.raises(Conflict) as nothing_left:
+        await legacy_registry.handle(review(application.id, ReviewStage.registry), ncsc())
+
+    assert [(t.exchange, t.id == approved.trading_account_id) for t in direct.trading_accounts] == [
+        ("SEEE", True),
+        ("TCX", False),
+    ]
+    assert nothing_left.value.code == "ACCOUNT_ALREADY_OPEN"
 
 
 async def test_applying_for_what_is_already_open_answers_conflict(legacy_registry: ServiceUnderTest[Any]) -> None:

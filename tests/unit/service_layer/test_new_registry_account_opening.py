@@ -15,6 +15,7 @@ from services.new_ccer_registry.domain.account_opening import (
     Decision,
     OrgForm,
     ReviewStage,
+    Signatory,
     required_materials,
 )
 from services.new_ccer_registry.service_layer.commands import (
@@ -56,23 +57,32 @@ def application(
     org: str, account_type: str = "project_owner", *, org_form: OrgForm = OrgForm.legal_person, **kw: Any
 ) -> ApplyForAccounts:
     foreign = bool(kw.pop("foreign_invested", False))
+    signed_by = kw.pop("agreement_signed_by", Signatory.legal_representative)
     command = ApplyForAccounts(
         org=Organisation(name="塞罕坝林业碳汇有限公司", uscc=org, org_form=org_form, foreign_invested=foreign),
         account_type=account_type,
         province="130000",
         contacts=CONTACTS,
-        materials=materials(*required_materials(account_type, org_form, foreign)),
+        materials=materials(*required_materials(account_type, org_form, foreign, signed_by)),
         declarations=DECLARED if account_type == "other" else {},
+        agreement_signed_by=signed_by,
     )
     return replace(command, **kw)
 
 
-def review(app_id: str, stage: ReviewStage, decision: Decision = Decision.approve, *reasons: str) -> Any:
+def review(
+    app_id: str,
+    stage: ReviewStage,
+    decision: Decision = Decision.approve,
+    *reasons: str,
+    revision: int | None = None,
+) -> Any:
     return ReviewAccountApplication(
         application_id=app_id,
         stage=stage,
         decision=decision,
         reasons=tuple(Reason(code="MATERIAL_UNCLEAR", message=r) for r in reasons),
+        revision=revision,
     )
 
 
@@ -213,16 +223,17 @@ async def test_a_key_emitter_opened_jointly_trades_at_once(new_registry: Svc) ->
         (ApplicationStatus.submitted, "paper", CBGEX_LI, "APPLICATION_NOT_AWAITING_PAPER"),
         (ApplicationStatus.submitted, ReviewStage.exchange_re, CBGEX_WANG, "APPLICATION_NOT_AT_STAGE"),
         (ApplicationStatus.submitted, ReviewStage.registry, NCSC, "APPLICATION_NOT_AT_STAGE"),
-        (ApplicationStatus.submitted, "amend", None, "APPLICATION_NOT_RETURNED"),
         (ApplicationStatus.awaiting_paper, ReviewStage.exchange_initial, CBGEX_LI, "APPLICATION_NOT_AT_STAGE"),
         (ApplicationStatus.awaiting_paper, ReviewStage.exchange_re, CBGEX_WANG, "APPLICATION_NOT_AT_STAGE"),
+        (ApplicationStatus.awaiting_paper, "amend", None, "APPLICATION_NOT_AMENDABLE"),
         (ApplicationStatus.paper_received, "paper", CBGEX_LI, "APPLICATION_NOT_AWAITING_PAPER"),
+        (ApplicationStatus.paper_received, "amend", None, "APPLICATION_NOT_AMENDABLE"),
         (ApplicationStatus.paper_received, ReviewStage.registry, NCSC, "APPLICATION_NOT_AT_STAGE"),
         (ApplicationStatus.awaiting_registry_review, ReviewStage.exchange_re, CBGEX_WANG, "APPLICATION_NOT_AT_STAGE"),
-        (ApplicationStatus.awaiting_registry_review, "amend", None, "APPLICATION_NOT_RETURNED"),
+        (ApplicationStatus.awaiting_registry_review, "amend", None, "APPLICATION_NOT_AMENDABLE"),
         (ApplicationStatus.opened, ReviewStage.registry, NCSC, "APPLICATION_NOT_AT_STAGE"),
         (ApplicationStatus.opened, "paper", CBGEX_LI, "APPLICATION_NOT_AWAITING_PAPER"),
-        (ApplicationStatus.opened, "amend", None, "APPLICATION_NOT_RETURNED"),
+        (ApplicationStatus.opened, "amend", None, "APPLICATION_NOT_AMENDABLE"),
     ],
 )
 async def test_a_step_out_of_order_is_refused_as_a_conflict_and_changes_nothing(
@@ -427,3 +438,130 @@ async def test_the_checklist_names_the_materials_of_the_type_and_form(new_regist
 
     assert [m.no for m in items] == [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     assert items[-2].name_zh == "项目设计文件"
+
+
+# --- amendments during the exchange's initial review (seed 004 第一步: 审核期间可……修改注册信息) -------------
+async def test_the_applicant_amends_while_the_initial_review_is_pending_and_the_review_reads_the_latest_revision(
+    new_registry: Svc,
+) -> None:
+    submitted, applicant = await apply(new_registry)
+    amended = await new_registry.handle(
+        AmendAccountApplication(
+            **vars(application(applicant.org or "", province="110000")), application_id=submitted.id
+        ),
+        applicant,
+    )
+
+    with pytest.raises(Conflict) as stale:  # the reviewer read revision 1
+        await new_registry.handle(review(submitted.id, ReviewStage.exchange_initial, revision=1), CBGEX_LI)
+    unchanged = await new_registry.handle(GetAccountApplication(application_id=submitted.id), NCSC)
+    approved = await new_registry.handle(review(submitted.id, ReviewStage.exchange_initial, revision=2), CBGEX_LI)
+
+    assert (amended.status, amended.revision, amended.province) == ("submitted", 2, "110000")
+    assert amended.history[-1]["action"] == "amended"
+    assert (amended.history[-1]["revision"], amended.history[-1]["changed"]) == (2, ["province"])
+    assert (stale.value.code, stale.value.findings[0].field) == ("APPLICATION_REVISION_SUPERSEDED", "revision")
+    assert (unchanged.status, unchanged.revision, len(unchanged.history)) == ("submitted", 2, 2)
+    assert approved.status == "awaiting_paper"
+    assert (approved.history[-2]["action"], approved.history[-2]["revision"]) == ("exchange_initial_approve", 2)
+
+
+async def test_a_review_that_names_no_revision_is_a_decision_on_the_latest(new_registry: Svc) -> None:
+    submitted, applicant = await apply(new_registry)
+    await new_registry.handle(
+        AmendAccountApplication(**vars(application(applicant.org or "")), application_id=submitted.id), applicant
+    )
+
+    returned = await new_registry.handle(
+        review(submitted.id, ReviewStage.exchange_initial, Decision.reject, "第6项不清晰"), CBGEX_LI
+    )
+
+    assert (returned.status, returned.history[-1]["revision"]) == ("returned", 2)
+
+
+async def test_an_amendment_during_the_initial_review_is_checked_like_an_application_and_changes_nothing(
+    new_registry: Svc,
+) -> None:
+    submitted, applicant = await apply(new_registry)
+
+    with pytest.raises(Invalid) as refused:
+        await new_registry.handle(
+            AmendAccountApplication(
+                **vars(application(applicant.org or "", materials=materials(1, 2, 4))), application_id=submitted.id
+            ),
+            applicant,
+        )
+
+    assert {f.code for f in refused.value.findings} == {"MATERIAL_MISSING"}
+    shown = await new_registry.handle(GetAccountApplication(application_id=submitted.id), applicant)
+    assert (shown.revision, len(shown.materials)) == (1, len(submitted.materials))
+
+
+# --- the entry agreement signed by an authorised person (seed 004 §三) ----------------------------------
+async def test_an_entry_agreement_signed_by_an_authorised_person_needs_the_letter_and_the_identity_listed_with_the_rest(
+    new_registry: Svc,
+) -> None:
+    org = new_uscc()
+    # Signed by an authorised person, without 15 and 16, and without 14 besides.
+    given = materials(1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13)
+
+    with pytest.raises(Invalid) as refused:
+        await new_registry.handle(
+            application(org, agreement_signed_by=Signatory.authorised_person, materials=given),
+            as_("enterprise", org=org),
+        )
+    accepted = await new_registry.handle(
+        application(org, agreement_signed_by=Signatory.authorised_person), as_("enterprise", org=org)
+    )
+
+    assert [(f.code, f.message.split(" (")[0]) for f in refused.value.findings] == [
+        ("MATERIAL_MISSING", "material 14"),
+        ("MATERIAL_MISSING", "material 15"),
+        ("MATERIAL_MISSING", "material 16"),
+    ]
+    assert "authorised person" in refused.value.findings[1].message
+    assert "被授权人" in refused.value.findings[2].message_zh
+    assert accepted.agreement_signed_by == "authorised_person"
+    assert [m["no"] for m in accepted.materials][-2:] == [15, 16]
+
+
+async def test_the_letter_of_authorisation_is_surplus_when_the_legal_representative_signed(new_registry: Svc) -> None:
+    org = new_uscc()
+    given = materials(*required_materials("project_owner", OrgForm.legal_person, False), 15, 16)
+
+    with pytest.raises(Invalid) as refused:
+        await new_registry.handle(application(org, materials=given), as_("enterprise", org=org))
+
+    assert [(f.code, f.message.split(" (")[0]) for f in refused.value.findings] == [
+        ("MATERIAL_NOT_REQUIRED", "material 15"),
+        ("MATERIAL_NOT_REQUIRED", "material 16"),
+    ]
+
+
+async def test_the_checklist_adds_the_letter_and_the_identity_when_an_authorised_person_signs(
+    new_registry: Svc,
+) -> None:
+    items = await new_registry.handle(
+        GetChecklist(
+            account_type="project_owner",
+            org_form=OrgForm.legal_person,
+            foreign_invested=False,
+            agreement_signed_by=Signatory.authorised_person,
+        ),
+        as_("enterprise", org=new_uscc()),
+    )
+
+    assert [m.no for m in items] == [1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+    assert [(m.no, m.paper_copies) for m in items if m.paper_copies != 2] == [(13, 0), (14, 0)]
+    assert items[-2].name_zh.startswith("授权委托书")
+
+
+async def test_the_sms_after_the_initial_review_asks_for_paper_copies_of_all_but_13_and_14(new_registry: Svc) -> None:
+    submitted, _ = await apply(new_registry, agreement_signed_by=Signatory.authorised_person)
+
+    initial = await new_registry.handle(review(submitted.id, ReviewStage.exchange_initial), CBGEX_LI)
+
+    sms = initial.notifications[0]
+    assert "第 1、2、4、6、7、8、9、10、11、12、15、16 项纸质申请材料（一式两份" in sms["message_zh"]
+    assert "第 13、14 项仅上传电子版，无需邮寄" in sms["message_zh"]
+    assert "1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 15, 16 (two stamped copies each)" in sms["message"]

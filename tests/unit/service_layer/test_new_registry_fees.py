@@ -32,7 +32,9 @@ from tests.unit.service_layer.test_new_registry_support import (
     register_project,
 )
 
-ONE_YEAR_ON = datetime(2026, 6, 2, 9, 0, tzinfo=CST)  # DEFAULT_NOW (2025-06-02 09:00) + one year
+# Paid at DEFAULT_NOW (2025-06-02 09:00): valid through 2026-06-02 (a Tuesday), until 24:00 that day.
+ONE_YEAR_ON = datetime(2026, 6, 3, 0, 0, tzinfo=CST)
+TWO_YEARS_ON = datetime(2027, 6, 3, 0, 0, tzinfo=CST)
 
 
 async def pay(svc: Svc, account: Holding, kind: FeeKind, amount: int | None = None) -> object:
@@ -51,6 +53,11 @@ async def paid_up_owner(svc: Svc, account_type: str = "project_owner") -> Holdin
     await pay(svc, owner, FeeKind.opening)
     await pay(svc, owner, FeeKind.annual)
     return owner
+
+
+def known_2027(svc: Svc) -> None:
+    """The working-day library ships no 2027 data: as an operator would, give it (weekends only here)."""
+    svc.runtime.calendar.extra[2027] = (frozenset(), frozenset())
 
 
 def to_trading(account: Holding, project: str, quantity: int) -> TransferUnits:
@@ -148,12 +155,9 @@ async def test_an_annual_fee_paid_before_expiry_extends_from_the_old_expiry_and_
     ran = await new_registry.set_clock(ONE_YEAR_ON + timedelta(days=1))
 
     assert ran == 1  # the lapse check due at the old expiry ran, and found the fee extended
-    assert await trading(new_registry, owner) == ("active", datetime(2027, 6, 2, 9, 0, tzinfo=CST))
+    assert await trading(new_registry, owner) == ("active", TWO_YEARS_ON)
     ledger = await new_registry.handle(ListFees(account_id=owner.account_id), owner.principal)
-    assert (ledger.items[-1].valid_from, ledger.items[-1].valid_until) == (
-        ONE_YEAR_ON,
-        datetime(2027, 6, 2, 9, 0, tzinfo=CST),
-    )
+    assert (ledger.items[-1].valid_from, ledger.items[-1].valid_until) == (ONE_YEAR_ON, TWO_YEARS_ON)
 
 
 async def test_the_trading_account_is_active_a_moment_before_expiry_and_suspended_exactly_at_it(
@@ -200,7 +204,7 @@ async def test_a_suspended_account_neither_sells_nor_buys_nor_transfers_until_a_
             ),
             owner.principal,
         )
-    late = datetime(2026, 7, 12, 14, 30, tzinfo=CST)
+    late = datetime(2026, 7, 14, 14, 30, tzinfo=CST)
     await new_registry.set_clock(late)
     await pay(new_registry, owner, FeeKind.annual)
     await new_registry.handle(sell(owner, buyer, project), CBGEX)
@@ -208,21 +212,22 @@ async def test_a_suspended_account_neither_sells_nor_buys_nor_transfers_until_a_
     assert [e.value.code for e in (selling, buying, leaving)] == ["TRADING_ACCOUNT_SUSPENDED"] * 3
     assert "annual fee" in selling.value.message and "年费" in selling.value.message_zh
     assert selling.value.findings[0].field == "seller_account_id"
-    assert await trading(new_registry, owner) == ("active", datetime(2027, 7, 12, 14, 30, tzinfo=CST))
+    assert await trading(new_registry, owner) == ("active", datetime(2027, 7, 15, 0, 0, tzinfo=CST))
     assert (await quantities(new_registry, owner, project))["trading"] == 80
     assert (await quantities(new_registry, buyer, project))["trading"] == 20
 
 
 async def test_the_reactivated_year_lapses_in_its_turn(new_registry: Svc) -> None:
     owner = await paid_up_owner(new_registry)
-    late = datetime(2026, 8, 1, 10, 0, tzinfo=CST)
+    late = datetime(2026, 8, 3, 10, 0, tzinfo=CST)
     await new_registry.set_clock(late)
     await pay(new_registry, owner, FeeKind.annual)
+    known_2027(new_registry)
 
-    ran = await new_registry.set_clock(datetime(2027, 8, 1, 10, 0, tzinfo=CST))
+    ran = await new_registry.set_clock(datetime(2027, 8, 4, 0, 0, tzinfo=CST))
 
-    assert ran == 1
-    assert await trading(new_registry, owner) == ("suspended", datetime(2027, 8, 1, 10, 0, tzinfo=CST))
+    assert ran == 1  # 2027-08-03 is a Tuesday
+    assert await trading(new_registry, owner) == ("suspended", datetime(2027, 8, 4, 0, 0, tzinfo=CST))
 
 
 async def test_only_one_year_may_be_paid_ahead(new_registry: Svc) -> None:
@@ -233,7 +238,7 @@ async def test_only_one_year_may_be_paid_ahead(new_registry: Svc) -> None:
         await pay(new_registry, owner, FeeKind.annual)
 
     assert refused.value.code == "ANNUAL_FEE_PAID_AHEAD"
-    assert (await trading(new_registry, owner))[1] == datetime(2027, 6, 2, 9, 0, tzinfo=CST)
+    assert (await trading(new_registry, owner))[1] == TWO_YEARS_ON
 
 
 async def test_an_other_account_opened_directly_by_ncsc_pays_and_then_trades(new_registry: Svc) -> None:
@@ -250,3 +255,58 @@ async def test_an_other_account_opened_directly_by_ncsc_pays_and_then_trades(new
     assert unpaid.value.code == "TRADING_ACCOUNT_NOT_ACTIVE"
     assert "opening fee" in unpaid.value.message
     assert moved.quantity == 50
+
+
+async def test_a_fee_paid_in_the_morning_covers_the_whole_of_the_anniversary_day(new_registry: Svc) -> None:
+    owner = await paid_up_owner(new_registry)  # paid 2025-06-02 09:00
+
+    after_the_hour = await new_registry.set_clock(datetime(2026, 6, 2, 23, 59, 59, tzinfo=CST))
+    status_late_that_day = await trading(new_registry, owner)
+    at_midnight = await new_registry.set_clock(datetime(2026, 6, 3, 0, 0, tzinfo=CST))
+
+    assert (after_the_hour, status_late_that_day) == (0, ("active", ONE_YEAR_ON))
+    assert (at_midnight, await trading(new_registry, owner)) == (1, ("suspended", ONE_YEAR_ON))
+
+
+async def test_a_last_day_on_a_statutory_holiday_extends_the_fee_to_the_first_working_day_after_it(
+    new_registry: Svc,
+) -> None:
+    # Paid on 2025-10-01: the last day, 2026-10-01, is National Day (1-7 October 2026 off).
+    await new_registry.set_clock(datetime(2025, 10, 1, 11, 0, tzinfo=CST))
+    owner = await paid_up_owner(new_registry)
+
+    ran = await new_registry.set_clock(datetime(2026, 10, 2, 0, 0, tzinfo=CST))
+    during_the_holiday = await trading(new_registry, owner)
+    on_the_working_day = await new_registry.set_clock(datetime(2026, 10, 8, 23, 59, tzinfo=CST))
+    still = await trading(new_registry, owner)
+    after_it = await new_registry.set_clock(datetime(2026, 10, 9, 0, 0, tzinfo=CST))
+
+    assert (ran, during_the_holiday) == (1, ("active", datetime(2026, 10, 9, 0, 0, tzinfo=CST)))
+    assert (on_the_working_day, still[0]) == (0, "active")
+    assert (after_it, await trading(new_registry, owner)) == (1, ("suspended", datetime(2026, 10, 9, 0, 0, tzinfo=CST)))
+
+
+async def test_the_year_paid_ahead_during_a_holiday_extension_follows_the_anniversary_not_the_extension(
+    new_registry: Svc,
+) -> None:
+    await new_registry.set_clock(datetime(2025, 10, 1, 11, 0, tzinfo=CST))
+    owner = await paid_up_owner(new_registry)
+    await new_registry.set_clock(datetime(2026, 10, 8, 10, 0, tzinfo=CST))  # extended to 8 October
+
+    await pay(new_registry, owner, FeeKind.annual)
+
+    # Through 2027-10-01 (not 2027-10-08); its own holiday extension comes at its lapse check.
+    assert await trading(new_registry, owner) == ("active", datetime(2027, 10, 2, 0, 0, tzinfo=CST))
+
+
+async def test_without_working_day_data_for_the_year_the_lapse_is_deferred_not_guessed(new_registry: Svc) -> None:
+    await new_registry.set_clock(datetime(2026, 3, 10, 10, 0, tzinfo=CST))
+    owner = await paid_up_owner(new_registry)  # through 2027-03-10, a year the library does not know
+
+    deferred = await new_registry.set_clock(datetime(2027, 3, 11, 0, 0, tzinfo=CST))
+    still = await trading(new_registry, owner)
+    known_2027(new_registry)
+    ran = await new_registry.set_clock(datetime(2027, 3, 12, 0, 0, tzinfo=CST))
+
+    assert (deferred, still[0]) == (1, "active")
+    assert (ran, await trading(new_registry, owner)) == (1, ("suspended", datetime(2027, 3, 11, 0, 0, tzinfo=CST)))

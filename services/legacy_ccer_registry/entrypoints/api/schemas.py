@@ -35,7 +35,8 @@ SERIALS_DESC = "serial ranges [[first, last], …], lowest first — 序列号�
 PurposeName = Literal["offset_2019_2020", "offset_2023", "voluntary"]
 PURPOSE_DESC = "offset_2019_2020 — 用于抵销2019-2020年度配额清缴; offset_2023 — 用于抵销2023年度配额清缴; voluntary — 自愿注销（其他）"
 APPLICATION_STATUS_DESC = (
-    "submitted — 待交易机构初审; awaiting_registry_review — 待注登机构复审; opened — 已开户; returned — 已退回"
+    "submitted — 待交易机构初审; awaiting_registry_review — 交易账户已开立，登记账户待注登机构复审; opened — 已开户; "
+    "returned — 已退回"
 )
 SYNC_STATUS_DESC = "submitted — 已提交（待处理）; approved — 已同步; rejected — 未通过"
 ApplicationStatusName = Literal["submitted", "awaiting_registry_review", "opened", "returned"]

@@ -48,8 +48,9 @@ class TradingAccountOut(BaseModel):
     status: Literal["active", "awaiting_fees", "suspended"] = Field(description=TRADING_STATUS_DESC)
     annual_fee_valid_until: LocalDateTime | None = Field(
         None,
-        description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed) — "
-        "年费有效期截止时刻（不含）",
+        description="the annual fee covers the account until this instant (exclusive: at it, the fee has lapsed): "
+        "24:00 of the fee's last day, moved to the next working day's 24:00 if the last day is a rest day — "
+        "年费有效期截止时刻（不含；最后一日为法定休假日的顺延）",
     )
 
 
@@ -93,6 +94,11 @@ ApplicationStatusName = Literal[
 ]
 OrgFormName = Literal["legal_person", "other_org"]
 ORG_FORM_DESC = "legal_person — 法人; other_org — 其他组织"
+SignatoryName = Literal["legal_representative", "authorised_person"]
+SIGNATORY_DESC = (
+    "who signed the trading entry agreement (material 12): legal_representative — 法定代表人或负责人; "
+    "authorised_person — 被授权人（须补充第 15 项授权委托书、第 16 项被授权人身份证明）"
+)
 STAGE_DESC = "exchange_initial — 交易机构初审; exchange_re — 交易机构复审（纸质材料）; registry — 注册登记机构审核"
 FEE_KIND_DESC = "opening — 开户费（2,000 元）; annual — 年费（1,000 元）"
 Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9+\-() ]{5,30}$", description="phone — 手机号")]
@@ -123,7 +129,13 @@ class ContactsIn(BaseModel):
 
 
 class MaterialIn(BaseModel):
-    no: int = Field(strict=True, ge=1, le=14, description="number in seed 004 §三 — 材料序号")
+    no: int = Field(
+        strict=True,
+        ge=1,
+        le=16,
+        description="number in the materials list (1-14; 15 letter of authorisation, 16 the authorised "
+        "person's identity) — 材料序号",
+    )
     file_name: str = Field(min_length=1, max_length=255, description="uploaded file — 附件文件名")
     sha256: str = Field(max_length=64, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex — 文件摘要")
 
@@ -143,6 +155,7 @@ class AccountApplicationIn(BaseModel):
     contacts: ContactsIn
     materials: list[MaterialIn] = Field(max_length=30, description="uploaded materials by number — 附件申请材料")
     declarations: DeclarationsIn = Field(default_factory=DeclarationsIn)
+    agreement_signed_by: SignatoryName = Field("legal_representative", description=SIGNATORY_DESC)
 
 
 class ReasonIn(BaseModel):
@@ -156,6 +169,13 @@ class ApplicationReviewIn(BaseModel):
     decision: Literal["approve", "reject"] = Field(description="approve — 通过; reject — 不通过（退回）")
     reasons: list[ReasonIn | Reason] = Field(
         [], max_length=20, description="reasons of a rejection (objects or plain text) — 退回理由"
+    )
+    revision: int | None = Field(
+        None,
+        strict=True,
+        ge=1,
+        le=10_000,
+        description="the revision reviewed; refused (APPLICATION_REVISION_SUPERSEDED) if amended since — 所审核的版本",
     )
 
 
@@ -179,6 +199,7 @@ class AccountApplicationOut(BaseModel):
     contacts: dict[str, Any]
     materials: list[dict[str, Any]]
     declarations: dict[str, Any]
+    agreement_signed_by: SignatoryName = Field(description=SIGNATORY_DESC)
     reasons: list[dict[str, Any]]
     registry_account_id: str | None = None
     trading_account_id: str | None = None
@@ -194,6 +215,9 @@ class ChecklistItemOut(BaseModel):
     name_zh: str
     applies_to: str
     applies_to_zh: str
+    paper_copies: int = Field(
+        description="copies posted on paper after the initial review (2: 一式两份; 0: uploaded only) — 纸质份数"
+    )
 
 
 class FeeIn(BaseModel):
@@ -497,6 +521,7 @@ def application_out(a: AccountApplication) -> AccountApplicationOut:
         contacts=a.contacts,
         materials=a.materials,
         declarations=a.declarations,
+        agreement_signed_by=a.agreement_signed_by,
         reasons=a.reasons,
         registry_account_id=a.registry_account_id,
         trading_account_id=a.trading_account_id,
@@ -509,7 +534,12 @@ def application_out(a: AccountApplication) -> AccountApplicationOut:
 
 def checklist_item_out(m: Material) -> ChecklistItemOut:
     return ChecklistItemOut(
-        no=m.no, name=m.name, name_zh=m.name_zh, applies_to=m.applies_to, applies_to_zh=m.applies_to_zh
+        no=m.no,
+        name=m.name,
+        name_zh=m.name_zh,
+        applies_to=m.applies_to,
+        applies_to_zh=m.applies_to_zh,
+        paper_copies=m.paper_copies,
     )
 
 

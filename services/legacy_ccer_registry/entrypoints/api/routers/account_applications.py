@@ -1,5 +1,6 @@
 """Account opening through a legacy exchange (seed 000 §一.1): the enterprise applies, the
-exchange's operator reviews first, NCSC re-reviews and opens."""
+exchange's operator reviews first and its approval opens the trading account there; NCSC re-reviews
+and opens the registry account."""
 
 from __future__ import annotations
 
@@ -128,6 +129,13 @@ async def resubmit(
     "/{application_id}/reviews",
     response_model=AccountApplicationOut,
     summary="Exchange initial review or NCSC re-review — 交易机构初审 / 注登机构复审",
+    description="exchange (by the exchange's operator): an approval opens the unit's trading account at the "
+    "exchange at once (交易账户……由旧有CCER交易机构审核通过后完成开户) and passes the registry account to NCSC "
+    "(awaiting_registry_review); a unit that holds its registry account already is then opened. registry (by "
+    "NCSC, another person): an approval opens the registry account and attaches the unit's trading accounts; a "
+    "rejection leaves the trading account open. A rejection needs reasons (REASONS_REQUIRED). A stage not due: "
+    "APPLICATION_NOT_AT_STAGE (409); nothing left to open: ACCOUNT_ALREADY_OPEN (409); the wrong role: "
+    "WRONG_REVIEWER, the same person twice: TWO_PERSON_RULE (403).",
 )
 async def review(
     application_id: IdPath, body: ReviewIn, bus: BusDep, principal: AccountApplicationReviewer

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.new_ccer_registry.domain.account_opening import Decision, OrgForm, ReviewStage
+from services.new_ccer_registry.domain.account_opening import Decision, OrgForm, ReviewStage, Signatory
 from services.new_ccer_registry.entrypoints.api.deps import (
     CSV,
     AnyPrincipal,
@@ -23,12 +23,14 @@ from services.new_ccer_registry.entrypoints.api.deps import (
 from services.new_ccer_registry.entrypoints.api.schemas import (
     APPLICATION_STATUS_DESC,
     ORG_FORM_DESC,
+    SIGNATORY_DESC,
     AccountApplicationIn,
     AccountApplicationOut,
     ApplicationReviewIn,
     ApplicationStatusName,
     ChecklistItemOut,
     OrgFormName,
+    SignatoryName,
     application_out,
     checklist_item_out,
 )
@@ -53,7 +55,7 @@ router = APIRouter(prefix="/account-applications", tags=["account applications"]
 
 REFUSALS = (
     "Refused with every finding at once: MATERIAL_MISSING / MATERIAL_NOT_REQUIRED / MATERIAL_DUPLICATE (one per "
-    "number), DECLARATION_REQUIRED (an `other` participant, one per declaration), NOT_OWN_ORG (422); "
+    "number; 15 and 16 when an authorised person signed the entry agreement), DECLARATION_REQUIRED (an `other` participant, one per declaration), NOT_OWN_ORG (422); "
     "ACCOUNT_ALREADY_OPEN, APPLICATION_IN_PROGRESS (409). — 材料缺漏或多余、声明缺失等问题一次性告知。"
 )
 
@@ -75,6 +77,7 @@ def _fields(body: AccountApplicationIn) -> dict[str, Any]:
         ),
         "materials": tuple(MaterialFile(**m.model_dump()) for m in body.materials),
         "declarations": body.declarations.model_dump(),
+        "agreement_signed_by": Signatory(body.agreement_signed_by),
     }
 
 
@@ -95,7 +98,9 @@ async def apply(body: AccountApplicationIn, bus: BusDep, principal: Enterprise) 
     responses=CSV,
     summary="The materials an application carries — 账户开立所需材料清单",
     description="Seed 004 §三: 1, 2 and 6-12 always; 3 if foreign-invested; 4 (legal person) or 5 (other "
-    "organisation); 13 and 14 for a project owner. CSV with Accept: text/csv. — 按账户类型及主体性质列出所需材料。",
+    "organisation); 13 and 14 for a project owner; 15 (letter of authorisation) and 16 (the authorised person's "
+    "identity) when an authorised person signed the entry agreement. `paper_copies`: 2 posted on paper (一式两份), "
+    "0 uploaded only (13, 14). CSV with Accept: text/csv. — 按账户类型、主体性质及入场交易协议签章人列出所需材料。",
 )
 async def checklist(
     bus: BusDep,
@@ -104,9 +109,13 @@ async def checklist(
     account_type: Annotated[AccountType, Query(description="account type — 账户类型")],
     org_form: Annotated[OrgFormName, Query(description=ORG_FORM_DESC)],
     foreign_invested: Annotated[bool, Query(description="foreign-invested — 是否外资、合资企业")] = False,
+    agreement_signed_by: Annotated[SignatoryName, Query(description=SIGNATORY_DESC)] = "legal_representative",
 ) -> Any:
     command = GetChecklist(
-        account_type=str(account_type), org_form=OrgForm(org_form), foreign_invested=foreign_invested
+        account_type=str(account_type),
+        org_form=OrgForm(org_form),
+        foreign_invested=foreign_invested,
+        agreement_signed_by=Signatory(agreement_signed_by),
     )
     items = [checklist_item_out(m) for m in await bus.handle(command, principal)]
     return respond_list(request, items, PageParams(limit=len(items), offset=0), has_more=False)
@@ -138,9 +147,11 @@ async def get_application(application_id: IdPath, bus: BusDep, principal: Applic
 @router.put(
     "/{application_id}",
     response_model=AccountApplicationOut,
-    summary="Amend a returned application and resubmit it — 修改注册信息并重新提交",
-    description="Only a returned application (APPLICATION_NOT_RETURNED, 409 otherwise); a new revision goes "
-    "back to the exchange's initial review (seed 004 第四步). " + REFUSALS,
+    summary="Amend the registration details and materials — 修改注册信息",
+    description="While the exchange's initial review is pending (seed 004 第一步: 审核期间可……修改注册信息) or once "
+    "returned (第四步: 修改后再次提交至交易机构初审). Each amendment is a new revision, at the exchange's initial "
+    "review; the history names the revision and the fields changed. After the initial review passed: "
+    "APPLICATION_NOT_AMENDABLE (409). " + REFUSALS,
 )
 async def amend(
     application_id: IdPath, body: AccountApplicationIn, bus: BusDep, principal: Enterprise
@@ -166,7 +177,8 @@ async def paper_received(application_id: IdPath, bus: BusDep, principal: Exchang
     description="exchange_initial (submitted → awaiting_paper, SMS to the trading representative) and exchange_re "
     "(paper_received → awaiting_registry_review, by another person: TWO_PERSON_RULE 403) by CBGEX's operators; "
     "registry (awaiting_registry_review → opened: registry and trading account, bound) by NCSC. A rejection "
-    "(reasons required) returns the application. A stage that is not due: APPLICATION_NOT_AT_STAGE (409); the "
+    "(reasons required) returns the application. `revision`, if given, is the revision reviewed: amended since, "
+    "APPLICATION_REVISION_SUPERSEDED (409); without it the decision is on the latest revision. A stage that is not due: APPLICATION_NOT_AT_STAGE (409); the "
     "wrong role for the stage: WRONG_REVIEWER (403).",
 )
 async def review(
@@ -180,5 +192,6 @@ async def review(
         stage=ReviewStage(body.stage),
         decision=Decision(body.decision),
         reasons=reasons,
+        revision=body.revision,
     )
     return application_out(await bus.handle(command, principal))

@@ -23,9 +23,12 @@ router = APIRouter(prefix="/accounts/{account_id}/fees", tags=["fees"])
     description="Project owners and `other` participants: opening 2,000 and annual 1,000 yuan (FEE_AMOUNT_WRONG, "
     "422); key emitting units pay nothing (FEES_NOT_APPLICABLE, 422); the opening fee once "
     "(OPENING_FEE_ALREADY_PAID, 409); one year ahead at most (ANNUAL_FEE_PAID_AHEAD, 409). The trading account "
-    "is active once both are paid. An annual fee paid before `annual_fee_valid_until` extends it by one year; "
-    "paid at or after it (the account suspended), it runs one year from the payment. — 开户费、年费缴齐后交易账户"
-    "启用；年费期满前续交自原期满日起算，期满后续交自缴费之日起算。",
+    "is active once both are paid. A year is counted in days: paid on D, the fee is valid through the same date a "
+    "year later, until 24:00 Beijing time (29 February: through 28 February); a last day that is a rest day gives "
+    "way to the next working day at the lapse check. Paid before `annual_fee_valid_until`, the next year follows "
+    "the current one; paid at or after it (the account suspended), a year runs from the day of payment. — "
+    "开户费、年费缴齐后交易账户启用；年费有效期按日计算，自缴费次日起算至次年对应日二十四时，最后一日为法定休假日的顺延至其后"
+    "第一个工作日；期满前续交自原期满日起接续，期满后续交自缴费之日起重新计算。",
 )
 async def pay(account_id: IdPath, body: FeeIn, bus: BusDep, principal: Enterprise) -> FeePaidOut:
     command = PayFee(account_id=account_id, kind=FeeKind(body.kind), amount=body.amount)
