@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import importlib
+import json
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import func, insert, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.new_ccer_registry.adapters.orm import Account
 from shared.auth import mint_token
 from shared.settings import Settings
-from tests.harness import stack_settings, uscc
+from tests.harness import Stack, stack_settings, uscc
 
 pytestmark = pytest.mark.integration
 
@@ -126,3 +131,68 @@ async def test_a_repeat_sent_as_soon_as_the_answer_arrives_returns_the_first_ans
                 elif again.headers.get("idempotent-replay") != "true":
                     mismatches.append((service, first.status_code, again.status_code, "not marked as a replay"))
     assert mismatches == [], f"{len(mismatches)} of {2 * PAIRS_PER_SERVICE} repeats differ: {mismatches[:5]}"
+
+
+def caller_of(headers: dict[str, str]) -> str:
+    return hashlib.sha256(headers["Authorization"].encode()).hexdigest()
+
+
+async def leave_claim(
+    stack: Stack, key: str, headers: dict[str, str], body: bytes, locked_until: datetime | None
+) -> None:
+    """The row a request leaves when its process stops between claiming the key and answering."""
+    runtime = stack["new_ccer_registry"].runtime
+    table = runtime.infra.idempotency
+    async with runtime.engine.begin() as conn:
+        await conn.execute(
+            insert(table).values(
+                key=key,
+                caller=caller_of(headers),
+                method="POST",
+                path="/api/v1/accounts",
+                body_hash=hashlib.sha256(b"POST/api/v1/accounts" + body).hexdigest(),
+                created_at=datetime.now(UTC) - timedelta(minutes=5),
+                claim=None if locked_until is None else "a-process-that-died",
+                locked_until=locked_until,
+            )
+        )
+
+
+async def holder_accounts(stack: Stack, org: str) -> int:
+    async with stack["new_ccer_registry"].runtime.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Account).where(Account.holder_uscc == org)) or 0
+
+
+@pytest.mark.parametrize("lease", ["ran out", "never given (a key claimed before leases)"])
+async def test_a_key_whose_request_died_before_answering_is_taken_over_once_its_lease_ran_out(
+    stack: Stack, lease: str
+) -> None:
+    client = stack["new_ccer_registry"].client
+    org, key = uscc(), uuid.uuid4().hex
+    headers = {**stack.token("ncsc_operator"), "Idempotency-Key": key, "content-type": "application/json"}
+    body = json.dumps(account_body(org, {})).encode()
+    await leave_claim(
+        stack, key, headers, body, datetime.now(UTC) - timedelta(seconds=1) if lease == "ran out" else None
+    )
+
+    retried = await client.post("/api/v1/accounts", content=body, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replay" not in retried.headers
+    again = await client.post("/api/v1/accounts", content=body, headers=headers)
+    assert (again.status_code, again.content, again.headers.get("idempotent-replay")) == (201, retried.content, "true")
+    assert await holder_accounts(stack, org) == 1
+
+
+async def test_a_key_whose_request_may_still_run_answers_409_with_retry_after_and_runs_nothing(stack: Stack) -> None:
+    client = stack["new_ccer_registry"].client
+    org, key = uscc(), uuid.uuid4().hex
+    headers = {**stack.token("ncsc_operator"), "Idempotency-Key": key, "content-type": "application/json"}
+    body = json.dumps(account_body(org, {})).encode()
+    await leave_claim(stack, key, headers, body, datetime.now(UTC) + timedelta(seconds=40))
+
+    refused = await client.post("/api/v1/accounts", content=body, headers=headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 38 <= int(refused.headers["retry-after"]) <= 40
+    assert refused.json()["errors"][0]["message_zh"]
+    assert await holder_accounts(stack, org) == 0

@@ -1,0 +1,81 @@
+"""The Idempotency-Key middleware on its own (a small app on SQLite): what it does with answers it
+cannot keep, failed requests and a database that does not answer."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import MetaData, select
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from shared.db import create_engine_for, infra_tables
+from shared.idempotency import MAX_STORED_ANSWER_BYTES, IdempotencyMiddleware
+
+BIG = b"x" * (MAX_STORED_ANSWER_BYTES + 10)
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, types.SimpleNamespace]]:
+    metadata = MetaData()
+    infra = infra_tables(metadata)
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'idem.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    runs: dict[str, int] = {}
+
+    async def handle(request: Request) -> Response:
+        what = request.path_params["what"]
+        runs[what] = runs.get(what, 0) + 1
+        if what == "big":
+            return Response(BIG, status_code=201, media_type="text/plain")
+        if what == "fail":
+            return JSONResponse({"error": "failed"}, status_code=500)
+        if what == "lose-the-database":
+            async with engine.begin() as conn:
+                await conn.run_sync(infra.idempotency.drop)
+        return JSONResponse({"run": runs[what]}, status_code=201)
+
+    web = Starlette(routes=[Route("/{what}", handle, methods=["POST"])], middleware=[Middleware(IdempotencyMiddleware)])
+    runtime = types.SimpleNamespace(engine=engine, infra=infra)
+    web.state.runtime = runtime
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://t") as client:
+        yield client, types.SimpleNamespace(runtime=runtime, runs=runs)
+    await engine.dispose()
+
+
+async def test_an_answer_too_large_to_keep_is_sent_whole_and_a_repeat_runs_nothing(app: tuple) -> None:  # type: ignore[type-arg]
+    client, world = app
+    headers = {"Idempotency-Key": "big-1"}
+    first = await client.post("/big", content=b"{}", headers=headers)
+    assert first.status_code == 201 and first.content == BIG
+    again = await client.post("/big", content=b"{}", headers=headers)
+    assert again.status_code == 409
+    assert again.json()["code"] == "IDEMPOTENT_ANSWER_NOT_STORED"
+    assert "201" in again.json()["detail"] and again.json()["errors"][0]["message_zh"]
+    assert world.runs["big"] == 1
+
+
+async def test_a_failed_request_frees_its_key(app: tuple) -> None:  # type: ignore[type-arg]
+    client, world = app
+    headers = {"Idempotency-Key": "fail-1"}
+    assert (await client.post("/fail", content=b"{}", headers=headers)).status_code == 500
+    assert (await client.post("/fail", content=b"{}", headers=headers)).status_code == 500
+    assert world.runs["fail"] == 2
+    async with world.runtime.engine.connect() as conn:
+        assert (await conn.execute(select(world.runtime.infra.idempotency))).all() == []
+
+
+async def test_an_answer_that_cannot_be_stored_does_not_leave_as_if_it_were(app: tuple) -> None:  # type: ignore[type-arg]
+    client, _ = app
+    answer = await client.post("/lose-the-database", content=b"{}", headers={"Idempotency-Key": "lost-1"})
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "IDEMPOTENCY_ANSWER_NOT_STORED"
+    assert answer.json()["errors"][0]["message_zh"]
