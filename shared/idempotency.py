@@ -9,12 +9,15 @@ A claim is a lease of :data:`CLAIM_LEASE_SECONDS` (wall time, like the relay's l
 clock may stand still). While it runs, a repeat answers 409 ``IDEMPOTENCY_KEY_IN_USE`` with
 ``Retry-After``. A claim whose lease ran out without an answer means the request died midway (its
 process stopped between claim and answer): no answer was ever given, so the next repeat takes the
-key over and runs the request as new. What the dead request had committed stays committed; the
-repeat runs against it like any request (a second account for the same holder is refused).
+key over and runs the request as new, against whatever the dead request had committed (until the
+key is recorded in the request's own transaction, a request that died after its commit may thus run
+twice; its own checks are what refuse the second run).
 
 An answer larger than :data:`MAX_STORED_ANSWER_BYTES` is not kept: the key records its status and
 that it was too large, then the answer streams out; a repeat answers 409
-``IDEMPOTENT_ANSWER_NOT_STORED`` naming that status, and runs nothing again."""
+``IDEMPOTENT_ANSWER_NOT_STORED`` naming that status, and runs nothing again. An answer the database
+would not store (after :data:`FINALISE_ATTEMPTS` tries) is not sent either: the client gets 503
+``IDEMPOTENCY_ANSWER_NOT_STORED`` (the request was carried out) and the key is left to its lease."""
 
 from __future__ import annotations
 
