@@ -122,7 +122,7 @@ async def synced_legacy_units(stack: Stack) -> tuple[str, str, str]:
 
 
 async def test_a_synced_units_history_its_events_and_its_audit_show_every_instant_in_08_00(stack: Stack) -> None:
-    serial, cancellation_id, application_id = await synced_legacy_units(stack)
+    serial, _, application_id = await synced_legacy_units(stack)
     legacy, ncsc = stack["legacy_ccer_registry"].client, stack.token("ncsc_operator")
     await stack.quiet()
 
