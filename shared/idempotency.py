@@ -51,6 +51,8 @@ FINALISE_ATTEMPTS = 5
 # Longer than any request may run (SQLite waits up to 30 s for its write lock): a live request never
 # loses its key to a repeat. A request that died frees its key this long after it claimed it.
 CLAIM_LEASE_SECONDS = 60.0
+# A claim younger than this is told to retry in 1 s; an older one, when its lease runs out.
+LIKELY_ALIVE_SECONDS = 5.0
 # The largest answer kept for replay (the answers to POST/PUT are one resource, a few KiB).
 MAX_STORED_ANSWER_BYTES = 1024 * 1024
 
@@ -272,8 +274,12 @@ class IdempotencyMiddleware:
             )
             return
         if row.status_code is None:
-            left = (row.locked_until - datetime.now(UTC)).total_seconds() if row.locked_until else 1
-            wait = max(1, math.ceil(left))
+            # A request claimed moments ago is most likely about to answer; one running for longer
+            # has most likely died, and its key is free once its lease runs out.
+            now = datetime.now(UTC)
+            wait = 1
+            if row.locked_until is not None and (now - row.created_at).total_seconds() >= LIKELY_ALIVE_SECONDS:
+                wait = max(1, math.ceil((row.locked_until - now).total_seconds()))
             await send_problem(send, in_progress(wait), retry_after=wait)
             return
         if row.response_body is None:

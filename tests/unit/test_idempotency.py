@@ -3,6 +3,7 @@ cannot keep, failed requests and a database that does not answer."""
 
 from __future__ import annotations
 
+import asyncio
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,10 +31,14 @@ async def app(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, types.Si
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     runs: dict[str, int] = {}
+    go_on, started = asyncio.Event(), asyncio.Event()
 
     async def handle(request: Request) -> Response:
         what = request.path_params["what"]
         runs[what] = runs.get(what, 0) + 1
+        if what == "slow":
+            started.set()
+            await go_on.wait()
         if what == "big":
             return Response(BIG, status_code=201, media_type="text/plain")
         if what == "fail":
@@ -47,7 +52,7 @@ async def app(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, types.Si
     runtime = types.SimpleNamespace(engine=engine, infra=infra)
     web.state.runtime = runtime
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://t") as client:
-        yield client, types.SimpleNamespace(runtime=runtime, runs=runs)
+        yield client, types.SimpleNamespace(runtime=runtime, runs=runs, go_on=go_on, started=started)
     await engine.dispose()
 
 
@@ -79,3 +84,20 @@ async def test_an_answer_that_cannot_be_stored_does_not_leave_as_if_it_were(app:
     assert answer.status_code == 503
     assert answer.json()["code"] == "IDEMPOTENCY_ANSWER_NOT_STORED"
     assert answer.json()["errors"][0]["message_zh"]
+
+
+async def test_a_twin_sent_while_the_first_runs_is_told_to_retry_in_a_second_then_gets_the_first_answer(
+    app: tuple,  # type: ignore[type-arg]
+) -> None:
+    client, world = app
+    headers = {"Idempotency-Key": "slow-1"}
+    first = asyncio.create_task(client.post("/slow", content=b"{}", headers=headers))
+    await asyncio.wait_for(world.started.wait(), 5)
+    twin = await client.post("/slow", content=b"{}", headers=headers)
+    assert twin.status_code == 409 and twin.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
+    assert twin.headers["retry-after"] == "1"
+    world.go_on.set()
+    answered = await first
+    again = await client.post("/slow", content=b"{}", headers=headers)
+    assert (again.status_code, again.content) == (answered.status_code, answered.content) == (201, b'{"run":1}')
+    assert world.runs["slow"] == 1
