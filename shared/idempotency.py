@@ -211,31 +211,27 @@ class IdempotencyMiddleware:
         """Claim the key: :class:`_Owner` when this request runs, else the key's row (a repeat, a
         concurrent twin, or another body). A claim whose lease ran out is taken over."""
         claim = uuid.uuid4().hex
-        row = None
         for _ in range(3):
             now = datetime.now(UTC)
             lease = now + timedelta(seconds=CLAIM_LEASE_SECONDS)
             async with one_statement(runtime.engine) as conn:
-                if row is None:
-                    inserted = await conn.execute(
-                        insert_or_ignore(table, conn.dialect.name).values(
-                            key=key,
-                            caller=caller,
-                            method=scope["method"],
-                            path=scope["path"][:500],  # the column's width; body_hash has all of it
-                            body_hash=body_hash,
-                            created_at=now,
-                            claim=claim,
-                            locked_until=lease,
-                        )
+                inserted = await conn.execute(
+                    insert_or_ignore(table, conn.dialect.name).values(
+                        key=key,
+                        caller=caller,
+                        method=scope["method"],
+                        path=scope["path"][:500],  # the column's width; body_hash has all of it
+                        body_hash=body_hash,
+                        created_at=now,
+                        claim=claim,
+                        locked_until=lease,
                     )
-                    if inserted.rowcount == 1:
-                        return _Owner(claim)
-                    row = (
-                        await conn.execute(select(table).where(table.c.key == key, table.c.caller == caller))
-                    ).first()
-                    if row is None:  # the first request failed and gave the key back meanwhile
-                        continue
+                )
+                if inserted.rowcount == 1:
+                    return _Owner(claim)
+                row = (await conn.execute(select(table).where(table.c.key == key, table.c.caller == caller))).first()
+                if row is None:  # the first request failed and gave the key back meanwhile: claim it
+                    continue
                 if row.body_hash != body_hash or row.status_code is not None:
                     return row
                 if row.locked_until is not None and row.locked_until > now:
@@ -254,8 +250,8 @@ class IdempotencyMiddleware:
                 if taken.rowcount == 1:
                     log.warning("idempotency key %r: its request died before answering; running it again", key)
                     return _Owner(claim)
-                row = None  # another repeat took it over, or it was answered or freed meanwhile: look again
-        return row if row is not None else None
+                # Another repeat took it over, or it was answered or freed meanwhile: look again.
+        return None
 
     @staticmethod
     async def _answer_repeat(send: Send, row: Any, body_hash: str) -> None:

@@ -4,13 +4,15 @@ cannot keep, failed requests and a database that does not answer."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import types
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, insert, select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shared.db import create_engine_for, infra_tables
-from shared.idempotency import MAX_STORED_ANSWER_BYTES, IdempotencyMiddleware
+from shared.idempotency import CLAIM_LEASE_SECONDS, MAX_STORED_ANSWER_BYTES, IdempotencyMiddleware
 
 BIG = b"x" * (MAX_STORED_ANSWER_BYTES + 10)
 
@@ -101,3 +103,27 @@ async def test_a_twin_sent_while_the_first_runs_is_told_to_retry_in_a_second_the
     again = await client.post("/slow", content=b"{}", headers=headers)
     assert (again.status_code, again.content) == (answered.status_code, answered.content) == (201, b'{"run":1}')
     assert world.runs["slow"] == 1
+
+
+async def test_a_key_whose_request_died_is_taken_over_once_its_lease_ran_out(app: tuple) -> None:  # type: ignore[type-arg]
+    client, world = app
+    table = world.runtime.infra.idempotency
+    dead_at = datetime.now(UTC) - timedelta(minutes=2)
+    async with world.runtime.engine.begin() as conn:
+        await conn.execute(
+            insert(table).values(
+                key="dead-1",
+                caller=hashlib.sha256(b"").hexdigest(),
+                method="POST",
+                path="/echo",
+                body_hash=hashlib.sha256(b"POST/echo{}").hexdigest(),
+                created_at=dead_at,
+                claim="died",
+                locked_until=dead_at + timedelta(seconds=CLAIM_LEASE_SECONDS),
+            )
+        )
+    first = await client.post("/echo", content=b"{}", headers={"Idempotency-Key": "dead-1"})
+    again = await client.post("/echo", content=b"{}", headers={"Idempotency-Key": "dead-1"})
+    assert (first.status_code, first.json()) == (201, {"run": 1})
+    assert (again.status_code, again.content, again.headers["idempotent-replay"]) == (201, first.content, "true")
+    assert world.runs["echo"] == 1
