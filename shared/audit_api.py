@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, require
 from shared.listing import Page, PageParams, page_params, respond_list
 from shared.observability import cause_var
-from shared.timeutil import LocalDateTime, local
+from shared.timeutil import LocalDateTime, LocalJSON, local
 
 __all__ = ["AUDIT_READERS", "RequestIdMiddleware", "audit_router", "install_audit"]
 
@@ -38,7 +38,7 @@ class AuditEntryOut(BaseModel):
     action: str
     entity: str
     entity_id: str
-    detail: dict[str, Any]
+    detail: LocalJSON
     cause: str | None = Field(description="the request line, event or job that caused it — 起因")
     request_id: str | None = Field(None, description="the causing request's X-Request-Id — 请求编号")
     event_id: str | None = Field(None, description="the causing event's id — 事件编号")

@@ -156,6 +156,10 @@ def infra_tables(metadata: MetaData) -> InfraTables:
         Column("response_body", Text, nullable=True),
         Column("content_type", String(100), nullable=True),
         Column("created_at", UTCDateTime, nullable=False),
+        # The request that holds the key until its answer is stored (see shared.idempotency): its
+        # claim id, and the end of its lease (NULL once the answer is stored).
+        Column("claim", String(32), nullable=True),
+        Column("locked_until", UTCDateTime, nullable=True),
     )
     clock = Table(
         "clock_state",

@@ -23,6 +23,7 @@ from shared.db import InfraTables
 from shared.events import Envelope, make_envelope
 from shared.messaging.relay import HANDOFF_LEASE_SECONDS, OutboxRow
 from shared.observability import cause_var, correlation_var
+from shared.timeutil import json_default
 from shared.workdays import WorkdayCalendar
 
 __all__ = ["Handoff", "U", "UnitOfWork", "UnitOfWorkFactory"]
@@ -106,7 +107,7 @@ class UnitOfWork:
                 "action": action,
                 "entity": entity,
                 "entity_id": str(entity_id),
-                "detail": json.loads(json.dumps(detail, default=str)),
+                "detail": json.loads(json.dumps(detail, default=json_default)),
                 "cause": self.cause,
             }
         )

@@ -30,7 +30,7 @@ from shared.observability import cause_var, configure_logging
 from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.timeutil import LocalDateTime, local
+from shared.timeutil import LocalDateTime, LocalJSON, local
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -137,7 +137,7 @@ class EventRecord(BaseModel):
     occurred_at: LocalDateTime
     recorded_at: LocalDateTime
     published_at: LocalDateTime | None = None
-    envelope: dict[str, Any]
+    envelope: LocalJSON
 
 
 def _admin_router() -> APIRouter:

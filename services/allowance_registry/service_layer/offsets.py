@@ -43,6 +43,7 @@ from shared.events.contracts import (
 from shared.ids import new_id
 from shared.principal import Principal
 from shared.serials import parse_serial
+from shared.timeutil import local
 
 __all__ = [
     "RECALL_JOB",
@@ -84,7 +85,9 @@ async def on_offset_frozen(uow: AllowanceUnitOfWork, envelope: Envelope, payload
         return
     blocks = blocks_of_lot(payload.serial_ranges, recorded, payload.units_recorded_at)
     uow.lot_units.add(payload.lot_id, blocks)
-    uow.lot_units.log("pending_offset", payload.lot_id, blocks, uow.now(), frozen_at=payload.frozen_at.isoformat())
+    uow.lot_units.log(
+        "pending_offset", payload.lot_id, blocks, uow.now(), frozen_at=local(payload.frozen_at).isoformat()
+    )
     uow.pending_offsets.add(
         PendingOffset(
             lot_id=payload.lot_id,
@@ -224,7 +227,7 @@ async def recall_unused(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_a
     for lot in lots:
         split = split_for_recall(LotBalance(lot.quantity, lot.reserved, lot.registered, lot.recalled))
         if split.recall_now > 0:
-            reason = f"unused {period_code} pending offset recalled at {due_at.isoformat()}"
+            reason = f"unused {period_code} pending offset recalled at {local(due_at).isoformat()}"
             await _recall(uow, lot.lot_id, split.recall_now, period_code, reason)
             recalled += 1
         if split.held_back > 0 and lot.recall_due_at is None:

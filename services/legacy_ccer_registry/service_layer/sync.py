@@ -38,6 +38,7 @@ from shared.ids import new_id
 from shared.principal import Principal
 from shared.scope import Scope
 from shared.serials import labels, merge_ranges
+from shared.timeutil import local
 
 __all__ = [
     "AUTO_APPROVE_JOB",
@@ -153,7 +154,7 @@ async def _approve(uow: LegacyUnitOfWork, application: SyncApplication, decided_
             detail={
                 "sync_application_id": application.id,
                 "cancellation_id": record.id,
-                "sent_at": application.sent_at.isoformat(),
+                "sent_at": local(application.sent_at).isoformat(),
                 "new_account_id": application.new_account_id,
                 "decision": "approved",
             },

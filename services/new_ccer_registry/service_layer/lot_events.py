@@ -28,6 +28,7 @@ from shared.events.contracts import (
 )
 from shared.ids import new_id
 from shared.serials import SerialRange, labels, merge_ranges, overlaps, total
+from shared.timeutil import local
 
 __all__ = ["on_offset_recalled", "on_offset_refused", "on_offset_registered"]
 
@@ -237,7 +238,7 @@ async def on_offset_recalled(uow: NewRegistryUnitOfWork, envelope: Envelope, pay
         payload.quantity,
         ReleaseReason.recalled,
         payload.period_code,
-        {"reason": payload.reason, "recalled_at": payload.recalled_at.isoformat()},
+        {"reason": payload.reason, "recalled_at": local(payload.recalled_at).isoformat()},
         recall_id=payload.recall_id,
         serial_ranges=payload.serial_ranges,
     )

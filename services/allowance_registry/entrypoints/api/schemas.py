@@ -31,7 +31,7 @@ from shared.bounds import (
 )
 from shared.domain_types import AccountType, Holder, ProvinceCode
 from shared.offset_rules import Eligibility
-from shared.timeutil import LocalDateTime
+from shared.timeutil import LocalDateTime, LocalJSONList
 
 INSTRUMENT_PATTERN = r"^[A-Z]{2,6}[0-9]{6,12}$"
 # An instrument named in a request: an allowance (PE2021000097) or a generated offset CCER (CCER21000001).
@@ -421,7 +421,7 @@ class ApplicationOut(BaseModel):
     status: ApplicationStatus
     items: list[ApplicationItemOut]
     findings: list[FindingOut] = Field(description="the province's findings when returned — 退回时的全部不符合事项")
-    history: list[dict[str, Any]]
+    history: LocalJSONList
     created_at: LocalDateTime
     submitted_at: LocalDateTime | None
     decided_at: LocalDateTime | None
@@ -522,7 +522,7 @@ class OffsetCcerRequestOut(BaseModel):
     status: RequestStatus
     instrument: str | None = Field(description="the generated instrument, once approved — 生成的标的编码")
     reasons: list[dict[str, Any]] = Field(description="why it was rejected — 审核不通过理由")
-    history: list[dict[str, Any]] = Field(description="流程图: drafted, submitted, approved or rejected, by whom, when")
+    history: LocalJSONList = Field(description="流程图: drafted, submitted, approved or rejected, by whom, when")
     drafted_at: LocalDateTime
     submitted_by: str | None
     submitted_at: LocalDateTime | None

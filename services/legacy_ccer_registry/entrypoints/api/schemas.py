@@ -12,7 +12,7 @@ from services.legacy_ccer_registry.domain.projects import PROJECT_NUMBER_PATTERN
 from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Year
 from shared.domain_types import Holder, ProvinceCode, Uscc
 from shared.reference import LEGACY_EXCHANGES
-from shared.timeutil import LocalDateTime
+from shared.timeutil import LocalDateTime, LocalJSON, LocalJSONList
 
 # --- vocabulary ------------------------------------------------------------------------------
 LegacyExchange = Literal["CBEEX", "TCX", "SEEE", "CEEX", "CNEEEX", "HBEX", "CQUAEE", "SCEEX", "HXEE"]
@@ -130,7 +130,7 @@ class AccountApplicationOut(BaseModel):
     reasons: list[dict[str, Any]]
     account_id: str | None = None
     trading_account_id: str | None = None
-    history: list[dict[str, Any]]
+    history: LocalJSONList
     submitted_at: LocalDateTime
     updated_at: LocalDateTime
 
@@ -247,7 +247,7 @@ class MovementOut(BaseModel):
     exchange: str | None
     reference_id: str | None
     serial_ranges: Serials
-    detail: dict[str, Any]
+    detail: LocalJSON
 
 
 class SerialHistoryOut(BaseModel):

@@ -31,7 +31,7 @@ from services.new_ccer_registry.service_layer.views import (
 from shared.bounds import Day, Id, Name, Quantity, Reason, ReasonCode, Remark, Year
 from shared.domain_types import AccountType, Holder, ProvinceCode, Uscc
 from shared.serials import SerialRange
-from shared.timeutil import LocalDateTime, local
+from shared.timeutil import LocalDateTime, LocalJSONList, local
 
 
 class OpenAccountIn(BaseModel):
@@ -204,7 +204,7 @@ class AccountApplicationOut(BaseModel):
     registry_account_id: str | None = None
     trading_account_id: str | None = None
     notifications: list[NotificationOut]
-    history: list[dict[str, Any]]
+    history: LocalJSONList
     submitted_at: LocalDateTime
     updated_at: LocalDateTime
 
@@ -462,7 +462,7 @@ class LegacySyncOut(BaseModel):
     quantity: int
     items: list[LegacySyncItemOut]
     dispute_reason: str | None = None
-    history: list[dict[str, Any]] = Field(description="received, confirmed, disputed — 同步、确认、异议记录")
+    history: LocalJSONList = Field(description="received, confirmed, disputed — 同步、确认、异议记录")
     received_at: LocalDateTime
     decided_at: LocalDateTime | None = None
 

@@ -12,7 +12,7 @@ from services.provincial_review.domain.offset_forms import CancellationCheck, Fo
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
-from shared.timeutil import LocalDateTime
+from shared.timeutil import LocalDateTime, LocalJSON
 
 STATUS_DOC = (
     "awaiting_first_review — 待初审; awaiting_second_review — 待复审; approved — 审核通过; rejected — 审核不通过"
@@ -118,7 +118,7 @@ class HistoryOut(BaseModel):
     actor: str
     status: ReviewStatus = Field(description=f"status after this step — 此步后的状态: {STATUS_DOC}")
     comment: str | None = None
-    detail: dict[str, Any] = {}
+    detail: LocalJSON = {}
 
 
 class ReviewOut(BaseModel):
@@ -238,7 +238,7 @@ class FormHistoryOut(BaseModel):
     actor: str
     status: FormStatus = Field(description=f"status after this step — 此步后的状态: {FORM_STATUS_DOC}")
     reasons: list[str] = []
-    detail: dict[str, Any] = {}
+    detail: LocalJSON = {}
 
 
 class UnitOut(BaseModel):
