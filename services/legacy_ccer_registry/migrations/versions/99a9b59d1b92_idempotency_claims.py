@@ -1,7 +1,7 @@
 """idempotency claims: the request that claimed a key holds it until locked_until (its claim id in claim)
 
 Revision ID: 99a9b59d1b92
-Revises: c1a2e5f70b31
+Revises: d5f0b3a7c9e1
 Create Date: 2026-12-07 23:55:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import shared.db
 
 
 revision = '99a9b59d1b92'
-down_revision = 'c1a2e5f70b31'
+down_revision = 'd5f0b3a7c9e1'
 branch_labels = None
 depends_on = None
 

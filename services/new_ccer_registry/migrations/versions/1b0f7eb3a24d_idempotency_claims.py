@@ -1,7 +1,7 @@
 """idempotency claims: the request that claimed a key holds it until locked_until (its claim id in claim)
 
 Revision ID: 1b0f7eb3a24d
-Revises: b7e1d0c4a9f2
+Revises: c4e8a1f2b6d9
 Create Date: 2026-12-07 23:55:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import shared.db
 
 
 revision = '1b0f7eb3a24d'
-down_revision = 'b7e1d0c4a9f2'
+down_revision = 'c4e8a1f2b6d9'
 branch_labels = None
 depends_on = None
 
