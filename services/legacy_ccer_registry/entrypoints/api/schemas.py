@@ -238,7 +238,9 @@ class HoldingsOut(BaseModel):
 class MovementOut(BaseModel):
     at: LocalDateTime
     kind: str = Field(
-        description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; sync — 信息同步"
+        description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; "
+        "sync_sent — 同步申请已批准并发送新CCER注登系统; sync — 信息同步（新CCER注登系统已接收）; "
+        "sync_refused — 新CCER注登系统拒收（减排量仍为已注销、未同步）"
     )
     movement_id: str
     quantity: int
