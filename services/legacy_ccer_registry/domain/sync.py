@@ -263,15 +263,24 @@ def take_free(
     for entry in recorded:
         rng = SerialRange.from_labels(entry["first"], entry["last"])
         on = date.fromisoformat(entry["units_recorded_at"])
-        start = rng.first
-        for h in [h for h in taken if h.prefix == rng.prefix and h.last >= rng.first and h.first <= rng.last] + [
-            SerialRange(rng.prefix, rng.last + 1, rng.last + 1)
-        ]:
-            if h.first > start and quantity > 0:
-                last = min(h.first - 1, start + quantity - 1)
-                out.append((SerialRange(rng.prefix, start, last), on))
-                quantity -= last - start + 1
-            start = max(start, h.last + 1)
-        if quantity == 0:
-            return out
+        for gap in _gaps(rng, [h for h in taken if h.prefix == rng.prefix]):
+            last = min(gap.last, gap.first + quantity - 1)
+            out.append((SerialRange(rng.prefix, gap.first, last), on))
+            quantity -= last - gap.first + 1
+            if quantity == 0:
+                return out
     raise ValueError("the record holds fewer free units than requested")
+
+
+def _gaps(rng: SerialRange, taken: Sequence[SerialRange]) -> list[SerialRange]:
+    """The parts of ``rng`` outside ``taken`` (sorted, disjoint, of its prefix), lowest first."""
+    gaps, start = [], rng.first
+    for t in taken:
+        if t.last < start or t.first > rng.last:
+            continue
+        if t.first > start:
+            gaps.append(SerialRange(rng.prefix, start, t.first - 1))
+        start = t.last + 1
+    if start <= rng.last:
+        gaps.append(SerialRange(rng.prefix, start, rng.last))
+    return gaps
