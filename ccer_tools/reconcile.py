@@ -316,14 +316,18 @@ def _synced_once(report: Report, legacy: list[dict[str, Any]], syncs: list[dict[
                 received=got,
                 **objects,
             )
-        elif got > record["quantity"] or got != record["synced"]:
+        elif got > record["quantity"] or not record["synced"] <= got <= record["synced"] + record.get("in_transit", 0):
+            # A form awaiting the new registry's answer is in transit: the new registry may have
+            # received it (its acceptance still on its way) or not yet. A refused form counts nowhere.
             report.add(
                 SYNCED_ONCE,
                 f"legacy cancellation {cancellation_id}: {record['quantity']} t cancelled, {record['synced']} t "
-                f"synced by the legacy registry, {got} t received by the new registry",
+                f"synced by the legacy registry ({record.get('in_transit', 0)} t in transit), {got} t received by "
+                "the new registry",
                 "SYNC_QUANTITY_MISMATCH",
                 cancelled=record["quantity"],
                 synced=record["synced"],
+                in_transit=record.get("in_transit", 0),
                 received=got,
                 **objects,
             )

@@ -2,8 +2,8 @@
 ``GET /api/v1/serials/{serial}`` (api.md "serials").
 
 For a legacy unit the chain runs: legacy issuance (exchange, record date) → trades and transfers →
-voluntary cancellation (purpose) → sync application and its decision → confirmation in the new
-registry → offset lot → pending offset, application and offset registration in the allowance
+voluntary cancellation (purpose) → sync application sent on NCSC's approval → received by the new
+registry (or refused there) and counted synced → confirmation in the new registry → offset lot → pending offset, application and offset registration in the allowance
 registry → cancellation in the new registry. A new-registry unit starts at its issuance.
 """
 
@@ -38,8 +38,11 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("legacy_ccer_registry", "transfer"),
     ("new_ccer_registry", "transfer"),
     ("legacy_ccer_registry", "cancellation"),
-    ("legacy_ccer_registry", "sync"),
+    # NCSC's approval is a request: sent, then refused, or received by the new registry and synced.
+    ("legacy_ccer_registry", "sync_sent"),
+    ("legacy_ccer_registry", "sync_refused"),
     ("new_ccer_registry", "sync_in"),
+    ("legacy_ccer_registry", "sync"),
     ("new_ccer_registry", "confirmation"),
     ("new_ccer_registry", "frozen"),
     ("allowance_registry", "pending_offset"),

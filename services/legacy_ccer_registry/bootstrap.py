@@ -2,7 +2,8 @@
 and broker. ``bootstrap(settings)`` is what runs; tests pass fakes (a clock, an in-memory broker, an
 in-memory database in ``settings``) or a changed definition through the same function.
 
-The legacy registry consumes no events: it is where legacy units start. Its one setting of its own,
+The legacy registry is where legacy units start; it consumes only the new registry's answer to an
+approved sync application (accepted or refused). Its one setting of its own,
 ``legacy_auto_sync`` (auto-processing of sync applications), is handed to the submission handler
 here, so handlers never read the environment."""
 
@@ -41,6 +42,7 @@ from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitO
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
 from shared.messaging.broker import BrokerPort
+from shared.messaging.consumer import EventHandler
 from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
 from shared.runtime import Runtime, ServiceDefinition
 from shared.scheduler import JobHandler
@@ -77,6 +79,14 @@ def commands(*, auto_sync: bool = False) -> dict[type[Command[Any]], CommandHand
     }
 
 
+EVENT_HANDLERS = cast(
+    dict[str, EventHandler],
+    {
+        "new_ccer_registry.sync.accepted": sync.on_sync_accepted,
+        "new_ccer_registry.sync.refused": sync.on_sync_refused,
+    },
+)
+
 JOB_HANDLERS = cast(
     dict[str, JobHandler],
     {
@@ -96,6 +106,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition[LegacyUnit
         migrations_dir=Path(__file__).resolve().parent / "migrations",
         unit_of_work=LegacyUnitOfWork,
         commands=commands(auto_sync=settings.legacy_auto_sync if settings is not None else False),
+        event_handlers=EVENT_HANDLERS,
         job_handlers=dict(JOB_HANDLERS),
         recurring_jobs=RECURRING,
     )

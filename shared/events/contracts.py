@@ -92,12 +92,37 @@ class SyncItem(Contract):
 
 
 class SyncApprovedV1(Contract):
+    """NCSC approved the form: a request the new registry accepts (``sync.accepted``) or refuses
+    (``sync.refused``); the legacy registry counts the units synced only once it is accepted."""
+
     sync_application_id: str
     holder: Holder
     legacy_account_id: str
     new_account_id: str
     purpose: str
     items: list[SyncItem] = Field(min_length=1)
+    # Added in v1 (optional): the unit name typed on the form, matched to the new account's holder.
+    unit_name: str | None = None
+
+
+# --- new_ccer_registry: its answer to an approved sync ----------------------------------------
+class SyncAcceptedV1(Contract):
+    """The units came into ``new_account_id``, awaiting the holder's confirmation (``legacy_sync_id``)."""
+
+    sync_application_id: str
+    legacy_sync_id: str
+    new_account_id: str
+    quantity: Quantity = Field(gt=0)
+    accepted_at: AwareDatetime
+
+
+class SyncRefusedV1(Contract):
+    """The form cannot be synced as written (e.g. its new account is another unit's): every finding."""
+
+    sync_application_id: str
+    new_account_id: str
+    reasons: list[Reason] = Field(min_length=1)
+    refused_at: AwareDatetime
 
 
 # --- binding ---------------------------------------------------------------------------------
@@ -286,6 +311,8 @@ class ComplianceCompletedV1(Contract):
 PAYLOADS: dict[tuple[str, int], type[Contract]] = {
     ("legacy_ccer_registry.cancellation.recorded", 1): CancellationRecordedV1,
     ("legacy_ccer_registry.sync.approved", 1): SyncApprovedV1,
+    ("new_ccer_registry.sync.accepted", 1): SyncAcceptedV1,
+    ("new_ccer_registry.sync.refused", 1): SyncRefusedV1,
     ("new_ccer_registry.binding.requested", 1): BindingRequestedV1,
     ("allowance_registry.binding.confirmed", 1): BindingConfirmedV1,
     ("allowance_registry.binding.rejected", 1): BindingRejectedV1,
@@ -308,6 +335,8 @@ EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in PAYLOADS))
 CONSUMERS: dict[str, tuple[str, ...]] = {
     "legacy_ccer_registry.cancellation.recorded": ("allowance_registry", "provincial_review"),
     "legacy_ccer_registry.sync.approved": ("new_ccer_registry",),
+    "new_ccer_registry.sync.accepted": ("legacy_ccer_registry",),
+    "new_ccer_registry.sync.refused": ("legacy_ccer_registry",),
     "new_ccer_registry.binding.requested": ("allowance_registry",),
     "allowance_registry.binding.confirmed": ("new_ccer_registry",),
     "allowance_registry.binding.rejected": ("new_ccer_registry",),

@@ -172,11 +172,14 @@ class HoldingBlock(Base):
 # --- cancellations and sync ------------------------------------------------------------------
 class Cancellation(Base):
     """A voluntary cancellation record (自愿注销). ``synced`` and ``claimed`` count how much of it
-    went, or is on its way, to the new registry: a record is synced at most once (invariant 3)."""
+    went, or is on its way, to the new registry: a record is synced at most once (invariant 3).
+    ``in_transit`` is the part of ``claimed`` NCSC approved and the new registry has not yet
+    answered (accepted: synced; refused: free again)."""
 
     __tablename__ = "cancellations"
     __table_args__ = (
         CheckConstraint("synced >= 0 AND claimed >= 0 AND synced + claimed <= quantity", name="sync_within_quantity"),
+        CheckConstraint("in_transit >= 0 AND in_transit <= claimed", name="in_transit_within_claimed"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -192,6 +195,7 @@ class Cancellation(Base):
     units_recorded_at: Mapped[date] = mapped_column(Date)
     synced: Mapped[int] = mapped_column(BigInteger, default=0)
     claimed: Mapped[int] = mapped_column(BigInteger, default=0)
+    in_transit: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the record went out in NCSC's daily batch (cancellation.recorded); None until then.
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -208,17 +212,22 @@ class SyncApplication(Base):
     legacy_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     new_account_id: Mapped[str] = mapped_column(String(40))
     contact: Mapped[dict[str, str]] = mapped_column(JSON)
-    # [{cancellation_id, project_number, quantity, serial_ranges?, recorded_ranges?}]: ranges once approved.
+    # [{cancellation_id, project_number, quantity, serial_ranges?, recorded_ranges?}]: ranges once
+    # approved (kept after a refusal: what was sent).
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     quantity: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    # NCSC's reasons for a rejection, or the new registry's findings for a refusal: [{code, message, message_zh}].
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     auto_approve_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The new registry's answer: when it came, and the sync the holder confirms there once accepted.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    legacy_sync_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 # --- the movement journal --------------------------------------------------------------------

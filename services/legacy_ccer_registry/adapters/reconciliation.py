@@ -1,4 +1,5 @@
-"""Reads for reconciliation: every issued range, block, cancellation record and approved sync line."""
+"""Reads for reconciliation: every issued range, block, cancellation record and the lines of every
+sync sent to the new registry (awaiting its answer or synced)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.legacy_ccer_registry.adapters.orm import Cancellation, HoldingBlock, Issuance, SyncApplication
 from services.legacy_ccer_registry.domain.holdings import UnitState
 from services.legacy_ccer_registry.domain.reconciliation import RecordFacts
-from services.legacy_ccer_registry.domain.sync import SyncStatus
+from services.legacy_ccer_registry.domain.sync import HOLDING_SERIALS
 from shared.serials import SerialRange
 
 __all__ = ["ReconciliationRepository"]
@@ -52,6 +53,7 @@ class ReconciliationRepository:
                 c.claimed,
                 tuple(SerialRange.from_labels(a, b) for a, b in c.serial_ranges),
                 tuple(blocks.pop(c.id, [])),
+                c.in_transit,
             )
             for c in await self.session.scalars(select(Cancellation).order_by(Cancellation.id))
         ]
@@ -59,9 +61,10 @@ class ReconciliationRepository:
         records += [RecordFacts(str(k), 0, 0, 0, (), tuple(v)) for k, v in blocks.items()]
         return records
 
-    async def approved_sync_ranges(self) -> list[list[SerialRange]]:
+    async def sent_sync_ranges(self) -> list[list[SerialRange]]:
+        """Per line of every form sent to the new registry: awaiting its answer (in transit) or synced."""
         lines = await self.session.scalars(
-            select(SyncApplication.lines).where(SyncApplication.status == SyncStatus.approved)
+            select(SyncApplication.lines).where(SyncApplication.status.in_([s.value for s in HOLDING_SERIALS]))
         )
         return [
             [SerialRange.from_labels(a, b) for a, b in line.get("serial_ranges", [])]

@@ -11,6 +11,7 @@ made through its exchange and the accounts trading there, NCSC everything; outsi
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -28,9 +29,10 @@ from services.legacy_ccer_registry.adapters.orm import (
     TradingAccount,
 )
 from services.legacy_ccer_registry.domain.accounts import ApplicationStatus
-from services.legacy_ccer_registry.domain.sync import SyncStatus
+from services.legacy_ccer_registry.domain.sync import HOLDING_SERIALS, SyncStatus
 from shared.errors import NotFound
 from shared.scope import Scope
+from shared.serials import SerialRange
 
 __all__ = [
     "AccountRepository",
@@ -320,19 +322,39 @@ class CancellationRepository:
             claimed=Cancellation.claimed + quantity,
         )
 
-    async def confirm(self, cancellation_id: str, quantity: int) -> bool:
-        """A claim approved: the quantity is synced."""
+    async def send(self, cancellation_id: str, quantity: int) -> bool:
+        """A claim approved by NCSC: the quantity is in transit, awaiting the new registry's answer."""
         return await self._update(
             cancellation_id,
-            Cancellation.claimed >= quantity,
+            Cancellation.in_transit + quantity <= Cancellation.claimed,
+            in_transit=Cancellation.in_transit + quantity,
+        )
+
+    async def accept(self, cancellation_id: str, quantity: int) -> bool:
+        """A claim in transit accepted by the new registry: the quantity is synced."""
+        return await self._update(
+            cancellation_id,
+            Cancellation.in_transit >= quantity,
             claimed=Cancellation.claimed - quantity,
+            in_transit=Cancellation.in_transit - quantity,
             synced=Cancellation.synced + quantity,
         )
 
-    async def release(self, cancellation_id: str, quantity: int) -> bool:
-        """A claim rejected: the quantity may be synced again."""
+    async def give_back(self, cancellation_id: str, quantity: int) -> bool:
+        """A claim in transit refused by the new registry: the quantity may be synced again."""
         return await self._update(
-            cancellation_id, Cancellation.claimed >= quantity, claimed=Cancellation.claimed - quantity
+            cancellation_id,
+            Cancellation.in_transit >= quantity,
+            claimed=Cancellation.claimed - quantity,
+            in_transit=Cancellation.in_transit - quantity,
+        )
+
+    async def release(self, cancellation_id: str, quantity: int) -> bool:
+        """A claim rejected by NCSC (never sent): the quantity may be synced again."""
+        return await self._update(
+            cancellation_id,
+            Cancellation.claimed - Cancellation.in_transit >= quantity,
+            claimed=Cancellation.claimed - quantity,
         )
 
     async def _update(self, cancellation_id: str, guard: Any, **values: Any) -> bool:
@@ -360,6 +382,35 @@ class SyncRepository:
     async def find(self, application_id: str) -> SyncApplication | None:
         """The form, whoever holds it (the auto-processing job's own lookup, not a caller's)."""
         return await self.session.get(SyncApplication, application_id, populate_existing=True)
+
+    async def lock(self, application_id: str) -> SyncApplication | None:
+        """The form, locked, whoever holds it (the new registry's answer names it)."""
+        return await self.session.scalar(
+            select(SyncApplication)
+            .where(SyncApplication.id == application_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def held_ranges(
+        self, legacy_account_id: str, cancellation_ids: Collection[str]
+    ) -> dict[str, list[SerialRange]]:
+        """The serials of each record among ``cancellation_ids`` already on a form sent to the new
+        registry or synced there (the next form takes others)."""
+        wanted = set(cancellation_ids)
+        out: dict[str, list[SerialRange]] = defaultdict(list)
+        for lines in await self.session.scalars(
+            select(SyncApplication.lines).where(
+                SyncApplication.legacy_account_id == legacy_account_id,
+                SyncApplication.status.in_([s.value for s in HOLDING_SERIALS]),
+            )
+        ):
+            for line in lines:
+                if line["cancellation_id"] in wanted:
+                    out[line["cancellation_id"]] += [
+                        SerialRange.from_labels(a, b) for a, b in line.get("serial_ranges") or []
+                    ]
+        return out
 
     async def get(self, application_id: str, scope: Scope) -> SyncApplication:
         found = await self.session.scalar(
@@ -397,6 +448,22 @@ class SyncRepository:
         result = await self.session.execute(
             update(SyncApplication)
             .where(SyncApplication.id == application.id, SyncApplication.status == SyncStatus.submitted.value)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        await self.session.refresh(application)
+        return True
+
+    async def answer(self, application: SyncApplication, **values: Any) -> bool:
+        """Guarded: only a form awaiting the new registry takes its answer."""
+        result = await self.session.execute(
+            update(SyncApplication)
+            .where(
+                SyncApplication.id == application.id,
+                SyncApplication.status == SyncStatus.awaiting_new_registry.value,
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         )

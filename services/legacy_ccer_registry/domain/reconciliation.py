@@ -4,7 +4,9 @@
   and cover exactly the issued ranges — ``shared.serials.coverage_discrepancies``.
 - Invariant 2: a cancelled unit belongs to exactly one cancellation record, and each record's
   cancelled blocks add up to its quantity and are exactly its serial ranges.
-- Invariant 3: a record is never synced beyond its quantity, and no unit is in two approved syncs.
+- Invariant 3: a record is never synced beyond its quantity, its quantity in transit (approved,
+  awaiting the new registry's answer) is part of what is claimed, and no unit is on two forms sent
+  to the new registry (awaiting its answer or synced; a refused form holds none).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class RecordFacts:
     claimed: int
     record_ranges: tuple[SerialRange, ...]
     cancelled_blocks: tuple[SerialRange, ...]
+    in_transit: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,21 @@ def record_problems(record: RecordFacts) -> list[RecordProblem]:
                 record.cancellation_id,
             )
         )
+    if record.in_transit < 0 or record.in_transit > record.claimed:
+        found.append(
+            RecordProblem(
+                "CANCELLATION_OVERSYNCED",
+                f"cancellation {record.cancellation_id}: {record.in_transit} t in transit to the new registry, "
+                f"{record.claimed} t claimed",
+                f"注销记录 {record.cancellation_id}：待新注登系统接收 {record.in_transit} 吨，超过申请中 {record.claimed} 吨",
+                record.cancellation_id,
+            )
+        )
     return found
 
 
 def sync_overlaps(synced: Iterable[Sequence[SerialRange]]) -> list[RecordProblem]:
-    """Units named by more than one approved sync (invariant 3)."""
+    """Units named by more than one form sent to the new registry (invariant 3)."""
     twice = overlaps([r for ranges in synced for r in ranges])
     if not twice:
         return []

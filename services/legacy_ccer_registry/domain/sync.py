@@ -1,13 +1,22 @@
 """The sync application (信息同步申请表, the appendix form of seed 000) — pure rules.
 
-    submitted --NCSC approves (or auto-processing at 17:00 on the SLA day)--> approved
+    submitted --NCSC approves (or auto-processing at 17:00 on the SLA day)--> awaiting_new_registry
     submitted --NCSC rejects, with reasons--> rejected
+    awaiting_new_registry --new registry accepts (sync.accepted)--> synced
+    awaiting_new_registry --new registry refuses, with findings (sync.refused)--> refused_by_new_registry
 
 A form names the unit, its legacy and new accounts, a contact, and lines of (cancellation record,
 project, quantity) whose purpose is the 2023 offset. It is sent before 2024-12-23 17:00
-(Asia/Shanghai). Every problem is reported at once. A record, or part of one, is synced at most
-once (domain.md invariant 3): submission claims the quantity on the record, approval confirms it
-(taking the record's lowest serials not yet synced), rejection releases it.
+(Asia/Shanghai). Every problem is reported at once; the unit name must be the legacy account
+holder's (width and spacing aside, ``shared.names``). A record, or part of one, is synced at most
+once (domain.md invariant 3): submission claims the quantity on the record; approval sends the
+record's lowest serials not on another form approved or synced (the claim is then "in transit");
+the new registry's acceptance makes it synced; NCSC's rejection or the new registry's refusal
+releases it, so the units are cancelled but unsynced again and may go on a corrected form.
+
+The legacy registry cannot read the new registry's accounts: NCSC's approval is a request the new
+registry answers by event, checking that the form's new account exists, is held by the form's
+USCC, and that its holder's name is the form's unit name.
 
 NCSC processes a form by the end of the 5th working day counted from the day after it was sent
 (``sla_due_at`` = 00:00 of the day after that working day); in auto-processing mode it is approved
@@ -25,10 +34,12 @@ from typing import Protocol
 
 from services.legacy_ccer_registry.domain.holdings import Purpose
 from shared.findings import Finding
-from shared.serials import SerialRange
+from shared.names import normalise_name, same_name
+from shared.serials import SerialRange, merge_ranges
 from shared.timeutil import CST, at_local, local
 
 __all__ = [
+    "HOLDING_SERIALS",
     "SYNC_CONFLICTS",
     "SYNC_DEADLINE",
     "SYNC_SLA_WORKING_DAYS",
@@ -40,7 +51,7 @@ __all__ = [
     "decision_findings",
     "sla_due_at",
     "sync_findings",
-    "take_unsynced",
+    "take_free",
 ]
 
 SYNC_DEADLINE = datetime(2024, 12, 23, 17, 0, tzinfo=CST)
@@ -50,11 +61,18 @@ SYNC_CONFLICTS = frozenset({"SYNC_DEADLINE_PASSED", "QUANTITY_EXCEEDS_UNSYNCED",
 
 
 class SyncStatus(StrEnum):
-    """submitted — 已提交（待处理）; approved — 已同步; rejected — 未通过"""
+    """submitted — 已提交（待处理）; awaiting_new_registry — 已批准，待新CCER注登系统接收;
+    synced — 已同步; rejected — 未通过; refused_by_new_registry — 新CCER注登系统拒收（可重新申请）"""
 
     submitted = "submitted"
-    approved = "approved"
+    awaiting_new_registry = "awaiting_new_registry"
+    synced = "synced"
     rejected = "rejected"
+    refused_by_new_registry = "refused_by_new_registry"
+
+
+# Forms whose serials are spoken for: sent to the new registry, or synced there.
+HOLDING_SERIALS = (SyncStatus.awaiting_new_registry, SyncStatus.synced)
 
 
 class WorkingDays(Protocol):
@@ -87,7 +105,9 @@ def _finding(code: str, message: str, message_zh: str, field: str | None = None)
     return Finding(code=code, message=message, message_zh=message_zh, field=field)
 
 
-def _form_findings(*, org: str | None, uscc: str, account_holder: str | None, now: datetime) -> list[Finding]:
+def _form_findings(
+    *, org: str | None, uscc: str, account_holder: str | None, unit_name: str, holder_name: str | None, now: datetime
+) -> list[Finding]:
     findings = []
     if uscc != org:
         findings.append(
@@ -105,6 +125,15 @@ def _form_findings(*, org: str | None, uscc: str, account_holder: str | None, no
                 "the legacy account is unknown or not yours",
                 "旧CCER注登系统账户不存在或不属于本单位",
                 "legacy_account_id",
+            )
+        )
+    elif holder_name is not None and not same_name(unit_name, holder_name):
+        findings.append(
+            _finding(
+                "UNIT_NAME_MISMATCH",
+                f"the unit name {normalise_name(unit_name)!r} is not the legacy account holder's ({holder_name!r})",
+                f"单位名称「{normalise_name(unit_name)}」与旧CCER注登系统账户持有人名称「{holder_name}」不一致",
+                "unit_name",
             )
         )
     if now >= SYNC_DEADLINE:
@@ -177,10 +206,15 @@ def sync_findings(
     lines: Sequence[Line],
     records: Mapping[str, RecordFacts],
     now: datetime,
+    unit_name: str = "",
+    holder_name: str | None = None,
 ) -> list[Finding]:
     """Every reason the form is refused. ``records`` holds the cancellation records of the
-    applicant's legacy account named on the form (others are unknown to it)."""
-    findings = _form_findings(org=org, uscc=uscc, account_holder=account_holder, now=now)
+    applicant's legacy account named on the form (others are unknown to it); ``holder_name`` is
+    that account holder's name (the form's ``unit_name`` must be it)."""
+    findings = _form_findings(
+        org=org, uscc=uscc, account_holder=account_holder, unit_name=unit_name, holder_name=holder_name, now=now
+    )
     counts = Counter(line.cancellation_id for line in lines)
     seen: set[str] = set()
     for n, line in enumerate(lines):
@@ -217,20 +251,36 @@ def auto_approval_at(calendar: WorkingDays, sent_at: datetime) -> datetime:
     return at_local(_sla_day(calendar, sent_at), AUTO_APPROVAL_TIME)
 
 
-def take_unsynced(recorded: Sequence[Mapping[str, str]], skip: int, quantity: int) -> list[tuple[SerialRange, date]]:
-    """The ``quantity`` lowest serials of a record after its first ``skip`` (already synced), each
-    range with its record date; ``recorded`` is the record's ``[{first, last, units_recorded_at}]``."""
+def take_free(
+    recorded: Sequence[Mapping[str, str]], held: Sequence[SerialRange], quantity: int
+) -> list[tuple[SerialRange, date]]:
+    """The ``quantity`` lowest serials of a record that no other form holds (``held``: the record's
+    ranges on forms sent to the new registry or synced), each range with its record date;
+    ``recorded`` is the record's ``[{first, last, units_recorded_at}]``. A refused form's serials
+    are free again, so they may lie below others'."""
     out: list[tuple[SerialRange, date]] = []
+    taken = merge_ranges(held)
     for entry in recorded:
         rng = SerialRange.from_labels(entry["first"], entry["last"])
-        if skip >= rng.size:
-            skip -= rng.size
+        on = date.fromisoformat(entry["units_recorded_at"])
+        for gap in _gaps(rng, [h for h in taken if h.prefix == rng.prefix]):
+            last = min(gap.last, gap.first + quantity - 1)
+            out.append((SerialRange(rng.prefix, gap.first, last), on))
+            quantity -= last - gap.first + 1
+            if quantity == 0:
+                return out
+    raise ValueError("the record holds fewer free units than requested")
+
+
+def _gaps(rng: SerialRange, taken: Sequence[SerialRange]) -> list[SerialRange]:
+    """The parts of ``rng`` outside ``taken`` (sorted, disjoint, of its prefix), lowest first."""
+    gaps, start = [], rng.first
+    for t in taken:
+        if t.last < start or t.first > rng.last:
             continue
-        first = rng.first + skip
-        skip = 0
-        last = min(rng.last, first + quantity - 1)
-        out.append((SerialRange(rng.prefix, first, last), date.fromisoformat(entry["units_recorded_at"])))
-        quantity -= last - first + 1
-        if quantity == 0:
-            return out
-    raise ValueError("the record holds fewer unsynced units than requested")
+        if t.first > start:
+            gaps.append(SerialRange(rng.prefix, start, t.first - 1))
+        start = t.last + 1
+    if start <= rng.last:
+        gaps.append(SerialRange(rng.prefix, start, rng.last))
+    return gaps

@@ -111,6 +111,7 @@ async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Princ
         units_recorded_at=date.min,
         synced=0,
         claimed=0,
+        in_transit=0,
         cancelled_at=uow.now(),
     )
     await uow.cancellations.add(record)

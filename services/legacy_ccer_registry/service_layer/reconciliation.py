@@ -1,5 +1,6 @@
 """Reconciliation (账实核对) of the legacy registry: invariants 1-3 of domain.md §3 over every serial
-prefix, cancellation record and approved sync."""
+prefix, cancellation record and sync sent to the new registry (a form awaiting its answer is in
+transit, not a discrepancy: its units are on no other form; a refused one holds no units)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def reconcile(uow: LegacyUnitOfWork, cmd: Reconcile, principal: Principal)
     ]
     records = await uow.reconciliation.records()
     problems = [p for r in records for p in record_problems(r)]
-    problems += sync_overlaps(await uow.reconciliation.approved_sync_ranges())
+    problems += sync_overlaps(await uow.reconciliation.sent_sync_ranges())
     return ReconciliationReport(
         checked_at=uow.now(),
         prefixes_checked=len(prefixes),

@@ -1,8 +1,11 @@
 """Legacy CCER synced into the new registry (domain.md §6.1 steps 5-6, seed 000 §一 第三步/第四步):
 what an approved sync application brings in, its states, and each legacy unit's record date.
 
-Pure: the checks return findings with stable codes; the service layer decides what they mean (for
-an event from the legacy registry: an inconsistent event)."""
+Pure: the checks return findings with stable codes; the service layer decides what they mean. An
+approved sync is a request: what a person typed on the form (the new account, the unit name) or
+chose (a cancellation record split over several forms) is checked by :func:`request_findings`
+and refuses the request by event; what the legacy registry computed itself (serials, record dates,
+quantities) is checked by :func:`sync_in_blocks` and, when wrong, is an inconsistent event."""
 
 from __future__ import annotations
 
@@ -12,15 +15,18 @@ from datetime import date
 from enum import StrEnum
 
 from shared.findings import Finding
+from shared.names import normalise_name, same_name
 from shared.serials import SerialRange, merge_ranges, overlaps, total
 
 __all__ = [
     "SYNC_CONFLICT_CODES",
+    "AccountFacts",
     "SyncBlock",
     "SyncLine",
     "SyncStatus",
     "legacy_vintage",
     "recorded_ranges",
+    "request_findings",
     "sync_in_blocks",
     "sync_not_awaiting",
 ]
@@ -63,6 +69,57 @@ class SyncBlock:
 
 def _f(code: str, message: str, message_zh: str) -> Finding:
     return Finding(code=code, message=message, message_zh=message_zh)
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the request's checks need of the account the form names."""
+
+    holder_uscc: str
+    holder_name: str
+
+
+def request_findings(
+    *,
+    new_account_id: str,
+    account: AccountFacts | None,
+    holder_uscc: str,
+    unit_name: str | None,
+    synced_before: dict[str, str],
+) -> list[Finding]:
+    """Every reason the new registry refuses a sync request as the form was written: the named
+    account must exist and be held by the form's unit (USCC, then name: width and spacing aside,
+    ``shared.names``), and no legacy cancellation on it may have come in already (one sync each,
+    invariant 3). ``synced_before``: cancellation id -> the sync that brought it in."""
+    findings = []
+    if account is None or account.holder_uscc != holder_uscc:
+        # One code for "unknown" and "another unit's": the refusal does not tell who holds an account.
+        findings.append(
+            _f(
+                "SYNC_ACCOUNT_MISMATCH",
+                f"new registry account {new_account_id} is unknown or not held by the unit {holder_uscc}",
+                f"新CCER注登系统账户 {new_account_id} 不存在或不属于统一社会信用代码为 {holder_uscc} 的单位",
+            )
+        )
+    elif unit_name is not None and not same_name(unit_name, account.holder_name):
+        findings.append(
+            _f(
+                "SYNC_UNIT_NAME_MISMATCH",
+                f"the form's unit name {normalise_name(unit_name)!r} is not the holder of account "
+                f"{new_account_id} ({account.holder_name!r})",
+                f"申请表中的单位名称「{normalise_name(unit_name)}」与新CCER注登系统账户 {new_account_id} "
+                f"的持有人名称「{account.holder_name}」不一致",
+            )
+        )
+    findings += [
+        _f(
+            "SYNC_CANCELLATION_ALREADY_SYNCED",
+            f"legacy cancellation {c} was synced in already (sync {s}); a cancellation is synced once",
+            f"旧CCER注销记录 {c} 已同步（同步 {s}），同一注销记录只能同步一次",
+        )
+        for c, s in sorted(synced_before.items())
+    ]
+    return findings
 
 
 def legacy_vintage(project_number: str, prefix: str) -> int | None:

@@ -3,10 +3,13 @@ an approved sync application brings cancelled legacy units into the enterprise's
 its confirmation; the enterprise confirms them (available, origin legacy) or disputes them (they
 stay out of circulation, awaiting confirmation, and NCSC sees the dispute).
 
-A sync is applied once: the inbox drops a redelivered event, the sync application id catches the
-same approval sent again under another event id, and each legacy cancellation is synced in at most
-once (invariant 3) — a cancellation synced already, or serials already here, make the event
-inconsistent: it is not applied and goes to the dead-letter queue for an operator."""
+The approval is a request the new registry answers by event: accepted (``sync.accepted``, the units
+are here awaiting confirmation) or refused with every finding (``sync.refused``) when the form names
+an account that is not the unit's, a name that is not its holder's, or a legacy cancellation synced
+in already (invariant 3). A sync is applied once: the inbox drops a redelivered event and the sync
+application id catches the same approval sent again under another event id. Serials the legacy
+registry computed that disagree with themselves or are here already make the event inconsistent:
+it is not applied and goes to the dead-letter queue for an operator."""
 
 from __future__ import annotations
 
@@ -18,9 +21,11 @@ from services.new_ccer_registry.adapters.orm import HoldingBlock, Issuance, Lega
 from services.new_ccer_registry.domain.holdings import Origin, UnitState
 from services.new_ccer_registry.domain.legacy import (
     SYNC_CONFLICT_CODES,
+    AccountFacts,
     SyncBlock,
     SyncLine,
     SyncStatus,
+    request_findings,
     sync_in_blocks,
     sync_not_awaiting,
 )
@@ -35,7 +40,7 @@ from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUni
 from services.new_ccer_registry.service_layer.views import Listed
 from shared.errors import ConcurrentChange, InconsistentEvent, refuse
 from shared.events import Envelope
-from shared.events.contracts import SyncApprovedV1, SyncItem
+from shared.events.contracts import Reason, SyncAcceptedV1, SyncApprovedV1, SyncItem, SyncRefusedV1
 from shared.findings import Finding
 from shared.ids import new_id
 from shared.principal import Principal
@@ -45,21 +50,31 @@ __all__ = ["confirm_legacy_sync", "dispute_legacy_sync", "get_legacy_sync", "lis
 
 log = logging.getLogger(__name__)
 
+SYNC_ACCEPTED = "new_ccer_registry.sync.accepted"
+SYNC_REFUSED = "new_ccer_registry.sync.refused"
 
-# --- the legacy registry's approval --------------------------------------------------------------
+
+# --- the legacy registry's approval: a request, accepted or refused by event --------------------
 async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, payload: SyncApprovedV1) -> None:
-    """Receive the approved sync's units into the enterprise's account, awaiting confirmation."""
+    """Receive the approved sync's units into the enterprise's account, awaiting confirmation, and
+    tell the legacy registry (``sync.accepted``); or refuse it with every finding (``sync.refused``)
+    when the form names another unit's account, another name, or a cancellation synced already.
+    Nothing a person typed ends in the dead-letter queue."""
     if await uow.legacy_syncs.of_application(payload.sync_application_id) is not None:
         log.info("sync application %s already received; duplicate ignored", payload.sync_application_id)
         return
     account = (await uow.accounts.lock(payload.new_account_id)).get(payload.new_account_id)
-    if account is None or account.holder_uscc != payload.holder.uscc:
-        raise InconsistentEvent(
-            f"account {payload.new_account_id} is not known to the new registry or is not held by {payload.holder.uscc}",
-            f"新CCER注登系统中不存在账户 {payload.new_account_id}，或其持有人不是 {payload.holder.uscc}",
-            code="SYNC_ACCOUNT_MISMATCH",
-        )
     if await uow.legacy_syncs.of_application(payload.sync_application_id) is not None:  # another replica, meanwhile
+        return
+    findings = request_findings(
+        new_account_id=payload.new_account_id,
+        account=AccountFacts(account.holder_uscc, account.holder_name) if account is not None else None,
+        holder_uscc=payload.holder.uscc,
+        unit_name=payload.unit_name,
+        synced_before=await uow.legacy_syncs.already_synced([item.cancellation_id for item in payload.items]),
+    )
+    if findings:
+        _refuse(uow, payload, findings)
         return
     blocks = await _blocks_to_receive(uow, payload)
     sync = _new_sync(uow, payload, blocks, str(envelope.event_id))
@@ -78,6 +93,17 @@ async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, paylo
             )
         )
     await _receive(uow, sync, blocks)
+    uow.emit(
+        SYNC_ACCEPTED,
+        SyncAcceptedV1(
+            sync_application_id=sync.sync_application_id,
+            legacy_sync_id=sync.id,
+            new_account_id=sync.account_id,
+            quantity=sync.quantity,
+            accepted_at=uow.now(),
+        ),
+        correlation_id=sync.sync_application_id,
+    )
     uow.audit(
         "sync_in",
         "legacy_sync",
@@ -86,6 +112,29 @@ async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, paylo
         account_id=sync.account_id,
         quantity=sync.quantity,
         cancellations=[item.cancellation_id for item in payload.items],
+    )
+
+
+def _refuse(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1, findings: list[Finding]) -> None:
+    """Nothing comes in; the legacy registry hears why. A refusal keeps no row here: the same
+    request sent again is checked again (and refused again, unless the account changed)."""
+    log.info("sync application %s refused: %s", payload.sync_application_id, ", ".join(f.code for f in findings))
+    uow.emit(
+        SYNC_REFUSED,
+        SyncRefusedV1(
+            sync_application_id=payload.sync_application_id,
+            new_account_id=payload.new_account_id,
+            reasons=[Reason(code=f.code, message=f.message, message_zh=f.message_zh) for f in findings],
+            refused_at=uow.now(),
+        ),
+        correlation_id=payload.sync_application_id,
+    )
+    uow.audit(
+        "refuse_sync",
+        "sync_application",
+        payload.sync_application_id,
+        new_account_id=payload.new_account_id,
+        codes=[f.code for f in findings],
     )
 
 
@@ -106,17 +155,9 @@ def _lines(payload: SyncApprovedV1) -> list[SyncLine]:
 
 
 async def _blocks_to_receive(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1) -> list[SyncBlock]:
-    """The sync's blocks; :class:`InconsistentEvent` with every reason when they cannot come in."""
+    """The sync's blocks; :class:`InconsistentEvent` with every reason when they cannot come in
+    (the legacy registry computed these serials itself: a disagreement is for an operator)."""
     blocks, findings = sync_in_blocks(_lines(payload))
-    synced = await uow.legacy_syncs.already_synced([item.cancellation_id for item in payload.items])
-    findings += [
-        Finding(
-            code="SYNC_CANCELLATION_ALREADY_SYNCED",
-            message=f"legacy cancellation {c} was synced in already (sync {s})",
-            message_zh=f"旧CCER注销记录 {c} 已同步（同步 {s}）",
-        )
-        for c, s in sorted(synced.items())
-    ]
     here = merge_ranges(await uow.issuances.overlapping([b.range for b in blocks]))
     if here:
         findings.append(

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.legacy_ccer_registry.adapters.orm import Cancellation, HoldingBlock
+from services.legacy_ccer_registry.adapters.orm import Cancellation, HoldingBlock, SyncApplication
 from services.legacy_ccer_registry.domain.accounts import Decision
 from services.legacy_ccer_registry.service_layer.commands import DecideSyncApplication, Reconcile
 from tests.service_layer import ServiceUnderTest
@@ -62,3 +62,44 @@ async def test_a_unit_lost_from_the_holdings_and_a_record_that_disagrees_with_it
     codes = {d.code for d in report.discrepancies}
     assert {"SERIALS_MISSING", "CANCELLATION_BLOCKS_MISMATCH"} <= codes
     assert not report.consistent
+
+
+async def test_a_form_awaiting_the_new_registry_is_in_transit_and_a_refused_one_holds_nothing(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit = await open_unit(legacy)
+    await record_project(legacy)
+    await issue(legacy, unit, 30)
+    await to_registry(legacy, unit, 30)
+    record = await cancel(legacy, unit, 30)
+    refused = await legacy.handle(form(unit, (record.id, "P1001", 10)), unit.me)
+    waiting = await legacy.handle(form(unit, (record.id, "P1001", 10)), unit.me)
+    for application in (refused, waiting):
+        await legacy.handle(DecideSyncApplication(application_id=application.id, decision=Decision.approve), ncsc())
+    await legacy.deliver(
+        "new_ccer_registry.sync.refused",
+        {
+            "sync_application_id": refused.id,
+            "new_account_id": "NA-000000000001",
+            "reasons": [{"code": "SYNC_ACCOUNT_MISMATCH", "message": "not yours", "message_zh": "不属于本单位"}],
+            "refused_at": legacy.now.isoformat(),
+        },
+    )
+    # The refused form's serials (1-10) go on the next form; the waiting one keeps 11-20.
+    again = await legacy.handle(form(unit, (record.id, "P1001", 10)), unit.me)
+    await legacy.handle(DecideSyncApplication(application_id=again.id, decision=Decision.approve), ncsc())
+
+    report = await legacy.handle(Reconcile(), ncsc())
+
+    assert report.consistent, report.discrepancies
+    async with legacy.runtime.sessions() as session, session.begin():
+        # Two forms in transit claiming the same serials would be units synced twice.
+        stored = await session.get(SyncApplication, again.id)
+        assert stored is not None
+        await session.execute(
+            update(SyncApplication)
+            .where(SyncApplication.id == waiting.id)
+            .values(lines=[line | {"serial_ranges": stored.lines[0]["serial_ranges"]} for line in stored.lines])
+        )
+    codes = {d.code for d in (await legacy.handle(Reconcile(), ncsc())).discrepancies}
+    assert codes == {"UNITS_SYNCED_TWICE"}

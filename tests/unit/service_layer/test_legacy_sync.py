@@ -21,7 +21,9 @@ from services.legacy_ccer_registry.service_layer.commands import (
     ListSyncApplications,
     Reason,
 )
-from shared.errors import Conflict, DomainError, Invalid, NotFound
+from shared.errors import Conflict, DomainError, InconsistentEvent, Invalid, NotFound
+from shared.events.contracts import Reason as ContractReason
+from shared.events.contracts import SyncAcceptedV1, SyncRefusedV1
 from shared.timeutil import CST
 from tests.harness import uscc
 from tests.service_layer import ServiceUnderTest, as_
@@ -37,6 +39,9 @@ from tests.unit.service_layer.test_legacy_support import (
     record_project,
     to_registry,
 )
+
+ACCEPTED = "new_ccer_registry.sync.accepted"
+REFUSED = "new_ccer_registry.sync.refused"
 
 
 @pytest.fixture
@@ -63,6 +68,29 @@ async def decide(svc: ServiceUnderTest[Any], application_id: str, decision: Deci
 
 async def record_of(svc: ServiceUnderTest[Any], cancellation_id: str) -> Any:
     return await svc.handle(GetCancellation(cancellation_id=cancellation_id), ncsc())
+
+
+async def accept(svc: ServiceUnderTest[Any], application_id: str, quantity: int, legacy_sync_id: str = "LGS-x") -> str:
+    """The new registry received the units of the form."""
+    payload = SyncAcceptedV1(
+        sync_application_id=application_id,
+        legacy_sync_id=legacy_sync_id,
+        new_account_id="NA-000000000001",
+        quantity=quantity,
+        accepted_at=svc.now,
+    )
+    return await svc.deliver(ACCEPTED, payload)
+
+
+async def refuse(svc: ServiceUnderTest[Any], application_id: str, *codes: str) -> str:
+    """The new registry refused the form, with a finding for each code."""
+    payload = SyncRefusedV1(
+        sync_application_id=application_id,
+        new_account_id="NA-000000000001",
+        reasons=[ContractReason(code=c, message=f"{c} (en)", message_zh=f"{c}（中文）") for c in codes],
+        refused_at=svc.now,
+    )
+    return await svc.deliver(REFUSED, payload)
 
 
 async def test_a_valid_form_is_submitted_with_its_sla_and_claims_the_quantity_on_the_record(
@@ -166,9 +194,10 @@ async def test_auto_processing_approves_a_waiting_form_at_17_00_on_its_sla_day(
     assert await auto_legacy.set_clock(datetime(2024, 10, 10, 17, 0, tzinfo=CST)) == 1
 
     approved = await auto_legacy.handle(GetSyncApplication(application_id=application.id), unit.me)
-    assert (approved.status, approved.decided_by) == (SyncStatus.approved, "auto-processing")
+    assert (approved.status, approved.decided_by) == (SyncStatus.awaiting_new_registry, "auto-processing")
     assert await auto_legacy.sent_types() == ["legacy_ccer_registry.sync.approved"]
-    assert (await record_of(auto_legacy, record)).synced == 10
+    stored = await record_of(auto_legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (0, 10, 10)
 
 
 async def test_auto_processing_leaves_a_form_ncsc_already_decided_alone(auto_legacy: ServiceUnderTest[Any]) -> None:
@@ -230,7 +259,11 @@ async def test_approval_sends_each_lines_lowest_unsynced_serials_with_their_reco
     [later] = events[1].envelope.payload["items"]
     assert later["serial_ranges"] == [["VER-P1001-2015-6", "VER-P1001-2015-8"]]
     stored = await record_of(legacy, record.id)
-    assert (stored.synced, stored.claimed) == (8, 0)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (0, 8, 8)
+    await accept(legacy, second.id, 5)
+    await accept(legacy, first.id, 3)
+    stored = await record_of(legacy, record.id)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (8, 0, 0)
     approved = await legacy.handle(GetSyncApplication(application_id=first.id), unit.me)
     assert approved.lines[0]["serial_ranges"] == [["VER-P1001-2015-6", "VER-P1001-2015-8"]]
 
@@ -264,7 +297,10 @@ async def test_a_record_claimed_by_one_form_is_not_synced_again_by_a_second(lega
         await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
     assert [f.code for f in refused.value.findings] == ["QUANTITY_EXCEEDS_UNSYNCED"]
     await decide(legacy, first.id, Decision.approve)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict):  # in transit
+        await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
+    await accept(legacy, first.id, 10)
+    with pytest.raises(Conflict):  # synced
         await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
     assert (await record_of(legacy, record)).synced == 10
 
@@ -307,10 +343,136 @@ async def test_a_synced_serials_history_shows_its_sync_application_and_decision(
     unit, record = await unit_with_record(legacy, quantity=10)
     application = await legacy.handle(form(unit, (record, "P1001", 4)), unit.me)
     await decide(legacy, application.id, Decision.approve)
+    await accept(legacy, application.id, 4, legacy_sync_id="LGS-1")
 
     history = await legacy.handle(GetSerialHistory(serial="VER-P1001-2015-2"), unit.me)
-    assert [m.kind for m in history.movements] == ["issuance", "transfer", "cancellation", "sync"]
-    sync = history.movements[-1]
-    assert (sync.reference_id, sync.detail["decision"]) == (application.id, "approved")
+    assert [m.kind for m in history.movements] == ["issuance", "transfer", "cancellation", "sync_sent", "sync"]
+    sent, sync = history.movements[-2:]
+    assert (sent.reference_id, sent.detail["decision"]) == (application.id, "approved")
+    assert (sync.reference_id, sync.detail["legacy_sync_id"]) == (application.id, "LGS-1")
     untouched = await legacy.handle(GetSerialHistory(serial="VER-P1001-2015-5"), unit.me)
     assert [m.kind for m in untouched.movements] == ["issuance", "transfer", "cancellation"]
+
+
+# --- the new registry's answer -------------------------------------------------------------------
+async def test_approval_is_a_request_the_units_are_synced_only_once_the_new_registry_accepts(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit, record = await unit_with_record(legacy, quantity=10)
+    application = await legacy.handle(form(unit, (record, "P1001", 6)), unit.me)
+    await legacy.sent()
+
+    sent = await decide(legacy, application.id, Decision.approve)
+
+    assert sent.status == SyncStatus.awaiting_new_registry
+    [request] = await legacy.sent()
+    assert request.event_type == "legacy_ccer_registry.sync.approved"
+    assert request.envelope.payload["unit_name"] == unit.name
+    stored = await record_of(legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (0, 6, 6)
+    waiting = await legacy.handle(ListSyncApplications(status=SyncStatus.awaiting_new_registry), unit.me)
+    assert [a.id for a in waiting.applications] == [application.id]
+    history = await legacy.handle(GetSerialHistory(serial="VER-P1001-2015-1"), unit.me)
+    assert (history.movements[-1].kind, history.movements[-1].reference_id) == ("sync_sent", application.id)
+
+    assert await accept(legacy, application.id, 6, legacy_sync_id="LGS-42") == "applied"
+
+    synced = await legacy.handle(GetSyncApplication(application_id=application.id), unit.me)
+    assert (synced.status, synced.legacy_sync_id, synced.answered_at) == (SyncStatus.synced, "LGS-42", legacy.now)
+    stored = await record_of(legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (6, 0, 0)
+    # The same answer again (another event id) changes nothing.
+    assert await accept(legacy, application.id, 6) == "applied"
+    assert (await record_of(legacy, record)).synced == 6
+    assert await legacy.sent_types() == []
+
+
+async def test_a_refusal_shows_every_finding_frees_the_units_traceably_and_a_corrected_form_syncs_them(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit, record = await unit_with_record(legacy, quantity=10)
+    wrong = await legacy.handle(form(unit, (record, "P1001", 10), new_account_id="NA-0000000000FF"), unit.me)
+    await decide(legacy, wrong.id, Decision.approve)
+    await legacy.sent()
+
+    await refuse(legacy, wrong.id, "SYNC_ACCOUNT_MISMATCH", "SYNC_UNIT_NAME_MISMATCH")
+
+    refused = await legacy.handle(GetSyncApplication(application_id=wrong.id), unit.me)
+    assert refused.status == SyncStatus.refused_by_new_registry
+    assert [r["code"] for r in refused.reasons] == ["SYNC_ACCOUNT_MISMATCH", "SYNC_UNIT_NAME_MISMATCH"]
+    assert all(r["message"] and r["message_zh"] for r in refused.reasons)
+    assert refused.lines[0]["serial_ranges"] == [["VER-P1001-2015-1", "VER-P1001-2015-10"]]  # what was sent
+    stored = await record_of(legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (0, 0, 0)
+    history = await legacy.handle(GetSerialHistory(serial="VER-P1001-2015-7"), unit.me)
+    assert history.block.state == "cancelled"
+    assert [(m.kind, m.reference_id) for m in history.movements[-2:]] == [
+        ("sync_sent", wrong.id),
+        ("sync_refused", wrong.id),
+    ]
+    assert history.movements[-1].detail["codes"] == ["SYNC_ACCOUNT_MISMATCH", "SYNC_UNIT_NAME_MISMATCH"]
+    assert await legacy.sent_types() == []
+
+    corrected = await legacy.handle(form(unit, (record, "P1001", 10)), unit.me)
+    await decide(legacy, corrected.id, Decision.approve)
+    [again] = await legacy.sent()
+    assert again.envelope.payload["items"][0]["serial_ranges"] == [["VER-P1001-2015-1", "VER-P1001-2015-10"]]
+    await accept(legacy, corrected.id, 10)
+    assert (await record_of(legacy, record)).synced == 10
+    # A late or repeated refusal of the old form changes nothing; one of the synced form is inconsistent.
+    assert await refuse(legacy, wrong.id, "SYNC_ACCOUNT_MISMATCH") == "applied"
+    with pytest.raises(InconsistentEvent):
+        await refuse(legacy, corrected.id, "SYNC_ACCOUNT_MISMATCH")
+    assert (await record_of(legacy, record)).synced == 10
+
+
+async def test_a_refused_forms_serials_go_to_the_next_form_below_those_still_awaiting_an_answer(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit, record = await unit_with_record(legacy, quantity=10)
+    first = await legacy.handle(form(unit, (record, "P1001", 3)), unit.me)
+    second = await legacy.handle(form(unit, (record, "P1001", 5)), unit.me)
+    await decide(legacy, first.id, Decision.approve)  # 1-3
+    await decide(legacy, second.id, Decision.approve)  # 4-8
+    await refuse(legacy, first.id, "SYNC_ACCOUNT_MISMATCH")
+    await legacy.sent()
+
+    third = await legacy.handle(form(unit, (record, "P1001", 5)), unit.me)
+    await decide(legacy, third.id, Decision.approve)
+
+    [request] = await legacy.sent()
+    assert request.envelope.payload["items"][0]["serial_ranges"] == [
+        ["VER-P1001-2015-1", "VER-P1001-2015-3"],
+        ["VER-P1001-2015-9", "VER-P1001-2015-10"],
+    ]
+    stored = await record_of(legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (0, 10, 10)
+
+
+async def test_an_answer_for_a_form_not_awaiting_one_is_an_inconsistent_event(legacy: ServiceUnderTest[Any]) -> None:
+    unit, record = await unit_with_record(legacy, quantity=10)
+    submitted = await legacy.handle(form(unit, (record, "P1001", 10)), unit.me)
+    with pytest.raises(InconsistentEvent):
+        await accept(legacy, submitted.id, 10)
+    with pytest.raises(InconsistentEvent):
+        await refuse(legacy, "LS-unknown", "SYNC_ACCOUNT_MISMATCH")
+    assert (await legacy.handle(GetSyncApplication(application_id=submitted.id), unit.me)).status == "submitted"
+
+
+async def test_the_unit_name_is_the_legacy_account_holders_width_and_spacing_aside(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit = await open_unit(legacy, name="华能（北京）热电有限公司")
+    await record_project(legacy)
+    record = await cancelled_units(legacy, unit, 10)
+
+    with pytest.raises(Conflict) as refused:  # reported with the form's other problems
+        await legacy.handle(form(unit, (record.id, "P1001", 20), unit_name="华能北京热电有限公司"), unit.me)
+    assert [(f.code, f.field) for f in refused.value.findings] == [
+        ("UNIT_NAME_MISMATCH", "unit_name"),
+        ("QUANTITY_EXCEEDS_UNSYNCED", "lines.0.quantity"),
+    ]
+    assert "华能（北京）热电有限公司" in refused.value.findings[0].message_zh
+
+    accepted = await legacy.handle(form(unit, (record.id, "P1001", 10), unit_name=" 华能(北京)热电有限公司 "), unit.me)
+    assert accepted.status == SyncStatus.submitted

@@ -46,6 +46,8 @@ from tests.unit.service_layer.test_new_registry_support import (
 )
 
 SYNC = "legacy_ccer_registry.sync.approved"
+ACCEPTED = "new_ccer_registry.sync.accepted"
+REFUSED = "new_ccer_registry.sync.refused"
 REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
 OLD, NEWER = date(2016, 5, 10), date(2016, 11, 20)
@@ -91,8 +93,10 @@ def item(
     return line
 
 
-def approved(account: Holding, *items: dict[str, Any], sync_application_id: str | None = None) -> dict[str, Any]:
-    return {
+def approved(
+    account: Holding, *items: dict[str, Any], sync_application_id: str | None = None, unit_name: str | None = None
+) -> dict[str, Any]:
+    payload = {
         "sync_application_id": sync_application_id or new_id("SYA"),
         "holder": {"name": "测试企业", "uscc": account.org},
         "legacy_account_id": new_id("LEG"),
@@ -100,6 +104,9 @@ def approved(account: Holding, *items: dict[str, Any], sync_application_id: str 
         "purpose": "offset_2023",
         "items": list(items),
     }
+    if unit_name is not None:
+        payload["unit_name"] = unit_name
+    return payload
 
 
 async def synced(svc: Svc, account: Holding, *items: dict[str, Any]) -> str:
@@ -162,7 +169,13 @@ async def test_an_approved_sync_brings_the_units_in_awaiting_confirmation_with_t
         "received",
     )
     assert sync.items[0]["recorded_ranges"][0]["units_recorded_at"] == OLD.isoformat()
-    assert await new_registry.sent_types() == []
+    [accepted] = await new_registry.sent()
+    assert accepted.event_type == ACCEPTED
+    assert {k: accepted.envelope.payload[k] for k in ("legacy_sync_id", "new_account_id", "quantity")} == {
+        "legacy_sync_id": sync_id,
+        "new_account_id": account.account_id,
+        "quantity": 150,
+    }
 
 
 async def test_the_same_sync_delivered_twice_even_under_another_event_id_has_one_effect(new_registry: Svc) -> None:
@@ -180,17 +193,18 @@ async def test_the_same_sync_delivered_twice_even_under_another_event_id_has_one
     assert len((await new_registry.handle(ListLegacySyncs(), NCSC)).items) == 1
 
 
-async def test_a_cancellation_already_synced_in_another_application_is_an_inconsistent_event(
-    new_registry: Svc,
-) -> None:
+async def test_a_cancellation_already_synced_in_another_application_is_refused_by_event(new_registry: Svc) -> None:
     project = legacy_number()
     account = await open_account(new_registry)
     await synced(new_registry, account, item(project, 1, 100, cancellation_id="LCN-once"))
+    await new_registry.sent()
 
-    with pytest.raises(InconsistentEvent) as inconsistent:
-        await deliver(new_registry, SYNC, **approved(account, item(project, 101, 150, cancellation_id="LCN-once")))
+    # A second form naming the rest of the same record: the person's choice, answered, not dead-lettered.
+    await deliver(new_registry, SYNC, **approved(account, item(project, 101, 150, cancellation_id="LCN-once")))
 
-    assert inconsistent.value.code == "SYNC_CANCELLATION_ALREADY_SYNCED"
+    [refused] = await new_registry.sent()
+    assert refused.event_type == REFUSED
+    assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_CANCELLATION_ALREADY_SYNCED"]
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 100
 
 
@@ -209,17 +223,49 @@ async def test_serials_already_here_or_overlapping_within_the_sync_are_inconsist
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 100
 
 
-async def test_a_sync_into_an_unknown_account_or_one_of_another_holder_is_inconsistent(new_registry: Svc) -> None:
+async def test_a_sync_naming_another_units_account_or_an_unknown_one_is_refused_by_event_and_changes_nothing(
+    new_registry: Svc,
+) -> None:
     project = legacy_number()
     account = await open_account(new_registry)
-    stranger = Holding(new_uscc(), account.account_id, account.province)
+    other = await open_account(new_registry)
+    # The form names the other unit's account (its USCC is the applicant's own), or no account at all.
+    others_account = Holding(account.org, other.account_id, account.province)
     nowhere = Holding(account.org, "NCR-unknown", account.province)
 
-    for target in (stranger, nowhere):
-        with pytest.raises(InconsistentEvent) as inconsistent:
-            await deliver(new_registry, SYNC, **approved(target, item(project, 1, 10)))
-        assert inconsistent.value.code == "SYNC_ACCOUNT_MISMATCH"
+    for target in (others_account, nowhere):
+        payload = approved(target, item(project, 1, 10), unit_name="别的企业")
+        assert await new_registry.deliver(SYNC, payload) == "applied"  # answered, not dead-lettered
+        [refused] = await new_registry.sent()
+        assert refused.event_type == REFUSED
+        answer = refused.envelope.payload
+        assert (answer["sync_application_id"], answer["new_account_id"]) == (
+            payload["sync_application_id"],
+            target.account_id,
+        )
+        # The account is not the unit's: its holder's name is not compared (nor told).
+        assert [r["code"] for r in answer["reasons"]] == ["SYNC_ACCOUNT_MISMATCH"]
+        assert all(r["message"] and r["message_zh"] for r in answer["reasons"])
+    for holding in (account, other):
+        assert await rows(new_registry, holding, project) == {}
+    assert (await new_registry.handle(ListLegacySyncs(), NCSC)).items == []
+
+
+async def test_a_sync_whose_unit_name_is_not_the_account_holders_is_refused_but_width_and_spaces_are_forgiven(
+    new_registry: Svc,
+) -> None:
+    project = legacy_number()
+    account = await open_account(new_registry, name="华能（北京）热电有限公司")
+
+    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name="华能北京热电有限公司"))
+    [refused] = await new_registry.sent()
+    assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_UNIT_NAME_MISMATCH"]
+    assert "华能（北京）热电有限公司" in refused.envelope.payload["reasons"][0]["message_zh"]
     assert await rows(new_registry, account, project) == {}
+
+    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name=" 华能(北京)热电有限公司　"))
+    assert await new_registry.sent_types() == [ACCEPTED]
+    assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 10
 
 
 async def test_a_sync_whose_quantity_or_serials_disagree_with_its_project_is_inconsistent(new_registry: Svc) -> None:

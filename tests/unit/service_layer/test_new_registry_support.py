@@ -54,11 +54,16 @@ class Holding:
 
 
 async def open_account(
-    svc: Svc, *, province: str = "110000", account_type: str = "national_key_emitter", org: str | None = None
+    svc: Svc,
+    *,
+    province: str = "110000",
+    account_type: str = "national_key_emitter",
+    org: str | None = None,
+    name: str = "测试企业",
 ) -> Holding:
     org = org or new_uscc()
     view = await svc.handle(
-        OpenAccount(holder=Holder(name="测试企业", uscc=org), account_type=account_type, province=province), NCSC
+        OpenAccount(holder=Holder(name=name, uscc=org), account_type=account_type, province=province), NCSC
     )
     return Holding(org, view.account.id, province)
 

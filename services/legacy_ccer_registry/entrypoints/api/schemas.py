@@ -38,9 +38,12 @@ APPLICATION_STATUS_DESC = (
     "submitted — 待交易机构初审; awaiting_registry_review — 交易账户已开立，登记账户待注登机构复审; opened — 已开户; "
     "returned — 已退回"
 )
-SYNC_STATUS_DESC = "submitted — 已提交（待处理）; approved — 已同步; rejected — 未通过"
+SYNC_STATUS_DESC = (
+    "submitted — 已提交（待处理）; awaiting_new_registry — 已批准，待新CCER注登系统接收; synced — 已同步; "
+    "rejected — 未通过; refused_by_new_registry — 新CCER注登系统拒收（可重新申请）"
+)
 ApplicationStatusName = Literal["submitted", "awaiting_registry_review", "opened", "returned"]
-SyncStatusName = Literal["submitted", "approved", "rejected"]
+SyncStatusName = Literal["submitted", "awaiting_new_registry", "synced", "rejected", "refused_by_new_registry"]
 DecisionName = Annotated[Literal["approve", "reject"], Field(description="approve — 通过; reject — 不通过")]
 
 
@@ -236,7 +239,9 @@ class HoldingsOut(BaseModel):
 class MovementOut(BaseModel):
     at: LocalDateTime
     kind: str = Field(
-        description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; sync — 信息同步"
+        description="issuance — 签发; trade — 交易; transfer — 划转; cancellation — 注销; "
+        "sync_sent — 同步申请已批准并发送新CCER注登系统; sync — 信息同步（新CCER注登系统已接收）; "
+        "sync_refused — 新CCER注登系统拒收（减排量仍为已注销、未同步）"
     )
     movement_id: str
     quantity: int
@@ -290,7 +295,12 @@ class CancellationOut(BaseModel):
     recorded_ranges: list[RecordedRangeOut] = Field(description="ranges with their record dates — 各区间备案日期")
     units_recorded_at: date = Field(description="latest record date among the units — 最晚备案日期")
     synced: int = Field(description="synced to the new registry — 已同步量")
-    claimed: int = Field(description="in sync applications awaiting a decision — 同步申请处理中")
+    claimed: int = Field(
+        description="on sync applications submitted or awaiting the new registry (in_transit) — 同步申请处理中"
+    )
+    in_transit: int = Field(
+        description="of claimed: approved by NCSC, awaiting the new registry's answer — 已批准、待新CCER注登系统接收"
+    )
     unsynced: int = Field(description="not yet synced nor claimed — 尚可同步量")
     cancelled_at: LocalDateTime
 
@@ -333,7 +343,7 @@ class SyncLineOut(BaseModel):
     cancellation_id: str
     project_number: str
     quantity: int
-    serial_ranges: Serials | None = Field(None, description="once approved — 同步后的序列号区间")
+    serial_ranges: Serials | None = Field(None, description="once approved — 批准后发送的序列号区间")
     recorded_ranges: list[RecordedRangeOut] | None = None
 
 
@@ -348,7 +358,10 @@ class SyncApplicationOut(BaseModel):
     purpose: str
     quantity: int
     lines: list[SyncLineOut]
-    reasons: list[dict[str, Any]]
+    reasons: list[dict[str, Any]] = Field(
+        description="NCSC's reasons for a rejection, or the new registry's findings for a refusal "
+        "({code, message, message_zh}) — 不予同步理由或新CCER注登系统拒收原因"
+    )
     sent_at: LocalDateTime
     sla_due_at: LocalDateTime = Field(
         description="end of the 5th working day after sending — 处理时限（发送次日起第5个工作日结束）"
@@ -356,6 +369,12 @@ class SyncApplicationOut(BaseModel):
     auto_approve_at: LocalDateTime | None = Field(None, description="auto-processing instant — 自动处理时间")
     decided_at: LocalDateTime | None = None
     decided_by: str | None = None
+    answered_at: LocalDateTime | None = Field(
+        None, description="when the new registry accepted or refused it — 新CCER注登系统答复时间"
+    )
+    legacy_sync_id: str | None = Field(
+        None, description="the sync to confirm in the new registry, once accepted — 新CCER注登系统中待确认的同步"
+    )
 
 
 class SyncApplicationPage(BaseModel):

@@ -41,6 +41,7 @@ def cancellation_out(c: Cancellation) -> CancellationOut:
         units_recorded_at=c.units_recorded_at,
         synced=c.synced,
         claimed=c.claimed,
+        in_transit=c.in_transit,
         unsynced=c.quantity - c.synced - c.claimed,
         cancelled_at=local(c.cancelled_at),
     )

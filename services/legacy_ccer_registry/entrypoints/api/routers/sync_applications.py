@@ -62,6 +62,8 @@ def sync_out(s: SyncApplication) -> SyncApplicationOut:
         auto_approve_at=local(s.auto_approve_at) if s.auto_approve_at else None,
         decided_at=local(s.decided_at) if s.decided_at else None,
         decided_by=s.decided_by,
+        answered_at=local(s.answered_at) if s.answered_at else None,
+        legacy_sync_id=s.legacy_sync_id,
     )
 
 
@@ -110,7 +112,7 @@ async def get_sync_application(application_id: IdPath, bus: BusDep, principal: H
 @router.post(
     "/{application_id}/decision",
     response_model=SyncApplicationOut,
-    summary="NCSC approves (sync to the new registry) or rejects — 注登机构处理同步申请",
+    summary="NCSC approves (a request the new registry accepts or refuses) or rejects — 注登机构处理同步申请",
 )
 async def decide(
     application_id: IdPath, body: SyncDecisionIn, bus: BusDep, principal: NcscOperator
