@@ -11,6 +11,7 @@ from services.allowance_registry.adapters.orm import (
     Allocation,
     Application,
     CompliancePeriod,
+    HoldingMovement,
     Instrument,
     OffsetCcerRequest,
     OffsetRegistration,
@@ -50,6 +51,7 @@ __all__ = [
     "IssueProvincialNotice",
     "ListAccounts",
     "ListApplications",
+    "ListHoldingMovements",
     "ListInstruments",
     "ListNotices",
     "ListOffsetCcerRequests",
@@ -100,6 +102,15 @@ class ListAccounts(_Listing, Command[list[Account]]):
 @dataclass(frozen=True, kw_only=True)
 class GetHoldings(Command[HoldingsView]):
     account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListHoldingMovements(_Listing, Command[list[HoldingMovement]]):
+    """持仓流水 of one holding (account and instrument), oldest first; ``kind`` one MovementKind."""
+
+    account_id: str
+    instrument: str
+    kind: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,9 +212,14 @@ class ListPendingOffsets(_Listing, Command[list[PendingOffset]]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListOffsetRegistrations(_Listing, Command[list[OffsetRegistration]]):
+    """抵销登记: of lots and of generated offset CCER (first period), in the caller's scope."""
+
     account_id: str | None = None
     application_id: str | None = None
     lot_id: str | None = None
+    kind: str | None = None  # lot | offset_ccer
+    instrument: str | None = None
+    period_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from services.allowance_registry.adapters.orm import Account, Allocation, Instrument, Transfer
+from services.allowance_registry.domain.movements import HoldingKind, Movement, MovementKind
 from services.allowance_registry.service_layer.commands import AllocateAllowances, GetHoldings, TransferAllowances
+from services.allowance_registry.service_layer.movements import record_movement
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from services.allowance_registry.service_layer.views import HoldingsView
 from shared.errors import Conflict, Invalid
@@ -38,6 +40,12 @@ async def allocate_allowances(uow: AllowanceUnitOfWork, cmd: AllocateAllowances,
         allocated_by=uow.actor,
     )
     uow.holdings.add(allocation)
+    reference = {"allocation_id": allocation.id, "side": cmd.side}
+    await record_movement(
+        uow,
+        Movement(account.id, cmd.instrument, MovementKind.allocated, cmd.quantity, reference),
+        holding=HoldingKind.allowance,
+    )
     uow.audit(
         "allocate",
         "account",
@@ -75,6 +83,12 @@ async def transfer_allowances(uow: AllowanceUnitOfWork, cmd: TransferAllowances,
         transferred_by=uow.actor,
     )
     uow.holdings.add(record)
+    kind = MovementKind.transferred_to_trading if cmd.direction == "to_trading" else MovementKind.transferred_to_registry
+    await record_movement(
+        uow,
+        Movement(account.id, cmd.instrument, kind, cmd.quantity, {"transfer_id": record.id}),
+        holding=HoldingKind.allowance,
+    )
     uow.audit(
         "transfer",
         "account",
