@@ -109,4 +109,6 @@ async def _holdings(uow: AllowanceUnitOfWork, account: Account) -> HoldingsView:
     allowances, ccer = await uow.holdings.of_account(account.id)
     instruments = await uow.instruments.of_codes([h.instrument for h in allowances] + [h.instrument for h in ccer])
     names = {code: i.name for code, i in instruments.items()}
-    return HoldingsView(account, allowances, ccer, names, await uow.pending_offsets.pending_total(account.id))
+    projects = {code: i.project for code, i in instruments.items() if i.project}
+    pending = await uow.pending_offsets.pending_total(account.id)
+    return HoldingsView(account, allowances, ccer, names, pending, projects)

@@ -15,6 +15,7 @@ from services.allowance_registry.domain.monitoring import (
     completion,
     holding_totals,
 )
+from services.allowance_registry.domain.movements import HoldingFigures, holding_figures
 from services.allowance_registry.domain.notices import ccer_offsettable
 from services.allowance_registry.domain.reconciliation import Discrepancy
 
@@ -37,6 +38,12 @@ class HoldingsView:
     ccer: list[CcerHolding]
     names: dict[str, str]  # instrument code → name
     pending_offsets_total: int
+    # Generated offset CCER: instrument code → the cancelled project's facts (number, name, type, region…)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def ccer_figures(self, h: CcerHolding) -> HoldingFigures:
+        """Seed 002's CCER项目持仓 figures of a generated offset-CCER holding (registry side only)."""
+        return holding_figures(h.quantity, h.frozen, 0)
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class ReconciliationReport:
     holdings_checked: int
     lots_checked: int
     discrepancies: list[Discrepancy]
+    offset_ccer_checked: int = 0  # generated offset-CCER instruments (first period)
 
     @property
     def consistent(self) -> bool:
