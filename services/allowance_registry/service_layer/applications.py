@@ -582,7 +582,9 @@ async def _register_offset_ccer(
     here: the registration is cancelled from the start, no event asks another registry to cancel."""
     code = item.instrument or ""
     instrument = await uow.instruments.find(code)
-    request = await uow.offset_ccer_requests.find(instrument.request_id) if instrument and instrument.request_id else None
+    request = (
+        await uow.offset_ccer_requests.find(instrument.request_id) if instrument and instrument.request_id else None
+    )
     registration = OffsetRegistration(
         id=new_id("REG"),
         application_id=application.id,
@@ -608,9 +610,7 @@ async def _register_offset_ccer(
         cancelled_at=request.cancelled_at if request else None,
     )
     uow.registrations.add(registration)
-    await record_movement(
-        uow, surrender_movement(surrender, registration.id), holding=HoldingKind.offset_ccer
-    )
+    await record_movement(uow, surrender_movement(surrender, registration.id), holding=HoldingKind.offset_ccer)
     uow.audit(
         "register_offset_ccer",
         "offset_registration",

@@ -4,6 +4,7 @@ named imperatively and typed by what its handler returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from services.allowance_registry.adapters.orm import (
@@ -197,10 +198,17 @@ class GetNotice(Command[NoticeView]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListNotices(_Listing, Command[list[NoticeView]]):
+    """履约清缴任务搜索 (seed 002): issued between two Beijing days (both included), by completion
+    status (a ``Completion`` value) and by 年份 (the year of issue)."""
+
     period_code: str | None = None
     account_id: str | None = None
     province: str | None = None
     status: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    completion: str | None = None
+    year: int | None = None
 
 
 # --- pending offsets and registrations ----------------------------------------------------------

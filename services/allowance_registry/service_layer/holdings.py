@@ -83,7 +83,9 @@ async def transfer_allowances(uow: AllowanceUnitOfWork, cmd: TransferAllowances,
         transferred_by=uow.actor,
     )
     uow.holdings.add(record)
-    kind = MovementKind.transferred_to_trading if cmd.direction == "to_trading" else MovementKind.transferred_to_registry
+    kind = (
+        MovementKind.transferred_to_trading if cmd.direction == "to_trading" else MovementKind.transferred_to_registry
+    )
     await record_movement(
         uow,
         Movement(account.id, cmd.instrument, kind, cmd.quantity, {"transfer_id": record.id}),

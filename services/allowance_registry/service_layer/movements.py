@@ -13,7 +13,10 @@ __all__ = ["list_movements", "record_movement", "surrender_movement"]
 
 
 async def record_movement(uow: AllowanceUnitOfWork, movement: Movement, *, holding: HoldingKind) -> None:
-    """Append ``movement`` to the journal, after the holding moved in this same transaction."""
+    """Append ``movement`` to the journal, after the holding moved in this same transaction (nothing
+    moved: nothing to journal)."""
+    if movement.quantity <= 0:
+        return
     registry, frozen, trading = await uow.holdings.balance(
         movement.account_id, movement.instrument, offset_ccer=holding is HoldingKind.offset_ccer
     )
@@ -49,6 +52,4 @@ async def list_movements(
     uow: AllowanceUnitOfWork, cmd: ListHoldingMovements, principal: Principal
 ) -> list[HoldingMovement]:
     account = await uow.accounts.get(cmd.account_id, principal)  # NotFound outside the caller's scope
-    return await uow.movements.of_holding(
-        account.id, cmd.instrument, kind=cmd.kind, limit=cmd.limit, offset=cmd.offset
-    )
+    return await uow.movements.of_holding(account.id, cmd.instrument, kind=cmd.kind, limit=cmd.limit, offset=cmd.offset)

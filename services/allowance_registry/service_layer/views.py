@@ -16,13 +16,14 @@ from services.allowance_registry.domain.monitoring import (
     holding_totals,
 )
 from services.allowance_registry.domain.movements import HoldingFigures, holding_figures
-from services.allowance_registry.domain.notices import ccer_offsettable
+from services.allowance_registry.domain.notices import ccer_offsettable, notice_year
 from services.allowance_registry.domain.reconciliation import Discrepancy
 
 __all__ = [
     "ComplianceStatsView",
     "HoldingsView",
     "LotBalanceRow",
+    "NoticeScope",
     "NoticeView",
     "OverviewView",
     "ReconciliationReport",
@@ -47,11 +48,29 @@ class HoldingsView:
 
 
 @dataclass(frozen=True)
+class NoticeScope:
+    """履约范围 of a notice: its period's allowance scope (配额履约范围: the allowance instruments that
+    may be surrendered, with their names) and CCER scope (CCER履约范围: the offset cap and eligibility)."""
+
+    period_code: str
+    period_name: str
+    allowance_instruments: list[tuple[str, str | None]]
+    cap_bp: int
+    eligibility: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class NoticeView:
     notice: Notice
     account: Account
     cap_bp: int
     overdue_at: datetime | None = None  # marked 未按时足额清缴 when the deadline passed
+    scope: NoticeScope | None = None
+
+    @property
+    def year(self) -> int:
+        """年份: the year (Beijing time) the notice was issued."""
+        return notice_year(self.notice.issued_at)
 
     @property
     def ccer_offsettable(self) -> int:

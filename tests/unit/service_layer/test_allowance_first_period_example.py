@@ -280,7 +280,11 @@ async def test_an_approved_application_registers_its_generated_offset_ccer_for_t
 
     unit = as_("enterprise", org=org)
     [registration] = await svc.handle(ListOffsetRegistrations(), unit)
-    assert (registration.kind, registration.instrument, registration.lot_id) == ("offset_ccer", request.instrument, None)
+    assert (registration.kind, registration.instrument, registration.lot_id) == (
+        "offset_ccer",
+        request.instrument,
+        None,
+    )
     assert (registration.quantity, registration.account_id, registration.province) == (50_000, account_id, PROVINCE)
     assert (registration.period_code, registration.notice_id) == ("2019-2020", notice_id)
     assert (registration.application_id, registration.revision, registration.item) == (application.id, 1, 0)
@@ -378,3 +382,57 @@ async def test_the_ccer_holdings_show_the_project_and_seed_002s_figures(first_pe
     assert (figures.registry_available, figures.registry_frozen) == (10_000, 50_000)
     assert (figures.registry_pending_transfer, figures.trading_pending_transfer, figures.trading) == (0, 0, 0)
     assert (figures.registry_held, figures.trading_held, figures.total) == (60_000, 0, 60_000)
+
+
+# --- seed 002's 履约清缴任务 list: name, 年份, 履约范围, and its search ---------------------------------
+async def test_a_notice_shows_its_year_and_its_periods_allowance_and_ccer_scope(first_period: Svc) -> None:
+    svc = first_period
+    await svc.set_clock(datetime(2021, 11, 3, 22, 8, 39, tzinfo=CST))
+    org, _, notice_id = await key_emitting_unit(svc)
+
+    view = await svc.handle(GetNotice(notice_id=notice_id), as_("enterprise", org=org))
+
+    assert view.year == 2021  # seed 002: 年份 2021 for the 2019-2020 period
+    assert view.scope is not None
+    assert (view.scope.period_code, view.scope.period_name) == ("2019-2020", "第一个履约周期（2019-2020年度）配额清缴")
+    assert view.scope.allowance_instruments == [(ALLOWANCES, "2019-2020年配额")]  # 配额履约范围
+    assert (view.scope.cap_bp, view.scope.eligibility["origins"]) == (500, ["offset_ccer"])  # CCER履约范围
+
+
+async def test_notices_are_searched_by_issue_date_completion_status_and_year(first_period: Svc) -> None:
+    svc = first_period
+    province = as_("province_initiator", province=PROVINCE)
+    await svc.set_clock(datetime(2021, 11, 3, 22, 8, 39, tzinfo=CST))
+    org_a, _, early = await key_emitting_unit(svc)
+    await svc.set_clock(datetime(2021, 12, 1, 0, 30, tzinfo=CST))
+    _, _, late = await key_emitting_unit(svc, held=0)
+    application = await apply(svc, org_a, early, allowances(1_000_000))
+    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.set_clock(datetime(2022, 1, 2, 9, 0, tzinfo=CST))  # the deadline passed: the late one is overdue
+
+    async def found(**filters: Any) -> list[str]:
+        return [v.notice.id for v in await svc.handle(ListNotices(**filters), province)]
+
+    assert await found(issued_from=datetime(2021, 11, 3).date(), issued_to=datetime(2021, 11, 3).date()) == [early]
+    assert await found(issued_from=datetime(2021, 11, 4).date()) == [late]
+    assert await found(issued_to=datetime(2021, 11, 30).date()) == [early]
+    assert await found(year=2021) == [early, late]
+    assert await found(year=2022) == []
+    assert await found(completion="complete") == [early]
+    assert await found(completion="overdue") == [late]
+    assert await found(completion="open") == []
+    assert await found(completion="complete", year=2021, issued_to=datetime(2021, 11, 3).date()) == [early]
+    assert await found(completion="overdue", status="complete") == []
+
+
+async def test_an_issue_date_range_that_ends_before_it_starts_is_refused(first_period: Svc) -> None:
+    org, _, _ = await key_emitting_unit(first_period)
+
+    with pytest.raises(Invalid) as refused:
+        await first_period.handle(
+            ListNotices(issued_from=datetime(2021, 12, 2).date(), issued_to=datetime(2021, 12, 1).date()),
+            as_("enterprise", org=org),
+        )
+
+    assert refused.value.code == "NOTICE_FILTER_INVALID"
+    assert [(f.code, f.field) for f in refused.value.findings] == [("ISSUED_RANGE_INVALID", "issued_from")]

@@ -57,7 +57,9 @@ class ReconciliationRepository:
         """Every generated offset-CCER instrument with its request's quantity, the holding, the
         surrenders and the registrations."""
         i, q, h, s = Instrument, OffsetCcerRequest, CcerHolding, Surrender
-        held = {(a, c): int(n) for a, c, n in await self._session.execute(select(h.account_id, h.instrument, h.quantity))}
+        held = {
+            (a, c): int(n) for a, c, n in await self._session.execute(select(h.account_id, h.instrument, h.quantity))
+        }
         surrendered = {
             c: int(n)
             for c, n in await self._session.execute(

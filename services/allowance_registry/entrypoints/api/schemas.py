@@ -211,7 +211,9 @@ class CcerHoldingOut(BaseModel):
         description="交易持有量: on the trading side; always 0 (generated offset CCER are never traded)"
     )
     total: int = Field(description="总持有量: the sum of the five figures before")
-    quantity: int = Field(description="registry side incl. frozen — 登记持有量 (登记可用量 + 登记冻结量 + 登记待划转量)")
+    quantity: int = Field(
+        description="registry side incl. frozen — 登记持有量 (登记可用量 + 登记冻结量 + 登记待划转量)"
+    )
     frozen: int = Field(description="= registry_frozen")
 
 
@@ -266,6 +268,23 @@ class NoticeIn(BaseModel):
     obligation: Quantity = Field(description="obligation — 应履约量")
 
 
+class ScopeInstrumentOut(BaseModel):
+    code: str = Field(description="标的编码, e.g. PE2021000097")
+    name: str | None = Field(description="标的名称, e.g. 2019-2020年配额")
+
+
+class NoticeScopeOut(BaseModel):
+    """履约范围: the allowance scope and the CCER scope of the notice's period."""
+
+    period_code: str
+    period_name: str = Field(description="e.g. 第一个履约周期（2019-2020年度）配额清缴")
+    allowance_instruments: list[ScopeInstrumentOut] = Field(
+        description="配额履约范围: the allowance instruments that may be surrendered"
+    )
+    cap_bp: int = Field(description="CCER履约范围: the offset cap, basis points of the obligation (500 = 5%)")
+    eligibility: Eligibility = Field(description="CCER履约范围: the CCER that may offset (抵销规则)")
+
+
 class NoticeOut(BaseModel):
     id: str
     period_code: str
@@ -284,6 +303,8 @@ class NoticeOut(BaseModel):
     completed_at: LocalDateTime | None
     # Seed 002's notice list (履约通知书名称, 履约完成状态) and seed 001 二's overdue mark.
     name: str = Field(description="notice name — 履约通知书名称, e.g. 火电测试企业履约通知书2021-11-3")
+    year: int = Field(description="年份: the year (Beijing time) the notice was issued, e.g. 2021 for 2019-2020")
+    scope: NoticeScopeOut | None = Field(description="履约范围: its period's allowance scope and CCER scope")
     overdue: bool = Field(description="not complete when the deadline passed — 未按时足额清缴")
     overdue_at: LocalDateTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
     completion_status: Completion = Field(
