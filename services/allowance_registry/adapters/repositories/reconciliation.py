@@ -78,7 +78,7 @@ class ReconciliationRepository:
                 instrument=code,
                 account_id=account_id or "",
                 generated=int(generated),
-                held=held.get((account_id, code), 0),
+                held=held.get((account_id or "", code), 0),
                 surrendered=surrendered.get(code, 0),
                 registrations=registrations.get(code, 0),
             )
