@@ -102,7 +102,14 @@ class ListAccounts(_Listing, Command[list[Account]]):
 
 @dataclass(frozen=True, kw_only=True)
 class GetHoldings(Command[HoldingsView]):
+    """持仓; the CCER rows searched as seed 002's CCER项目持仓查询 does: 项目备案号, 项目类型 and 项目地区
+    equal, 标的名称 containing ``name``."""
+
     account_id: str
+    project_number: str | None = None
+    name: str | None = None
+    project_type: str | None = None
+    project_region: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.allowance_registry.adapters.orm import Account, Allocation, Instrument, Transfer
 from services.allowance_registry.domain.movements import HoldingKind, Movement, MovementKind
 from services.allowance_registry.service_layer.commands import AllocateAllowances, GetHoldings, TransferAllowances
@@ -104,7 +106,18 @@ async def transfer_allowances(uow: AllowanceUnitOfWork, cmd: TransferAllowances,
 
 
 async def get_holdings(uow: AllowanceUnitOfWork, cmd: GetHoldings, principal: Principal) -> HoldingsView:
-    return await _holdings(uow, await uow.accounts.get(cmd.account_id, principal))
+    view = await _holdings(uow, await uow.accounts.get(cmd.account_id, principal))
+    wanted = {"number": cmd.project_number, "type": cmd.project_type, "region": cmd.project_region}
+    if not any(wanted.values()) and not cmd.name:
+        return view
+
+    def kept(code: str) -> bool:
+        project = view.projects.get(code, {})
+        if any(v and str(project.get(k)) != v for k, v in wanted.items()):
+            return False
+        return not cmd.name or cmd.name in view.names.get(code, "")
+
+    return replace(view, ccer=[h for h in view.ccer if kept(h.instrument)])
 
 
 async def _holdings(uow: AllowanceUnitOfWork, account: Account) -> HoldingsView:

@@ -436,3 +436,21 @@ async def test_an_issue_date_range_that_ends_before_it_starts_is_refused(first_p
 
     assert refused.value.code == "NOTICE_FILTER_INVALID"
     assert [(f.code, f.field) for f in refused.value.findings] == [("ISSUED_RANGE_INVALID", "issued_from")]
+
+
+async def test_the_ccer_holdings_are_searched_by_project_number_type_region_and_name(first_period: Svc) -> None:
+    svc = first_period
+    org, account_id, _ = await key_emitting_unit(svc)
+    first = await generated(svc, org, 10_000)
+    second = await generated(svc, org, 20_000, project={**cancellation(org)["project"], "region": "北京市"})
+    unit = as_("enterprise", org=org)
+
+    async def rows(**filters: str) -> list[str]:
+        view = await svc.handle(GetHoldings(account_id=account_id, **filters), unit)
+        return [h.instrument for h in view.ccer]
+
+    assert await rows() == [first.instrument, second.instrument]
+    assert await rows(project_region="北京市") == [second.instrument]
+    assert await rows(project_number=first.project["number"]) == [first.instrument]
+    assert await rows(project_type="能源工业", name="配额抵消清缴") == [first.instrument, second.instrument]
+    assert await rows(project_type="造林再造林") == []

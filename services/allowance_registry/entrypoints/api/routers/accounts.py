@@ -154,9 +154,24 @@ async def get_account(account_id: Id, bus: BusDep, principal: EnterpriseProvince
     return account_out(await bus.handle(GetAccount(account_id=account_id), principal))
 
 
-@router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓")
-async def holdings(account_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> HoldingsOut:
-    return holdings_out(await bus.handle(GetHoldings(account_id=account_id), principal))
+@router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓（CCER项目持仓查询）")
+async def holdings(
+    account_id: Id,
+    bus: BusDep,
+    principal: EnterpriseOrProvince,
+    project_number: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目备案号")] = None,
+    name: Annotated[str | None, Query(max_length=200, description="CCER rows: 标的名称 contains")] = None,
+    project_type: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目类型")] = None,
+    project_region: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目地区")] = None,
+) -> HoldingsOut:
+    command = GetHoldings(
+        account_id=account_id,
+        project_number=project_number,
+        name=name,
+        project_type=project_type,
+        project_region=project_region,
+    )
+    return holdings_out(await bus.handle(command, principal))
 
 
 @router.get(
