@@ -51,6 +51,7 @@ _CODE_INVARIANT = (
     ("LOT_", LOT_BALANCE),
     ("BLOCK_LOT", LOT_BALANCE),
     ("PENDING_OFFSET", LOT_BALANCE),
+    ("OFFSET_CCER_", CANCELLED_ONCE),
     ("NOTICE_", OFFSET_CAP),
     ("HOLDING_", NO_NEGATIVE_HOLDINGS),
 )
@@ -110,10 +111,10 @@ class _Registries:
         except ValueError as exc:
             raise RegistryUnavailable(service, f"GET {path} answered no JSON") from exc
 
-    async def every(self, service: str, path: str) -> list[dict[str, Any]]:
-        """Every item of a paginated list (``limit`` / ``cursor`` / ``next_cursor``)."""
+    async def every(self, service: str, path: str, **filters: Any) -> list[dict[str, Any]]:
+        """Every item of a paginated list (``limit`` / ``cursor`` / ``next_cursor``), filtered."""
         items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"limit": PAGE}
+        params: dict[str, Any] = {"limit": PAGE, **filters}
         while True:
             page = await self.get(service, path, **params)
             items += page["items"]
@@ -156,16 +157,19 @@ async def _reconcile(reg: _Registries) -> Report:
     legacy_cancellations = await reg.every(LEGACY, f"{API}/cancellations")
     syncs = await reg.every(NEW, f"{API}/legacy-syncs")
     requests = await reg.every(ALLOWANCE, f"{API}/offset-ccer-requests")
+    first_period = await reg.every(ALLOWANCE, f"{API}/offset-registrations", kind="offset_ccer")
     report.checked |= {
         "new_cancellations": len(new_cancellations),
         "legacy_cancellations": len(legacy_cancellations),
         "legacy_syncs": len(syncs),
         "offset_ccer_requests": len(requests),
+        "offset_ccer_registrations": len(first_period),
     }
     _cancelled_once(report, NEW, new_cancellations)
     _cancelled_once(report, LEGACY, legacy_cancellations)
     _synced_once(report, legacy_cancellations, syncs)
     _offset_once(report, syncs, requests)
+    _registered_within_cancelled(report, legacy_cancellations, first_period)
     return report
 
 
@@ -351,3 +355,37 @@ def _offset_once(report: Report, syncs: list[dict[str, Any]], requests: list[dic
                     legacy_sync_id=s["id"],
                     quantity=item["quantity"],
                 )
+
+
+def _registered_within_cancelled(
+    report: Report, legacy: list[dict[str, Any]], registrations: list[dict[str, Any]]
+) -> None:
+    """Invariant 2 for the first period: the offset registered from generated offset CCER (抵销配额清缴
+    登记) never exceeds what the legacy registry cancelled in the record it was generated from."""
+    records = {c["id"]: c for c in legacy}
+    registered: dict[str, int] = defaultdict(int)
+    ids: dict[str, list[str]] = defaultdict(list)
+    for r in registrations:
+        source = r.get("source") or {}
+        cancellation_id = source.get("cancellation_id")
+        if cancellation_id:
+            registered[cancellation_id] += r["quantity"]
+            ids[cancellation_id].append(r["registration_id"])
+    for cancellation_id in sorted(registered):
+        record, got = records.get(cancellation_id), registered[cancellation_id]
+        objects = {"cancellation_id": cancellation_id, "registration_ids": ids[cancellation_id], "registered": got}
+        if record is None:
+            report.add(
+                CANCELLED_ONCE,
+                f"{got} t of offset registered from cancellation {cancellation_id}, unknown to the legacy registry",
+                "OFFSET_REGISTERED_FROM_UNKNOWN_CANCELLATION",
+                **objects,
+            )
+        elif got > record["quantity"]:
+            report.add(
+                CANCELLED_ONCE,
+                f"cancellation {cancellation_id}: {record['quantity']} t cancelled, {got} t registered as offset",
+                "OFFSET_REGISTERED_BEYOND_CANCELLED",
+                cancelled=record["quantity"],
+                **objects,
+            )

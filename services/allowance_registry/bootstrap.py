@@ -13,6 +13,7 @@ from services.allowance_registry.service_layer import (
     applications,
     holdings,
     monitoring,
+    movements,
     notices,
     offset_ccer_requests,
     offsets,
@@ -42,6 +43,7 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.GetHoldings: holdings.get_holdings,
     c.TransferAllowances: holdings.transfer_allowances,
     c.AllocateAllowances: holdings.allocate_allowances,
+    c.ListHoldingMovements: movements.list_movements,
     # instruments and compliance periods
     c.CreateInstrument: periods.create_instrument,
     c.ListInstruments: periods.list_instruments,

@@ -140,6 +140,47 @@ async def test_a_record_becomes_offset_ccer_the_unit_surrenders_with_its_allowan
     holdings = (await client(stack).get(f"{API}/accounts/{account_id}/holdings", headers=unit)).json()
     assert [(h["instrument"], h["registry"]) for h in holdings["allowances"]] == [("PE2021000097", 50_000)]
     assert [(h["instrument"], h["quantity"], h["frozen"]) for h in holdings["ccer"]] == [(code, 0, 0)]
+    [row] = holdings["ccer"]
+    assert (row["project_number"], row["project_type"], row["project_region"]) == (
+        payload["project"]["number"],
+        "能源工业",
+        "湖北省",
+    )
+    assert (row["registry_available"], row["registry_frozen"], row["trading"], row["total"]) == (0, 0, 0, 0)
+
+    # 第七步 / 第八步: the CCER 抵销配额清缴登记, queried by the unit and by its province.
+    for reader in (unit, stack.token("province_confirmer", province=PROVINCE)):
+        listed = await client(stack).get(f"{API}/offset-registrations", params={"kind": "offset_ccer"}, headers=reader)
+        assert listed.status_code == 200, listed.text
+        [registration] = [r for r in listed.json()["items"] if r["application_id"] == application_id]
+        assert (registration["instrument"], registration["quantity"], registration["lot_id"]) == (code, 50_000, None)
+        assert (registration["account_id"], registration["province"]) == (account_id, PROVINCE)
+        assert (registration["period_code"], registration["notice_id"]) == (period["code"], notice_id)
+        assert registration["registered_at"].endswith("+08:00")
+        assert registration["cancellation"]["status"] == "confirmed"
+        assert registration["source"]["cancellation_id"] == payload["cancellation_id"]
+        assert registration["source"]["serial_ranges"] == payload["serial_ranges"]
+    elsewhere = await client(stack).get(
+        f"{API}/offset-registrations", headers=stack.token("province_confirmer", province="110000")
+    )
+    assert application_id not in {r["application_id"] for r in elsewhere.json()["items"]}
+    bad = await client(stack).get(f"{API}/offset-registrations", params={"kind": "allowance"}, headers=unit)
+    assert bad.status_code == 422, bad.text
+    journal = await client(stack).get(f"{API}/accounts/{account_id}/holdings/{code}/movements", headers=unit)
+    assert journal.status_code == 200, journal.text
+    assert [(m["kind"], m["direction"], m["quantity"], m["total_after"]) for m in journal.json()["items"]] == [
+        ("generated", "in", 50_000, 50_000),
+        ("frozen", "internal", 50_000, 50_000),
+        ("surrendered", "out", 50_000, 0),
+    ]
+    assert all(m["at"].endswith("+08:00") for m in journal.json()["items"])
+    reconciliation = await client(stack).get(f"{API}/admin/reconciliation", headers=stack.token("registry_initiator"))
+    mine = [
+        d
+        for d in reconciliation.json()["discrepancies"]
+        if d["objects"].get("instrument") == code or d["objects"].get("notice_id") == notice_id
+    ]
+    assert mine == [] and reconciliation.json()["offset_ccer_checked"] >= 1, reconciliation.text
 
 
 async def test_requests_are_seen_by_the_registry_and_their_own_unit_and_listed_as_csv(stack: Stack) -> None:

@@ -242,7 +242,9 @@ async def test_ccer_registered_above_the_notices_cap_is_named(world: World) -> N
     finally:
         await world.sql(ALLOWANCE, "UPDATE notices SET ccer_registered = 0 WHERE id = :n", n=world.notice_id)
 
-    [found] = _named(report, "offset_cap")
+    # Above the cap, and registered without the offset registrations behind it.
+    found, unregistered = sorted(_named(report, "offset_cap"), key=lambda d: d.code)
+    assert (unregistered.code, unregistered.objects["registrations"]) == ("NOTICE_REGISTRATIONS", 0)
     assert found.code == "NOTICE_OVER_CAP" and found.registry == ALLOWANCE
     assert (found.objects["notice_id"], found.objects["cap"], found.objects["ccer_registered"]) == (
         world.notice_id,
@@ -386,9 +388,9 @@ async def test_the_nightly_reconciliation_reports_a_corrupted_row_once_the_clock
     assert allowance["at"].startswith(f"{day.replace(day=day.day + 1).isoformat()}T00:00:01")
     assert allowance["cause"].startswith("job:nightly_reconciliation:")
     detail = allowance["detail"]
-    assert detail["consistent"] is False and detail["discrepancy_count"] == 1
-    assert detail["discrepancies"][0]["code"] == "NOTICE_OVER_CAP"
-    assert detail["discrepancies"][0]["objects"]["notice_id"] == world.notice_id
+    assert detail["consistent"] is False and detail["discrepancy_count"] == 2
+    assert {d["code"] for d in detail["discrepancies"]} == {"NOTICE_OVER_CAP", "NOTICE_REGISTRATIONS"}
+    assert {d["objects"]["notice_id"] for d in detail["discrepancies"]} == {world.notice_id}
     [new] = await _nightly(world, NEW)
     assert [d["code"] for d in new["detail"]["discrepancies"]] == ["SERIALS_NOT_ISSUED"]
     assert new["detail"]["discrepancies"][0]["project_number"] == world.project

@@ -5,16 +5,37 @@ from __future__ import annotations
 from services.allowance_registry.domain.reconciliation import (
     HoldingFacts,
     NoticeFacts,
+    OffsetCcerFacts,
     PendingFacts,
     holding_discrepancies,
     notice_discrepancies,
+    offset_ccer_discrepancies,
     pending_discrepancies,
 )
 
 
 def notice(**kw: int) -> NoticeFacts:
     facts = {"obligation": 1_000_000, "fulfilled": 0, "ccer_registered": 0, "cap_bp": 500} | kw
+    facts.setdefault("registrations", facts["ccer_registered"])  # consistent unless a test says otherwise
     return NoticeFacts("NT-1", "ALA-1", "2023", **facts)
+
+
+def test_ccer_registered_on_a_notice_without_its_offset_registrations_is_named() -> None:
+    [unregistered] = notice_discrepancies(notice(ccer_registered=50_000, registrations=30_000))
+    assert unregistered.code == "NOTICE_REGISTRATIONS"
+    assert (unregistered.objects["ccer_registered"], unregistered.objects["registrations"]) == (50_000, 30_000)
+
+
+def test_generated_offset_ccer_adds_up_and_every_surrendered_tonne_is_registered() -> None:
+    def facts(**kw: int) -> OffsetCcerFacts:
+        values = {"generated": 60_000, "held": 10_000, "surrendered": 50_000, "registrations": 50_000} | kw
+        return OffsetCcerFacts("CCER21000001", "ALA-1", **values)
+
+    assert offset_ccer_discrepancies(facts()) == []
+    assert [d.code for d in offset_ccer_discrepancies(facts(held=10_001))] == ["OFFSET_CCER_BALANCE"]
+    [unregistered] = offset_ccer_discrepancies(facts(registrations=0))
+    assert unregistered.code == "OFFSET_CCER_REGISTRATIONS"
+    assert unregistered.objects["instrument"] == "CCER21000001"
 
 
 def test_ccer_up_to_the_cap_is_fine_and_one_tonne_more_is_named_with_the_cap() -> None:

@@ -277,12 +277,21 @@ class Surrender(Base):
 
 
 class OffsetRegistration(Base):
-    """抵销登记 of one lot item of an approved application, and the new registry's cancellation of it."""
+    """抵销登记 (CCER 抵销配额清缴登记) of one CCER item of an approved application.
+
+    ``kind`` "lot": a pending offset (待抵销) of the new registry; it names ``lot_id``, and the new
+    registry's cancellation of it is confirmed later (``cancelled_*``).
+    ``kind`` "offset_ccer": generated offset CCER of the first period (seed 001 第七步); it names the
+    ``instrument`` (CCER21…), the creation request and NCSC's cancellation record it was generated
+    from (``source_*``: that record's whole quantity and serial ranges). Those units were cancelled in
+    the voluntary registry before the registration, so ``cancelled_quantity`` is the registered
+    quantity and ``cancelled_at`` the record's cancellation instant from the start."""
 
     __tablename__ = "offset_registrations"
     __table_args__ = (
         UniqueConstraint("application_id", "revision", "item"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_offset_registrations_kind_registered", "kind", "registered_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     application_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -292,7 +301,14 @@ class OffsetRegistration(Base):
     period_code: Mapped[str] = mapped_column(String(40))
     account_id: Mapped[str] = mapped_column(String(40), index=True)
     province: Mapped[str] = mapped_column(String(6), index=True)
-    lot_id: Mapped[str] = mapped_column(String(60), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="lot", server_default="lot")
+    lot_id: Mapped[str | None] = mapped_column(String(60), index=True, nullable=True)
+    # Generated offset CCER (kind "offset_ccer"); None for a lot.
+    instrument: Mapped[str | None] = mapped_column(String(30), index=True, nullable=True)
+    offset_ccer_request_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    cancellation_id: Mapped[str | None] = mapped_column(String(60), index=True, nullable=True)
+    source_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source_serial_ranges: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
     project: Mapped[dict[str, Any]] = mapped_column(JSON)
     origin: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(BigInteger)
@@ -404,3 +420,26 @@ class UnmatchedCancellation(Base):
     serial_ranges: Mapped[list[list[str]]] = mapped_column(JSON)
     cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HoldingMovement(Base):
+    """持仓流水: one change of a holding (allowances or generated offset CCER) of one account and
+    instrument, with the holding's parts just after it and what caused it. Written in the transaction
+    that moves the quantity; never updated."""
+
+    __tablename__ = "holding_movements"
+    __table_args__ = (
+        Index("ix_holding_movements_account_instrument", "account_id", "instrument", "id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(40))
+    instrument: Mapped[str] = mapped_column(String(30))
+    holding: Mapped[str] = mapped_column(String(20))  # allowance | offset_ccer
+    kind: Mapped[str] = mapped_column(String(30))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    registry_after: Mapped[int] = mapped_column(BigInteger)  # registry side incl. frozen
+    frozen_after: Mapped[int] = mapped_column(BigInteger)
+    trading_after: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -34,6 +34,7 @@ __all__ = [
     "application_counts",
     "complete_before",
     "completion",
+    "completion_filter",
     "compliance_stats",
     "holding_totals",
     "notice_name",
@@ -70,6 +71,13 @@ _COMPLETION_ZH = {
     Completion.overdue: "未按时足额清缴",
     Completion.complete_late: "逾期完成（未按时足额清缴）",
 }
+
+
+def completion_filter(wanted: Completion) -> tuple[NoticeStatus, bool]:
+    """The notice status and whether it carries an overdue mark, for a completion status asked for."""
+    complete = wanted in (Completion.complete, Completion.complete_late)
+    overdue = wanted in (Completion.overdue, Completion.complete_late)
+    return (NoticeStatus.complete if complete else NoticeStatus.open), overdue
 
 
 def completion(status: str, overdue: bool) -> Completion:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from shared.findings import Finding
 from shared.offset_rules import offset_cap
+from shared.timeutil import CST, local
 
-__all__ = ["ISSUANCE_CODES", "NoticeStatus", "Progress", "ccer_offsettable", "issuance_findings"]
+__all__ = [
+    "ISSUANCE_CODES",
+    "IssuedWindow",
+    "NoticeStatus",
+    "Progress",
+    "ccer_offsettable",
+    "issuance_findings",
+    "issued_window",
+    "notice_year",
+]
 
 # Every reason a notice cannot be issued is about the state of things (the period, the account, the
 # province's total), never about the request's form: the refusal is a conflict (409).
@@ -116,3 +127,43 @@ def issuance_findings(
             )
         )
     return findings
+
+
+# --- 履约清缴任务搜索 (seed 002): the notice list's filters --------------------------------------------
+def notice_year(issued_at: datetime) -> int:
+    """年份 of a notice: the year (Beijing time) it was issued, the year its surrender falls due. Seed
+    002 shows 2021 for the first period's (2019-2020) notice issued 2021-11-03."""
+    return local(issued_at).year
+
+
+@dataclass(frozen=True)
+class IssuedWindow:
+    """Notices issued at or after ``start`` and before ``end`` (either open)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=CST)
+
+
+def issued_window(
+    issued_from: date | None, issued_to: date | None, year: int | None
+) -> tuple[IssuedWindow, list[Finding]]:
+    """履约通知书发放时间 from ``issued_from`` to ``issued_to`` (whole Beijing days, both included) and
+    年份 ``year``, as one window; a window that ends before it starts is a finding (nothing matches it)."""
+    starts = [_day_start(d) for d in (issued_from,) if d] + ([_day_start(date(year, 1, 1))] if year else [])
+    ends = [_day_start(d) + timedelta(days=1) for d in (issued_to,) if d]
+    ends += [_day_start(date(year + 1, 1, 1))] if year else []
+    findings = []
+    if issued_from and issued_to and issued_from > issued_to:
+        findings.append(
+            Finding(
+                code="ISSUED_RANGE_INVALID",
+                message=f"issued_from {issued_from} is after issued_to {issued_to}",
+                message_zh=f"发放时间起 {issued_from} 晚于发放时间止 {issued_to}",
+                field="issued_from",
+            )
+        )
+    return IssuedWindow(max(starts, default=None), min(ends, default=None)), findings

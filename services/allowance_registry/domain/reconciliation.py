@@ -13,9 +13,11 @@ __all__ = [
     "Discrepancy",
     "HoldingFacts",
     "NoticeFacts",
+    "OffsetCcerFacts",
     "PendingFacts",
     "holding_discrepancies",
     "notice_discrepancies",
+    "offset_ccer_discrepancies",
     "pending_discrepancies",
 ]
 
@@ -37,6 +39,20 @@ class NoticeFacts:
     fulfilled: int
     ccer_registered: int
     cap_bp: int
+    registrations: int = 0  # the sum of the notice's offset registrations, lots and offset CCER alike
+
+
+@dataclass(frozen=True)
+class OffsetCcerFacts:
+    """A generated offset-CCER instrument (first period): what its request generated, what the unit
+    still holds, what approved applications surrendered and what was registered."""
+
+    instrument: str
+    account_id: str
+    generated: int
+    held: int
+    surrendered: int
+    registrations: int
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,8 @@ class PendingFacts:
 
 
 def notice_discrepancies(n: NoticeFacts) -> list[Discrepancy]:
-    """Invariant 5: approved CCER ≤ floor(obligation × cap_bp / 10000); fulfilled ≤ obligation."""
+    """Invariant 5: approved CCER ≤ floor(obligation × cap_bp / 10000); fulfilled ≤ obligation; the CCER
+    registered on the notice are its offset registrations (lots and generated offset CCER)."""
     found = []
     objects = {"notice_id": n.notice_id, "account_id": n.account_id, "period_code": n.period_code}
     cap = offset_cap(n.obligation, n.cap_bp)
@@ -74,6 +91,16 @@ def notice_discrepancies(n: NoticeFacts) -> list[Discrepancy]:
                 f"({n.cap_bp} bp of {n.obligation} t)",
                 f"履约通知书 {n.notice_id}：已登记 CCER {n.ccer_registered} 吨，超过上限 {cap} 吨",
                 {**objects, "ccer_registered": n.ccer_registered, "cap": cap, "obligation": n.obligation},
+            )
+        )
+    if n.registrations != n.ccer_registered:
+        found.append(
+            Discrepancy(
+                "NOTICE_REGISTRATIONS",
+                f"notice {n.notice_id}: {n.ccer_registered} t of CCER registered, its offset registrations "
+                f"sum to {n.registrations} t",
+                f"履约通知书 {n.notice_id}：已登记 CCER {n.ccer_registered} 吨，抵销登记合计 {n.registrations} 吨",
+                {**objects, "ccer_registered": n.ccer_registered, "registrations": n.registrations},
             )
         )
     if n.fulfilled > n.obligation:
@@ -150,6 +177,40 @@ def pending_discrepancies(p: PendingFacts) -> list[Discrepancy]:
                 f"pending offset {p.lot_id}: registered {p.registered} t, its registrations sum to {p.registrations} t",
                 f"待抵销批次 {p.lot_id}：登记量 {p.registered} 吨，抵销登记合计 {p.registrations} 吨",
                 {**objects, "registrations": p.registrations},
+            )
+        )
+    return found
+
+
+def offset_ccer_discrepancies(o: OffsetCcerFacts) -> list[Discrepancy]:
+    """A generated offset-CCER instrument: generated = held + surrendered (none created or lost), and
+    every tonne surrendered is registered once (seed 001 第七步: 抵销配额清缴登记)."""
+    objects = {
+        "instrument": o.instrument,
+        "account_id": o.account_id,
+        "generated": o.generated,
+        "held": o.held,
+        "surrendered": o.surrendered,
+        "registrations": o.registrations,
+    }
+    found = []
+    if o.generated != o.held + o.surrendered:
+        found.append(
+            Discrepancy(
+                "OFFSET_CCER_BALANCE",
+                f"offset CCER {o.instrument}: {o.generated} t generated ≠ {o.held} t held + {o.surrendered} t surrendered",
+                f"履约抵销 CCER {o.instrument}：生成 {o.generated} 吨 ≠ 持有 {o.held} 吨 + 已清缴 {o.surrendered} 吨",
+                objects,
+            )
+        )
+    if o.registrations != o.surrendered:
+        found.append(
+            Discrepancy(
+                "OFFSET_CCER_REGISTRATIONS",
+                f"offset CCER {o.instrument}: {o.surrendered} t surrendered, its offset registrations sum to "
+                f"{o.registrations} t",
+                f"履约抵销 CCER {o.instrument}：已清缴 {o.surrendered} 吨，抵销登记合计 {o.registrations} 吨",
+                objects,
             )
         )
     return found

@@ -41,6 +41,7 @@ from services.allowance_registry.domain.lot_units import (
     recorded_ranges,
     serial_labels,
 )
+from services.allowance_registry.domain.movements import HoldingKind, Movement, MovementKind
 from services.allowance_registry.domain.notices import NoticeStatus, Progress
 from services.allowance_registry.domain.offsets import LotBalance, PendingStatus
 from services.allowance_registry.domain.periods import PeriodStatus
@@ -51,6 +52,7 @@ from services.allowance_registry.service_layer.commands import (
     ReplaceApplicationItems,
     SubmitApplication,
 )
+from services.allowance_registry.service_layer.movements import record_movement, surrender_movement
 from services.allowance_registry.service_layer.notices import account_ref
 from services.allowance_registry.service_layer.offsets import recall_after_rejection
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
@@ -245,7 +247,7 @@ async def submit_application(uow: AllowanceUnitOfWork, cmd: SubmitApplication, p
     )
     # The notice as it stood before this submission, so the province can recompute every check.
     notice_before = _notice_ref(submission.notice)
-    await _reserve(uow, submission.account.id, items)
+    await _reserve(uow, application, step.revision, items)
     await _reserve_units(uow, application, step.revision, submission, items)
     sums = totals(items)
     if not await uow.notices.reserve(submission.notice, sums.all, sums.ccer):
@@ -377,8 +379,9 @@ def _event_item(d: dict[str, Any]) -> AllowanceItem | CcerItem | OffsetCcerItem:
     )
 
 
-async def _reserve(uow: AllowanceUnitOfWork, account_id: str, items: list[Item]) -> None:
+async def _reserve(uow: AllowanceUnitOfWork, application: Application, revision: int, items: list[Item]) -> None:
     """Freeze each item's allowances or CCER, or reserve its part of the lot (rows locked and checked)."""
+    account_id = application.account_id
     for item in items:
         if item.kind == ItemKind.allowance:
             ok = await uow.holdings.freeze_allowances(account_id, item.instrument or "", item.quantity)
@@ -388,6 +391,21 @@ async def _reserve(uow: AllowanceUnitOfWork, account_id: str, items: list[Item])
             ok = await uow.pending_offsets.move(item.lot_id or "", reserve=item.quantity)
         if not ok:
             raise ConcurrentChange(f"holding or lot of item {item}")
+        await _journal(uow, application, revision, item, MovementKind.frozen)
+
+
+async def _journal(
+    uow: AllowanceUnitOfWork, application: Application, revision: int, item: Item, kind: MovementKind
+) -> None:
+    """持仓流水 of an allowance or offset-CCER item frozen or released (a lot item holds no instrument)."""
+    if item.kind == ItemKind.ccer:
+        return
+    reference = {"application_id": application.id, "revision": revision, "notice_id": application.notice_id}
+    await record_movement(
+        uow,
+        Movement(application.account_id, item.instrument or "", kind, item.quantity, reference),
+        holding=HoldingKind.offset_ccer if item.kind == ItemKind.offset_ccer else HoldingKind.allowance,
+    )
 
 
 async def _reserve_units(
@@ -481,7 +499,9 @@ async def on_application_approved(uow: AllowanceUnitOfWork, envelope: Envelope, 
         if item.kind == ItemKind.ccer:
             await _register_offset(uow, application, n, item, raw, notice, account)
         else:
-            await _surrender(uow, application, n, item, notice, account)
+            surrender = await _surrender(uow, application, n, item, notice, account)
+            if item.kind == ItemKind.offset_ccer:
+                await _register_offset_ccer(uow, application, n, item, raw, notice, account, surrender)
     await uow.applications.flush_effects()
     sums = totals(items)
     await _fulfil(uow, notice, account, sums.all, sums.ccer)
@@ -547,9 +567,64 @@ async def _register_offset(
     )
 
 
+async def _register_offset_ccer(
+    uow: AllowanceUnitOfWork,
+    application: Application,
+    n: int,
+    item: Item,
+    raw: dict[str, Any],
+    notice: Notice,
+    account: Account,
+    surrender: Surrender,
+) -> None:
+    """CCER 抵销配额清缴登记 of a generated offset-CCER item (seed 001 第七步), queryable by the unit and
+    its province (第八步). Its units were cancelled in the voluntary registry before they were generated
+    here: the registration is cancelled from the start, no event asks another registry to cancel."""
+    code = item.instrument or ""
+    instrument = await uow.instruments.find(code)
+    request = (
+        await uow.offset_ccer_requests.find(instrument.request_id) if instrument and instrument.request_id else None
+    )
+    registration = OffsetRegistration(
+        id=new_id("REG"),
+        application_id=application.id,
+        revision=application.revision,
+        item=n,
+        notice_id=notice.id,
+        period_code=notice.period_code,
+        account_id=account.id,
+        province=account.province,
+        kind=ItemKind.offset_ccer.value,
+        lot_id=None,
+        instrument=code,
+        project=raw.get("project") or (instrument.project if instrument else None) or {},
+        origin=ItemKind.offset_ccer.value,
+        quantity=item.quantity,
+        registered_at=uow.now(),
+        serial_ranges=None,  # generated CCER are held by quantity here, not by serial
+        offset_ccer_request_id=request.id if request else None,
+        cancellation_id=request.cancellation_id if request else None,
+        source_quantity=request.quantity if request else None,
+        source_serial_ranges=request.serial_ranges if request else None,
+        cancelled_quantity=item.quantity,
+        cancelled_at=request.cancelled_at if request else None,
+    )
+    uow.registrations.add(registration)
+    await record_movement(uow, surrender_movement(surrender, registration.id), holding=HoldingKind.offset_ccer)
+    uow.audit(
+        "register_offset_ccer",
+        "offset_registration",
+        registration.id,
+        application_id=application.id,
+        instrument=code,
+        cancellation_id=registration.cancellation_id,
+        quantity=item.quantity,
+    )
+
+
 async def _surrender(
     uow: AllowanceUnitOfWork, application: Application, n: int, item: Item, notice: Notice, account: Account
-) -> None:
+) -> Surrender:
     """Frozen allowances (or generated offset CCER) leave the holding, once per item and revision."""
     instrument = item.instrument or ""
     if item.kind == ItemKind.allowance:
@@ -561,20 +636,22 @@ async def _surrender(
             f"{instrument}: {item.quantity} not frozen in account {account.id}",
             f"账户 {account.id} 中 {instrument} 冻结量不足 {item.quantity}",
         )
-    uow.holdings.add(
-        Surrender(
-            id=new_id("SUR"),
-            application_id=application.id,
-            revision=application.revision,
-            item=n,
-            account_id=account.id,
-            notice_id=notice.id,
-            kind=item.kind.value,
-            instrument=instrument,
-            quantity=item.quantity,
-            surrendered_at=uow.now(),
-        )
+    surrender = Surrender(
+        id=new_id("SUR"),
+        application_id=application.id,
+        revision=application.revision,
+        item=n,
+        account_id=account.id,
+        notice_id=notice.id,
+        kind=item.kind.value,
+        instrument=instrument,
+        quantity=item.quantity,
+        surrendered_at=uow.now(),
     )
+    uow.holdings.add(surrender)
+    if item.kind == ItemKind.allowance:  # (offset CCER: journalled with its registration)
+        await record_movement(uow, surrender_movement(surrender, None), holding=HoldingKind.allowance)
+    return surrender
 
 
 async def _fulfil(uow: AllowanceUnitOfWork, notice: Notice, account: Account, quantity: int, ccer: int) -> None:
@@ -650,6 +727,7 @@ async def _release(uow: AllowanceUnitOfWork, application: Application, item: Ite
             f"could not release {item} of application {application.id}",
             f"无法释放履约申请 {application.id} 的预留",
         )
+    await _journal(uow, application, application.revision, item, MovementKind.released)
 
 
 async def _move_reserved(

@@ -4,6 +4,7 @@ named imperatively and typed by what its handler returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from services.allowance_registry.adapters.orm import (
@@ -11,6 +12,7 @@ from services.allowance_registry.adapters.orm import (
     Allocation,
     Application,
     CompliancePeriod,
+    HoldingMovement,
     Instrument,
     OffsetCcerRequest,
     OffsetRegistration,
@@ -50,6 +52,7 @@ __all__ = [
     "IssueProvincialNotice",
     "ListAccounts",
     "ListApplications",
+    "ListHoldingMovements",
     "ListInstruments",
     "ListNotices",
     "ListOffsetCcerRequests",
@@ -99,7 +102,23 @@ class ListAccounts(_Listing, Command[list[Account]]):
 
 @dataclass(frozen=True, kw_only=True)
 class GetHoldings(Command[HoldingsView]):
+    """持仓; the CCER rows searched as seed 002's CCER项目持仓查询 does: 项目备案号, 项目类型 and 项目地区
+    equal, 标的名称 containing ``name``."""
+
     account_id: str
+    project_number: str | None = None
+    name: str | None = None
+    project_type: str | None = None
+    project_region: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListHoldingMovements(_Listing, Command[list[HoldingMovement]]):
+    """持仓流水 of one holding (account and instrument), oldest first; ``kind`` one MovementKind."""
+
+    account_id: str
+    instrument: str
+    kind: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,10 +205,17 @@ class GetNotice(Command[NoticeView]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListNotices(_Listing, Command[list[NoticeView]]):
+    """履约清缴任务搜索 (seed 002): issued between two Beijing days (both included), by completion
+    status (a ``Completion`` value) and by 年份 (the year of issue)."""
+
     period_code: str | None = None
     account_id: str | None = None
     province: str | None = None
     status: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    completion: str | None = None
+    year: int | None = None
 
 
 # --- pending offsets and registrations ----------------------------------------------------------
@@ -201,9 +227,14 @@ class ListPendingOffsets(_Listing, Command[list[PendingOffset]]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListOffsetRegistrations(_Listing, Command[list[OffsetRegistration]]):
+    """抵销登记: of lots and of generated offset CCER (first period), in the caller's scope."""
+
     account_id: str | None = None
     application_id: str | None = None
     lot_id: str | None = None
+    kind: str | None = None  # lot | offset_ccer
+    instrument: str | None = None
+    period_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.allowance_registry.adapters.orm import Account, Allocation, Instrument, Transfer
+from services.allowance_registry.domain.movements import HoldingKind, Movement, MovementKind
 from services.allowance_registry.service_layer.commands import AllocateAllowances, GetHoldings, TransferAllowances
+from services.allowance_registry.service_layer.movements import record_movement
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from services.allowance_registry.service_layer.views import HoldingsView
 from shared.errors import Conflict, Invalid
@@ -38,6 +42,12 @@ async def allocate_allowances(uow: AllowanceUnitOfWork, cmd: AllocateAllowances,
         allocated_by=uow.actor,
     )
     uow.holdings.add(allocation)
+    reference = {"allocation_id": allocation.id, "side": cmd.side}
+    await record_movement(
+        uow,
+        Movement(account.id, cmd.instrument, MovementKind.allocated, cmd.quantity, reference),
+        holding=HoldingKind.allowance,
+    )
     uow.audit(
         "allocate",
         "account",
@@ -75,6 +85,14 @@ async def transfer_allowances(uow: AllowanceUnitOfWork, cmd: TransferAllowances,
         transferred_by=uow.actor,
     )
     uow.holdings.add(record)
+    kind = (
+        MovementKind.transferred_to_trading if cmd.direction == "to_trading" else MovementKind.transferred_to_registry
+    )
+    await record_movement(
+        uow,
+        Movement(account.id, cmd.instrument, kind, cmd.quantity, {"transfer_id": record.id}),
+        holding=HoldingKind.allowance,
+    )
     uow.audit(
         "transfer",
         "account",
@@ -88,11 +106,24 @@ async def transfer_allowances(uow: AllowanceUnitOfWork, cmd: TransferAllowances,
 
 
 async def get_holdings(uow: AllowanceUnitOfWork, cmd: GetHoldings, principal: Principal) -> HoldingsView:
-    return await _holdings(uow, await uow.accounts.get(cmd.account_id, principal))
+    view = await _holdings(uow, await uow.accounts.get(cmd.account_id, principal))
+    wanted = {"number": cmd.project_number, "type": cmd.project_type, "region": cmd.project_region}
+    if not any(wanted.values()) and not cmd.name:
+        return view
+
+    def kept(code: str) -> bool:
+        project = view.projects.get(code, {})
+        if any(v and str(project.get(k)) != v for k, v in wanted.items()):
+            return False
+        return not cmd.name or cmd.name in view.names.get(code, "")
+
+    return replace(view, ccer=[h for h in view.ccer if kept(h.instrument)])
 
 
 async def _holdings(uow: AllowanceUnitOfWork, account: Account) -> HoldingsView:
     allowances, ccer = await uow.holdings.of_account(account.id)
     instruments = await uow.instruments.of_codes([h.instrument for h in allowances] + [h.instrument for h in ccer])
     names = {code: i.name for code, i in instruments.items()}
-    return HoldingsView(account, allowances, ccer, names, await uow.pending_offsets.pending_total(account.id))
+    projects = {code: i.project for code, i in instruments.items() if i.project}
+    pending = await uow.pending_offsets.pending_total(account.id)
+    return HoldingsView(account, allowances, ccer, names, pending, projects)

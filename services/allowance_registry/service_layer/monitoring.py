@@ -21,7 +21,7 @@ from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.service_layer.commands import GetAccountOverview, GetComplianceStats, GetHoldings
 from services.allowance_registry.service_layer.holdings import get_holdings
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
-from services.allowance_registry.service_layer.views import ComplianceStatsView, NoticeView, OverviewView
+from services.allowance_registry.service_layer.views import ComplianceStatsView, NoticeScope, NoticeView, OverviewView
 from shared.principal import Principal
 
 __all__ = [
@@ -87,9 +87,25 @@ async def get_compliance_stats(
 
 
 async def notice_views(uow: AllowanceUnitOfWork, rows: Sequence[NoticeRow]) -> list[NoticeView]:
-    """Notices as the registry shows them, with their overdue marks."""
+    """Notices as the registry shows them, with their overdue marks and their period's scope (履约范围)."""
     overdue = await uow.monitoring.overdue_at([notice.id for notice, _, _ in rows])
-    return [NoticeView(notice, account, cap_bp, overdue.get(notice.id)) for notice, account, cap_bp in rows]
+    periods = await uow.periods.of_codes(sorted({notice.period_code for notice, _, _ in rows}))
+    codes = sorted({code for p in periods.values() for code in p.allowance_instruments})
+    names = {code: i.name for code, i in (await uow.instruments.of_codes(codes)).items()}
+    scopes = {
+        code: NoticeScope(
+            period_code=p.code,
+            period_name=p.name,
+            allowance_instruments=[(c, names.get(c)) for c in p.allowance_instruments],
+            cap_bp=p.cap_bp,
+            eligibility=dict(p.eligibility),
+        )
+        for code, p in periods.items()
+    }
+    return [
+        NoticeView(notice, account, cap_bp, overdue.get(notice.id), scopes.get(notice.period_code))
+        for notice, account, cap_bp in rows
+    ]
 
 
 async def get_account_overview(uow: AllowanceUnitOfWork, cmd: GetAccountOverview, principal: Principal) -> OverviewView:

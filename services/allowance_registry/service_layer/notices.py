@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from services.allowance_registry.adapters.orm import Account, Notice, ProvincialNotice
-from services.allowance_registry.domain.notices import ISSUANCE_CODES, NoticeStatus, issuance_findings
+from services.allowance_registry.domain.monitoring import Completion, completion_filter
+from services.allowance_registry.domain.notices import ISSUANCE_CODES, NoticeStatus, issuance_findings, issued_window
 from services.allowance_registry.domain.periods import PeriodStatus
 from services.allowance_registry.service_layer.commands import (
     GetNotice,
@@ -147,7 +148,8 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
         account_id=account.id,
         obligation=cmd.obligation,
     )
-    return NoticeView(notice, account, period.cap_bp)
+    [view] = await notice_views(uow, [(notice, account, period.cap_bp)])
+    return view
 
 
 async def get_notice(uow: AllowanceUnitOfWork, cmd: GetNotice, principal: Principal) -> NoticeView:
@@ -156,12 +158,23 @@ async def get_notice(uow: AllowanceUnitOfWork, cmd: GetNotice, principal: Princi
 
 
 async def list_notices(uow: AllowanceUnitOfWork, cmd: ListNotices, principal: Principal) -> list[NoticeView]:
+    """履约清缴任务搜索: every filter at once; a date range that ends before it starts is refused (422)."""
+    window, findings = issued_window(cmd.issued_from, cmd.issued_to, cmd.year)
+    refuse(findings, "the notice filters are invalid", "履约通知书查询条件无效", code="NOTICE_FILTER_INVALID")
+    status, overdue = (cmd.status, None)
+    if cmd.completion:
+        wanted, overdue = completion_filter(Completion(cmd.completion))
+        if cmd.status and cmd.status != wanted:
+            return []  # open and complete at once: nothing is
+        status = wanted.value
     rows = await uow.notices.search(
         principal,
         period_code=cmd.period_code,
         account_id=cmd.account_id,
         province=cmd.province,
-        status=cmd.status,
+        status=status,
+        issued=window,
+        overdue=overdue,
         limit=cmd.limit,
         offset=cmd.offset,
     )

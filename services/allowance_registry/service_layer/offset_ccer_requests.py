@@ -13,6 +13,7 @@ from typing import Any
 
 from services.allowance_registry.adapters.orm import Account, Instrument, OffsetCcerRequest, UnmatchedCancellation
 from services.allowance_registry.domain import offset_ccer_requests as machine
+from services.allowance_registry.domain.movements import HoldingKind, Movement, MovementKind
 from services.allowance_registry.domain.offset_ccer_requests import Decision, RequestState, RequestStatus, Step
 from services.allowance_registry.service_layer.commands import (
     ApproveOffsetCcerRequest,
@@ -22,6 +23,7 @@ from services.allowance_registry.service_layer.commands import (
     RejectOffsetCcerRequest,
     SubmitOffsetCcerRequest,
 )
+from services.allowance_registry.service_layer.movements import record_movement
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from shared.errors import ConcurrentChange, Conflict
 from shared.events import Envelope
@@ -170,6 +172,12 @@ async def approve_request(
     step = machine.decide(_state(request), Decision.approve, principal.sub)
     instrument = await _generate_instrument(uow, request)
     await uow.holdings.credit_offset_ccer(request.account_id, instrument.code, request.quantity)
+    reference = {"request_id": request.id, "cancellation_id": request.cancellation_id}
+    await record_movement(
+        uow,
+        Movement(request.account_id, instrument.code, MovementKind.generated, request.quantity, reference),
+        holding=HoldingKind.offset_ccer,
+    )
     await _move(
         uow,
         request,

@@ -267,6 +267,9 @@ async def list_registrations(
         account_id=cmd.account_id,
         application_id=cmd.application_id,
         lot_id=cmd.lot_id,
+        kind=cmd.kind,
+        instrument=cmd.instrument,
+        period_code=cmd.period_code,
         limit=cmd.limit,
         offset=cmd.offset,
     )

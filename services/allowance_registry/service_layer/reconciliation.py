@@ -10,6 +10,7 @@ from typing import Any
 from services.allowance_registry.domain.reconciliation import (
     holding_discrepancies,
     notice_discrepancies,
+    offset_ccer_discrepancies,
     pending_discrepancies,
 )
 from services.allowance_registry.service_layer.commands import ListReconciliationLots, Reconcile
@@ -26,14 +27,17 @@ async def reconcile(uow: AllowanceUnitOfWork, cmd: Reconcile, principal: Princip
     notices = await uow.reconciliation.notices()
     holdings = await uow.reconciliation.holdings()
     pending = await uow.reconciliation.pending()
+    offset_ccer = await uow.reconciliation.offset_ccer()
     return ReconciliationReport(
         checked_at=uow.now(),
         notices_checked=len(notices),
         holdings_checked=len(holdings),
         lots_checked=len(pending),
+        offset_ccer_checked=len(offset_ccer),
         discrepancies=[d for n in notices for d in notice_discrepancies(n)]
         + [d for h in holdings for d in holding_discrepancies(h)]
-        + [d for p in pending for d in pending_discrepancies(p)],
+        + [d for p in pending for d in pending_discrepancies(p)]
+        + [d for o in offset_ccer for d in offset_ccer_discrepancies(o)],
     )
 
 
@@ -49,6 +53,7 @@ async def nightly_reconciliation(uow: AllowanceUnitOfWork, payload: dict[str, An
             "notices": report.notices_checked,
             "holdings": report.holdings_checked,
             "lots": report.lots_checked,
+            "offset_ccer": report.offset_ccer_checked,
         },
         discrepancies=[asdict(d) for d in report.discrepancies],
     )

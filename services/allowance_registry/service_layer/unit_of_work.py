@@ -14,6 +14,7 @@ from services.allowance_registry.adapters.repositories import (
     InstrumentRepository,
     LotUnitRepository,
     MonitoringRepository,
+    MovementRepository,
     NoticeRepository,
     OffsetCcerRequestRepository,
     PendingOffsetRepository,
@@ -33,6 +34,7 @@ class AllowanceUnitOfWork(UnitOfWork):
     instruments: InstrumentRepository
     periods: PeriodRepository
     holdings: HoldingRepository  # allowance and offset-CCER holdings, allocations, transfers, surrenders
+    movements: MovementRepository  # the holdings' journal (持仓流水)
     provincial_notices: ProvincialNoticeRepository
     notices: NoticeRepository
     pending_offsets: PendingOffsetRepository  # and refused lots
@@ -51,6 +53,7 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.instruments = InstrumentRepository(session)
         self.periods = PeriodRepository(session)
         self.holdings = HoldingRepository(session)
+        self.movements = MovementRepository(session)
         self.provincial_notices = ProvincialNoticeRepository(session)
         self.notices = NoticeRepository(session)
         self.pending_offsets = PendingOffsetRepository(session)

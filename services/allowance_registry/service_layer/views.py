@@ -15,13 +15,15 @@ from services.allowance_registry.domain.monitoring import (
     completion,
     holding_totals,
 )
-from services.allowance_registry.domain.notices import ccer_offsettable
+from services.allowance_registry.domain.movements import HoldingFigures, holding_figures
+from services.allowance_registry.domain.notices import ccer_offsettable, notice_year
 from services.allowance_registry.domain.reconciliation import Discrepancy
 
 __all__ = [
     "ComplianceStatsView",
     "HoldingsView",
     "LotBalanceRow",
+    "NoticeScope",
     "NoticeView",
     "OverviewView",
     "ReconciliationReport",
@@ -37,6 +39,24 @@ class HoldingsView:
     ccer: list[CcerHolding]
     names: dict[str, str]  # instrument code → name
     pending_offsets_total: int
+    # Generated offset CCER: instrument code → the cancelled project's facts (number, name, type, region…)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def ccer_figures(self, h: CcerHolding) -> HoldingFigures:
+        """Seed 002's CCER项目持仓 figures of a generated offset-CCER holding (registry side only)."""
+        return holding_figures(h.quantity, h.frozen, 0)
+
+
+@dataclass(frozen=True)
+class NoticeScope:
+    """履约范围 of a notice: its period's allowance scope (配额履约范围: the allowance instruments that
+    may be surrendered, with their names) and CCER scope (CCER履约范围: the offset cap and eligibility)."""
+
+    period_code: str
+    period_name: str
+    allowance_instruments: list[tuple[str, str | None]]
+    cap_bp: int
+    eligibility: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,12 @@ class NoticeView:
     account: Account
     cap_bp: int
     overdue_at: datetime | None = None  # marked 未按时足额清缴 when the deadline passed
+    scope: NoticeScope | None = None
+
+    @property
+    def year(self) -> int:
+        """年份: the year (Beijing time) the notice was issued."""
+        return notice_year(self.notice.issued_at)
 
     @property
     def ccer_offsettable(self) -> int:
@@ -115,6 +141,7 @@ class ReconciliationReport:
     holdings_checked: int
     lots_checked: int
     discrepancies: list[Discrepancy]
+    offset_ccer_checked: int = 0  # generated offset-CCER instruments (first period)
 
     @property
     def consistent(self) -> bool:

@@ -20,11 +20,14 @@ from services.allowance_registry.service_layer.commands import (
     GetNotice,
     IssueNotice,
     IssueProvincialNotice,
+    ListHoldingMovements,
     ListNotices,
+    ListOffsetRegistrations,
     ProposePeriod,
+    Reconcile,
     SubmitApplication,
 )
-from shared.errors import Invalid
+from shared.errors import Invalid, NotFound
 from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_, service_under_test
 from tests.unit.service_layer.test_allowance_offset_ccer_requests import (
@@ -260,3 +263,194 @@ async def test_someone_elses_generated_offset_ccer_is_not_held(first_period: Svc
         await apply(first_period, org, notice_id, allowances(950_000), offset_ccer(theirs, 50_000))
 
     assert {f.code for f in refused.value.findings} == {"OFFSET_CCER_NOT_HELD"}
+
+
+# --- 第七步 / 第八步: the registration of the offset, queried by the unit and its province -------------
+async def test_an_approved_application_registers_its_generated_offset_ccer_for_the_unit_and_its_province(
+    first_period: Svc,
+) -> None:
+    svc = first_period
+    org, account_id, notice_id = await key_emitting_unit(svc)
+    request = await generated(svc, org, 50_000, holder={"name": "火电测试企业", "uscc": org})
+    application = await apply(svc, org, notice_id, offset_ccer(request.instrument, 50_000), allowances(950_000))
+    await svc.set_clock(datetime(2021, 11, 4, 10, 0, tzinfo=CST))
+    await svc.sent()
+
+    await svc.deliver("provincial_review.application.approved", approved(application.id))
+
+    unit = as_("enterprise", org=org)
+    [registration] = await svc.handle(ListOffsetRegistrations(), unit)
+    assert (registration.kind, registration.instrument, registration.lot_id) == (
+        "offset_ccer",
+        request.instrument,
+        None,
+    )
+    assert (registration.quantity, registration.account_id, registration.province) == (50_000, account_id, PROVINCE)
+    assert (registration.period_code, registration.notice_id) == ("2019-2020", notice_id)
+    assert (registration.application_id, registration.revision, registration.item) == (application.id, 1, 0)
+    assert registration.registered_at == datetime(2021, 11, 4, 10, 0, tzinfo=CST)
+    # Its source: the creation request and NCSC's record of the voluntary cancellation.
+    assert (registration.offset_ccer_request_id, registration.cancellation_id) == (request.id, request.cancellation_id)
+    assert (registration.source_quantity, registration.source_serial_ranges) == (50_000, request.serial_ranges)
+    assert (registration.cancelled_quantity, registration.cancelled_at) == (50_000, request.cancelled_at)
+    assert registration.project["number"] == request.project["number"]
+    # 第八步: the province queries its region's registrations; another province sees none.
+    province = as_("province_confirmer", province=PROVINCE)
+    assert [r.id for r in await svc.handle(ListOffsetRegistrations(kind="offset_ccer"), province)] == [registration.id]
+    by_instrument = ListOffsetRegistrations(instrument=request.instrument, period_code="2019-2020")
+    assert [r.id for r in await svc.handle(by_instrument, province)] == [registration.id]
+    assert await svc.handle(ListOffsetRegistrations(kind="lot"), province) == []
+    assert await svc.handle(ListOffsetRegistrations(), as_("province_confirmer", province="110000")) == []
+    # The registry's other registries have nothing to cancel: no offset.registered event.
+    assert "allowance_registry.offset.registered" not in await svc.sent_types()
+
+
+async def test_reconciliation_counts_first_period_registrations_with_the_notice_and_the_instrument(
+    first_period: Svc,
+) -> None:
+    svc = first_period
+    org, _, notice_id = await key_emitting_unit(svc)
+    code = (await generated(svc, org, 60_000)).instrument
+    application = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
+    await svc.deliver("provincial_review.application.approved", approved(application.id))
+
+    report = await svc.handle(Reconcile(), MAKER)
+
+    assert report.discrepancies == []
+    assert (report.notices_checked, report.offset_ccer_checked) == (1, 1)
+
+
+async def test_the_journal_of_a_generated_instrument_lists_every_movement_with_the_balance_after(
+    first_period: Svc,
+) -> None:
+    svc = first_period
+    org, account_id, notice_id = await key_emitting_unit(svc)
+    request = await generated(svc, org, 60_000)
+    code = request.instrument
+    returned = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
+    await svc.deliver("provincial_review.application.rejected", rejected(returned.id))
+    application = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
+    await svc.deliver("provincial_review.application.approved", approved(application.id))
+
+    unit = as_("enterprise", org=org)
+    journal = await svc.handle(ListHoldingMovements(account_id=account_id, instrument=code), unit)
+
+    assert [(m.kind, m.quantity, m.registry_after, m.frozen_after) for m in journal] == [
+        ("generated", 60_000, 60_000, 0),
+        ("frozen", 50_000, 60_000, 50_000),
+        ("released", 50_000, 60_000, 0),
+        ("frozen", 50_000, 60_000, 50_000),
+        ("surrendered", 50_000, 10_000, 0),
+    ]
+    assert journal[0].reference == {"request_id": request.id, "cancellation_id": request.cancellation_id}
+    [registration] = await svc.handle(ListOffsetRegistrations(), unit)
+    assert journal[-1].reference["registration_id"] == registration.id
+    assert journal[-1].reference["application_id"] == application.id
+    allowances_journal = await svc.handle(ListHoldingMovements(account_id=account_id, instrument=ALLOWANCES), unit)
+    assert [(m.kind, m.quantity, m.registry_after) for m in allowances_journal] == [
+        ("allocated", 1_000_000, 1_000_000),
+        ("frozen", 950_000, 1_000_000),
+        ("released", 950_000, 1_000_000),
+        ("frozen", 950_000, 1_000_000),
+        ("surrendered", 950_000, 50_000),
+    ]
+    # Paged, filtered by kind, and scoped: another unit's journal of this account is unknown.
+    assert len(await svc.handle(ListHoldingMovements(account_id=account_id, instrument=code, limit=2), unit)) == 2
+    frozen = ListHoldingMovements(account_id=account_id, instrument=code, kind="frozen")
+    assert [m.kind for m in await svc.handle(frozen, unit)] == ["frozen", "frozen"]
+    other, _, _ = await key_emitting_unit(svc)
+    with pytest.raises(NotFound):
+        await svc.handle(ListHoldingMovements(account_id=account_id, instrument=code), as_("enterprise", org=other))
+
+
+async def test_the_ccer_holdings_show_the_project_and_seed_002s_figures(first_period: Svc) -> None:
+    svc = first_period
+    org, account_id, notice_id = await key_emitting_unit(svc)
+    request = await generated(svc, org, 60_000)
+    await apply(svc, org, notice_id, offset_ccer(request.instrument, 50_000), allowances(950_000))
+
+    view = await svc.handle(GetHoldings(account_id=account_id), as_("enterprise", org=org))
+
+    [holding] = view.ccer
+    project = view.projects[holding.instrument]
+    assert (project["number"], project["type"], project["region"]) == (
+        request.project["number"],
+        "能源工业",
+        "湖北省",
+    )
+    figures = view.ccer_figures(holding)
+    assert (figures.registry_available, figures.registry_frozen) == (10_000, 50_000)
+    assert (figures.registry_pending_transfer, figures.trading_pending_transfer, figures.trading) == (0, 0, 0)
+    assert (figures.registry_held, figures.trading_held, figures.total) == (60_000, 0, 60_000)
+
+
+# --- seed 002's 履约清缴任务 list: name, 年份, 履约范围, and its search ---------------------------------
+async def test_a_notice_shows_its_year_and_its_periods_allowance_and_ccer_scope(first_period: Svc) -> None:
+    svc = first_period
+    await svc.set_clock(datetime(2021, 11, 3, 22, 8, 39, tzinfo=CST))
+    org, _, notice_id = await key_emitting_unit(svc)
+
+    view = await svc.handle(GetNotice(notice_id=notice_id), as_("enterprise", org=org))
+
+    assert view.year == 2021  # seed 002: 年份 2021 for the 2019-2020 period
+    assert view.scope is not None
+    assert (view.scope.period_code, view.scope.period_name) == ("2019-2020", "第一个履约周期（2019-2020年度）配额清缴")
+    assert view.scope.allowance_instruments == [(ALLOWANCES, "2019-2020年配额")]  # 配额履约范围
+    assert (view.scope.cap_bp, view.scope.eligibility["origins"]) == (500, ["offset_ccer"])  # CCER履约范围
+
+
+async def test_notices_are_searched_by_issue_date_completion_status_and_year(first_period: Svc) -> None:
+    svc = first_period
+    province = as_("province_initiator", province=PROVINCE)
+    await svc.set_clock(datetime(2021, 11, 3, 22, 8, 39, tzinfo=CST))
+    org_a, _, early = await key_emitting_unit(svc)
+    await svc.set_clock(datetime(2021, 12, 1, 0, 30, tzinfo=CST))
+    _, _, late = await key_emitting_unit(svc, held=0)
+    application = await apply(svc, org_a, early, allowances(1_000_000))
+    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.set_clock(datetime(2022, 1, 2, 9, 0, tzinfo=CST))  # the deadline passed: the late one is overdue
+
+    async def found(**filters: Any) -> list[str]:
+        return [v.notice.id for v in await svc.handle(ListNotices(**filters), province)]
+
+    assert await found(issued_from=datetime(2021, 11, 3).date(), issued_to=datetime(2021, 11, 3).date()) == [early]
+    assert await found(issued_from=datetime(2021, 11, 4).date()) == [late]
+    assert await found(issued_to=datetime(2021, 11, 30).date()) == [early]
+    assert await found(year=2021) == [early, late]
+    assert await found(year=2022) == []
+    assert await found(completion="complete") == [early]
+    assert await found(completion="overdue") == [late]
+    assert await found(completion="open") == []
+    assert await found(completion="complete", year=2021, issued_to=datetime(2021, 11, 3).date()) == [early]
+    assert await found(completion="overdue", status="complete") == []
+
+
+async def test_an_issue_date_range_that_ends_before_it_starts_is_refused(first_period: Svc) -> None:
+    org, _, _ = await key_emitting_unit(first_period)
+
+    with pytest.raises(Invalid) as refused:
+        await first_period.handle(
+            ListNotices(issued_from=datetime(2021, 12, 2).date(), issued_to=datetime(2021, 12, 1).date()),
+            as_("enterprise", org=org),
+        )
+
+    assert refused.value.code == "NOTICE_FILTER_INVALID"
+    assert [(f.code, f.field) for f in refused.value.findings] == [("ISSUED_RANGE_INVALID", "issued_from")]
+
+
+async def test_the_ccer_holdings_are_searched_by_project_number_type_region_and_name(first_period: Svc) -> None:
+    svc = first_period
+    org, account_id, _ = await key_emitting_unit(svc)
+    first = await generated(svc, org, 10_000)
+    second = await generated(svc, org, 20_000, project={**cancellation(org)["project"], "region": "北京市"})
+    unit = as_("enterprise", org=org)
+
+    async def rows(**filters: str) -> list[str]:
+        view = await svc.handle(GetHoldings(account_id=account_id, **filters), unit)
+        return [h.instrument for h in view.ccer]
+
+    assert await rows() == [first.instrument, second.instrument]
+    assert await rows(project_region="北京市") == [second.instrument]
+    assert await rows(project_number=first.project["number"]) == [first.instrument]
+    assert await rows(project_type="能源工业", name="配额抵消清缴") == [first.instrument, second.instrument]
+    assert await rows(project_type="造林再造林") == []

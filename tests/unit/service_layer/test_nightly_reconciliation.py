@@ -59,7 +59,10 @@ async def test_ccer_registered_above_the_cap_is_reported_by_the_night_after(allo
     await allowance.set_clock(datetime(2025, 6, 3, 0, 0, tzinfo=CST))
 
     [run] = await _runs(allowance)
-    assert run["consistent"] is False and run["discrepancy_count"] == 1
-    [found] = run["discrepancies"]
-    assert found["code"] == "NOTICE_OVER_CAP"
-    assert (found["objects"]["notice_id"], found["objects"]["cap"]) == (notice.notice.id, 500)
+    # Above the cap, and registered without any offset registration behind it.
+    assert run["consistent"] is False and run["discrepancy_count"] == 2
+    found = {d["code"]: d for d in run["discrepancies"]}
+    assert set(found) == {"NOTICE_OVER_CAP", "NOTICE_REGISTRATIONS"}
+    over = found["NOTICE_OVER_CAP"]
+    assert (over["objects"]["notice_id"], over["objects"]["cap"]) == (notice.notice.id, 500)
+    assert found["NOTICE_REGISTRATIONS"]["objects"]["registrations"] == 0

@@ -8,6 +8,7 @@ from services.allowance_registry.adapters.repositories.applications import Appli
 from services.allowance_registry.adapters.repositories.holdings import HoldingRepository
 from services.allowance_registry.adapters.repositories.lot_units import LotUnitRepository, SerialRecord
 from services.allowance_registry.adapters.repositories.monitoring import MonitoringRepository
+from services.allowance_registry.adapters.repositories.movements import MovementRepository
 from services.allowance_registry.adapters.repositories.notices import (
     NoticeRepository,
     NoticeRow,
@@ -26,6 +27,7 @@ __all__ = [
     "InstrumentRepository",
     "LotUnitRepository",
     "MonitoringRepository",
+    "MovementRepository",
     "NoticeRepository",
     "NoticeRow",
     "OffsetCcerRequestRepository",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.allowance_registry.adapters.orm import Allocation, AllowanceHolding, CcerHolding, Surrender, Transfer
@@ -45,6 +45,24 @@ class HoldingRepository:
             .execution_options(populate_existing=True)
         )
         return list(allowances), list(ccer)
+
+    async def balance(self, account_id: str, instrument: str, *, offset_ccer: bool) -> tuple[int, int, int]:
+        """(registry side incl. frozen, frozen, trading side) of a holding as this transaction sees it now;
+        zeros when there is none."""
+        if offset_ccer:
+            row = (
+                await self._session.execute(
+                    select(CcerHolding.quantity, CcerHolding.frozen, literal(0)).where(_ccer(account_id, instrument))
+                )
+            ).first()
+        else:
+            h = AllowanceHolding
+            row = (
+                await self._session.execute(
+                    select(h.registry_side, h.frozen, h.trading_side).where(_allowance(account_id, instrument))
+                )
+            ).first()
+        return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
 
     # --- allowances ---------------------------------------------------------------------------
     async def ensure_allowance(self, account_id: str, instrument: str) -> None:

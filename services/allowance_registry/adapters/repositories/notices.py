@@ -8,9 +8,15 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.allowance_registry.adapters.orm import Account, CompliancePeriod, Notice, ProvincialNotice
+from services.allowance_registry.adapters.orm import (
+    Account,
+    CompliancePeriod,
+    Notice,
+    NoticeOverdueMark,
+    ProvincialNotice,
+)
 from services.allowance_registry.adapters.repositories._sql import account_scope, add_unique, one_row, scope_of
-from services.allowance_registry.domain.notices import NoticeStatus
+from services.allowance_registry.domain.notices import IssuedWindow, NoticeStatus
 from shared.errors import NotFound
 from shared.principal import Principal
 
@@ -94,7 +100,10 @@ class NoticeRepository:
         status: str | None,
         limit: int,
         offset: int,
+        issued: IssuedWindow | None = None,
+        overdue: bool | None = None,
     ) -> list[NoticeRow]:
+        """``issued``: issued within the window; ``overdue``: with (True) or without (False) an overdue mark."""
         query = _scoped(principal)
         if period_code:
             query = query.where(Notice.period_code == period_code)
@@ -104,6 +113,13 @@ class NoticeRepository:
             query = query.where(Notice.province == province)
         if status:
             query = query.where(Notice.status == status)
+        if issued is not None and issued.start is not None:
+            query = query.where(Notice.issued_at >= issued.start)
+        if issued is not None and issued.end is not None:
+            query = query.where(Notice.issued_at < issued.end)
+        if overdue is not None:
+            marked = select(NoticeOverdueMark.notice_id).where(NoticeOverdueMark.notice_id == Notice.id).exists()
+            query = query.where(marked if overdue else ~marked)
         query = query.order_by(Notice.issued_at, Notice.id).limit(limit).offset(offset)
         return [(r[0], r[1], r[2]) for r in await self._session.execute(query)]
 

@@ -45,6 +45,10 @@ class OffsetCcerRequestRepository:
         """False when the cancellation was recorded meanwhile (the unique key on ``cancellation_id``)."""
         return await add_unique(self._session, row)
 
+    async def find(self, request_id: str) -> OffsetCcerRequest | None:
+        """Unscoped: the request an instrument was generated from, for the registration of its surrender."""
+        return await self._session.get(OffsetCcerRequest, request_id)
+
     async def get(self, request_id: str, principal: Principal) -> OffsetCcerRequest:
         row = await self._session.scalar(
             select(OffsetCcerRequest).where(OffsetCcerRequest.id == request_id, _scope(principal))

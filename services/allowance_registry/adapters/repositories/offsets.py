@@ -185,9 +185,14 @@ class RegistrationRepository:
         account_id: str | None,
         application_id: str | None,
         lot_id: str | None,
+        kind: str | None = None,
+        instrument: str | None = None,
+        period_code: str | None = None,
         limit: int,
         offset: int,
     ) -> list[OffsetRegistration]:
+        """Registrations of lots and of generated offset CCER alike: the holder sees its own, a province
+        those of its region, the registry's operators all."""
         r = OffsetRegistration
         query = select(r).join(Account, Account.id == r.account_id).where(account_scope(principal))
         if account_id:
@@ -196,4 +201,10 @@ class RegistrationRepository:
             query = query.where(r.application_id == application_id)
         if lot_id:
             query = query.where(r.lot_id == lot_id)
+        if kind:
+            query = query.where(r.kind == kind)
+        if instrument:
+            query = query.where(r.instrument == instrument)
+        if period_code:
+            query = query.where(r.period_code == period_code)
         return list(await self._session.scalars(query.order_by(r.registered_at, r.id).limit(limit).offset(offset)))

@@ -49,6 +49,10 @@ class PeriodRepository:
     async def find(self, code: str) -> CompliancePeriod | None:
         return await self._session.get(CompliancePeriod, code)
 
+    async def of_codes(self, codes: Sequence[str]) -> dict[str, CompliancePeriod]:
+        rows = await self._session.scalars(select(CompliancePeriod).where(CompliancePeriod.code.in_(codes)))
+        return {p.code: p for p in rows}
+
     async def get(self, code: str) -> CompliancePeriod:
         period = await self._session.get(CompliancePeriod, code)
         if period is None:

@@ -1,5 +1,5 @@
 """Reads for reconciliation (账实核对): every notice with its period's cap, every holding, every
-pending offset with its registrations, and the lots (pending or refused) page by page. Operators only:
+pending offset with its registrations, every generated offset-CCER instrument, and the lots (pending or refused) page by page. Operators only:
 no scope rule applies (the route admits the registry's operators alone)."""
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from services.allowance_registry.adapters.orm import (
     AllowanceHolding,
     CcerHolding,
     CompliancePeriod,
+    Instrument,
     LotRefusal,
     Notice,
+    OffsetCcerRequest,
     OffsetRegistration,
     PendingOffset,
+    Surrender,
 )
-from services.allowance_registry.domain.reconciliation import HoldingFacts, NoticeFacts, PendingFacts
+from services.allowance_registry.domain.reconciliation import HoldingFacts, NoticeFacts, OffsetCcerFacts, PendingFacts
 
 __all__ = ["ReconciliationRepository"]
 
@@ -28,7 +31,13 @@ class ReconciliationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _registered(self, key: Any) -> dict[Any, int]:
+        r = OffsetRegistration
+        rows = await self._session.execute(select(key, func.sum(r.quantity)).where(key.is_not(None)).group_by(key))
+        return {k: int(v) for k, v in rows.all()}
+
     async def notices(self) -> list[NoticeFacts]:
+        registrations = await self._registered(OffsetRegistration.notice_id)
         rows = await self._session.execute(
             select(
                 Notice.id,
@@ -42,7 +51,39 @@ class ReconciliationRepository:
             .join(CompliancePeriod, CompliancePeriod.code == Notice.period_code)
             .order_by(Notice.id)
         )
-        return [NoticeFacts(*r) for r in rows]
+        return [NoticeFacts(*r, registrations=registrations.get(r[0], 0)) for r in rows]
+
+    async def offset_ccer(self) -> list[OffsetCcerFacts]:
+        """Every generated offset-CCER instrument with its request's quantity, the holding, the
+        surrenders and the registrations."""
+        i, q, h, s = Instrument, OffsetCcerRequest, CcerHolding, Surrender
+        held = {
+            (a, c): int(n) for a, c, n in await self._session.execute(select(h.account_id, h.instrument, h.quantity))
+        }
+        surrendered = {
+            c: int(n)
+            for c, n in await self._session.execute(
+                select(s.instrument, func.sum(s.quantity)).where(s.kind == "offset_ccer").group_by(s.instrument)
+            )
+        }
+        registrations = await self._registered(OffsetRegistration.instrument)
+        rows = await self._session.execute(
+            select(i.code, i.account_id, q.quantity)
+            .join(q, q.id == i.request_id)
+            .where(i.kind == "offset_ccer")
+            .order_by(i.code)
+        )
+        return [
+            OffsetCcerFacts(
+                instrument=code,
+                account_id=account_id or "",
+                generated=int(generated),
+                held=held.get((account_id or "", code), 0),
+                surrendered=surrendered.get(code, 0),
+                registrations=registrations.get(code, 0),
+            )
+            for code, account_id, generated in rows
+        ]
 
     async def holdings(self) -> list[HoldingFacts]:
         allowances = await self._session.execute(
@@ -62,15 +103,7 @@ class ReconciliationRepository:
         ]
 
     async def pending(self) -> list[PendingFacts]:
-        registrations = dict(
-            (
-                await self._session.execute(
-                    select(OffsetRegistration.lot_id, func.sum(OffsetRegistration.quantity)).group_by(
-                        OffsetRegistration.lot_id
-                    )
-                )
-            ).all()
-        )
+        registrations = await self._registered(OffsetRegistration.lot_id)  # lots only: offset CCER has none
         p = PendingOffset
         rows = await self._session.execute(
             select(p.lot_id, p.quantity, p.reserved, p.registered, p.recalled, p.cancelled, p.released).order_by(

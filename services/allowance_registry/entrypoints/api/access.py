@@ -29,6 +29,7 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     f"GET {API}/accounts": allow(own=HOLDER | PROVINCE, every=REGISTRY),
     f"GET {API}/accounts/{{account_id}}": allow(own=HOLDER | PROVINCE, every=REGISTRY),
     f"GET {API}/accounts/{{account_id}}/holdings": allow(own=HOLDER | PROVINCE),
+    f"GET {API}/accounts/{{account_id}}/holdings/{{instrument}}/movements": allow(own=HOLDER | PROVINCE),
     f"POST {API}/accounts/{{account_id}}/transfers": allow(own=HOLDER),
     f"GET {API}/accounts/{{account_id}}/overview": allow(own=HOLDER | PROVINCE),
     # allocation, instruments and the rules in force
@@ -46,7 +47,8 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     f"GET {API}/notices": allow(own=HOLDER | PROVINCE),
     f"GET {API}/notices/{{notice_id}}": allow(own=HOLDER | PROVINCE),
     f"GET {API}/pending-offsets": allow(own=HOLDER | PROVINCE),
-    f"GET {API}/offset-registrations": allow(own=HOLDER | PROVINCE),
+    # 抵销登记 (seed 001 第八步): the unit its own, the province its region's, the registry all
+    f"GET {API}/offset-registrations": allow(own=HOLDER | PROVINCE, every=REGISTRY),
     # a unit's history: its holder, the registry, NCSC
     f"GET {API}/serials/{{serial}}": allow(own=HOLDER, every=REGISTRY | NCSC),
     # compliance applications: the holder makes them, its province reads them

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 from services.allowance_registry.domain.applications import ApplicationStatus, Item, ItemKind
 from services.allowance_registry.domain.lot_units import UnitState
 from services.allowance_registry.domain.monitoring import Completion
+from services.allowance_registry.domain.movements import Direction as MovementDirection
+from services.allowance_registry.domain.movements import HoldingKind, MovementKind
 from services.allowance_registry.domain.notices import NoticeStatus
 from services.allowance_registry.domain.offset_ccer_requests import RequestStatus
 from services.allowance_registry.domain.offsets import PendingStatus
@@ -188,10 +190,52 @@ class AllowanceHoldingOut(BaseModel):
 
 
 class CcerHoldingOut(BaseModel):
+    """A row of CCER项目持仓 (seed 002): generated offset CCER of one instrument (first period), with
+    the project it was generated from. Every figure is in tonnes; see each field."""
+
+    project_number: str | None = Field(description="项目备案号: the cancelled project's number")
+    instrument: str = Field(description="标的编码: the generated instrument, e.g. CCER21000057")
+    name: str | None = Field(default=None, description="标的名称, e.g. 火电测试企业配额抵消清缴CCER")
+    project_name: str | None = Field(description="the cancelled project's name — 项目名称")
+    project_type: str | None = Field(description="项目类型, e.g. 能源工业")
+    project_region: str | None = Field(description="项目地区, e.g. 北京市")
+    registry_available: int = Field(description="登记可用量: registry side, not frozen (what an application may use)")
+    registry_frozen: int = Field(description="登记冻结量: frozen by applications under review")
+    registry_pending_transfer: int = Field(
+        description="登记待划转量: leaving the registry side for trading; always 0 (transfers complete at once)"
+    )
+    trading_pending_transfer: int = Field(
+        description="交易待划转量: leaving the trading side for the registry; always 0 (transfers complete at once)"
+    )
+    trading: int = Field(
+        description="交易持有量: on the trading side; always 0 (generated offset CCER are never traded)"
+    )
+    total: int = Field(description="总持有量: the sum of the five figures before")
+    quantity: int = Field(
+        description="registry side incl. frozen — 登记持有量 (登记可用量 + 登记冻结量 + 登记待划转量)"
+    )
+    frozen: int = Field(description="= registry_frozen")
+
+
+class MovementOut(BaseModel):
+    """One line of 持仓流水: a change of the holding, with its parts just after it."""
+
+    at: LocalDateTime
     instrument: str
-    name: str | None = None
-    quantity: int
-    frozen: int
+    holding: HoldingKind
+    kind: MovementKind = Field(description=MovementKind.__doc__ or "")
+    kind_zh: str
+    direction: MovementDirection = Field(description=MovementDirection.__doc__ or "")
+    quantity: int = Field(description="tonnes moved (> 0) — 变动数量")
+    registry_after: int = Field(description="registry side incl. frozen after it — 变动后登记持有量")
+    frozen_after: int = Field(description="frozen after it — 变动后登记冻结量")
+    available_after: int = Field(description="registry side not frozen after it — 变动后登记可用量")
+    trading_after: int = Field(description="trading side after it — 变动后交易持有量")
+    total_after: int = Field(description="all held after it — 变动后总持有量")
+    reference: dict[str, Any] = Field(
+        description="what caused it: allocation_id, transfer_id, request_id and cancellation_id, or "
+        "application_id, revision, notice_id (surrender_id, registration_id) — 业务单号"
+    )
 
 
 class HoldingsOut(BaseModel):
@@ -224,6 +268,23 @@ class NoticeIn(BaseModel):
     obligation: Quantity = Field(description="obligation — 应履约量")
 
 
+class ScopeInstrumentOut(BaseModel):
+    code: str = Field(description="标的编码, e.g. PE2021000097")
+    name: str | None = Field(description="标的名称, e.g. 2019-2020年配额")
+
+
+class NoticeScopeOut(BaseModel):
+    """履约范围: the allowance scope and the CCER scope of the notice's period."""
+
+    period_code: str
+    period_name: str = Field(description="e.g. 第一个履约周期（2019-2020年度）配额清缴")
+    allowance_instruments: list[ScopeInstrumentOut] = Field(
+        description="配额履约范围: the allowance instruments that may be surrendered"
+    )
+    cap_bp: int = Field(description="CCER履约范围: the offset cap, basis points of the obligation (500 = 5%)")
+    eligibility: Eligibility = Field(description="CCER履约范围: the CCER that may offset (抵销规则)")
+
+
 class NoticeOut(BaseModel):
     id: str
     period_code: str
@@ -242,6 +303,8 @@ class NoticeOut(BaseModel):
     completed_at: LocalDateTime | None
     # Seed 002's notice list (履约通知书名称, 履约完成状态) and seed 001 二's overdue mark.
     name: str = Field(description="notice name — 履约通知书名称, e.g. 火电测试企业履约通知书2021-11-3")
+    year: int = Field(description="年份: the year (Beijing time) the notice was issued, e.g. 2021 for 2019-2020")
+    scope: NoticeScopeOut | None = Field(description="履约范围: its period's allowance scope and CCER scope")
     overdue: bool = Field(description="not complete when the deadline passed — 未按时足额清缴")
     overdue_at: LocalDateTime | None = Field(description="the deadline that passed (marked overdue) — 逾期时间")
     completion_status: Completion = Field(
@@ -281,26 +344,55 @@ class PendingOffsetOut(BaseModel):
 
 
 class CancellationOut(BaseModel):
+    """The cancellation of the registered units: a lot's by the new registry, after the registration;
+    generated offset CCER's in the voluntary registry, before they were generated (first period)."""
+
     status: Literal["awaiting", "confirmed"] = Field(description="awaiting — 待注销; confirmed — 已注销")
     quantity: int | None
     cancelled_at: LocalDateTime | None
     serial_ranges: list[list[str]] | None
 
 
+class RegistrationKind(StrEnum):
+    """lot — 待抵销 CCER 批次; offset_ccer — 履约抵销 CCER（第一个履约周期生成）"""
+
+    lot = "lot"
+    offset_ccer = "offset_ccer"
+
+
+class SourceCancellationOut(BaseModel):
+    """First period: NCSC's cancellation record the generated offset CCER came from (seed 001 第六步)."""
+
+    offset_ccer_request_id: str | None = Field(description="the creation request — CCER 创建申请")
+    cancellation_id: str | None = Field(description="the voluntary cancellation — 自愿注销记录")
+    quantity: int | None = Field(description="the whole record's quantity — 该注销记录的注销量")
+    serial_ranges: list[list[str]] | None = Field(
+        description="the whole record's serial ranges (the generated CCER are held by quantity, not by serial)"
+    )
+
+
 class RegistrationOut(BaseModel):
+    """抵销登记 (CCER 抵销配额清缴登记) of one CCER item of an approved application."""
+
     registration_id: str
+    kind: RegistrationKind = Field(description=RegistrationKind.__doc__ or "")
     application_id: str
     revision: int
     notice_id: str
     period_code: str
     account_id: str
-    lot_id: str
+    province: str
+    lot_id: str | None = Field(description="the pending offset (kind lot) — 待抵销批次")
+    instrument: str | None = Field(description="the generated offset CCER (kind offset_ccer), e.g. CCER21000057")
     project: dict[str, Any]
     origin: str
     quantity: int
     serial_ranges: list[list[str]] | None = Field(description="the units registered — 抵销登记的序列号区间")
     registered_at: LocalDateTime
     cancellation: CancellationOut
+    source: SourceCancellationOut | None = Field(
+        description="first period: the cancellation record the offset CCER were generated from — 来源注销记录"
+    )
 
 
 # --- serials -------------------------------------------------------------------------------------
@@ -571,6 +663,7 @@ class ReconciliationOut(BaseModel):
     notices_checked: int
     holdings_checked: int
     lots_checked: int
+    offset_ccer_checked: int = Field(description="generated offset-CCER instruments — 履约抵销 CCER 标的数")
     discrepancies: list[ReconciliationDiscrepancyOut]
 
 

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.allowance_registry.adapters.orm import Account
+from services.allowance_registry.adapters.orm import Account, CcerHolding, HoldingMovement
 from services.allowance_registry.domain.monitoring import HoldingTotals
+from services.allowance_registry.domain.movements import HoldingKind, MovementKind, holding_figures
 from services.allowance_registry.entrypoints.api.deps import (
     CSV,
     BusDep,
@@ -25,6 +26,8 @@ from services.allowance_registry.entrypoints.api.schemas import (
     CcerHoldingOut,
     HoldingSidesOut,
     HoldingsOut,
+    Instrument,
+    MovementOut,
     OpenAccountIn,
     OverviewHoldingsOut,
     OverviewOut,
@@ -35,6 +38,7 @@ from services.allowance_registry.service_layer.commands import (
     GetAccountOverview,
     GetHoldings,
     ListAccounts,
+    ListHoldingMovements,
     OpenAccount,
     TransferAllowances,
 )
@@ -73,13 +77,53 @@ def holdings_out(view: HoldingsView) -> HoldingsOut:
             )
             for h in view.allowances
         ],
-        ccer=[
-            CcerHoldingOut(
-                instrument=h.instrument, name=view.names.get(h.instrument), quantity=h.quantity, frozen=h.frozen
-            )
-            for h in view.ccer
-        ],
+        ccer=[ccer_holding_out(view, h) for h in view.ccer],
         pending_offsets_total=view.pending_offsets_total,
+    )
+
+
+def ccer_holding_out(view: HoldingsView, h: CcerHolding) -> CcerHoldingOut:
+    project = view.projects.get(h.instrument, {})
+    figures = view.ccer_figures(h)
+    return CcerHoldingOut(
+        project_number=_text(project.get("number")),
+        instrument=h.instrument,
+        name=view.names.get(h.instrument),
+        project_name=_text(project.get("name")),
+        project_type=_text(project.get("type")),
+        project_region=_text(project.get("region")),
+        registry_available=figures.registry_available,
+        registry_frozen=figures.registry_frozen,
+        registry_pending_transfer=figures.registry_pending_transfer,
+        trading_pending_transfer=figures.trading_pending_transfer,
+        trading=figures.trading,
+        total=figures.total,
+        quantity=h.quantity,
+        frozen=h.frozen,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def movement_out(m: HoldingMovement) -> MovementOut:
+    kind = MovementKind(m.kind)
+    figures = holding_figures(m.registry_after, m.frozen_after, m.trading_after)
+    return MovementOut(
+        at=m.at,
+        instrument=m.instrument,
+        holding=HoldingKind(m.holding),
+        kind=kind,
+        kind_zh=kind.zh,
+        direction=kind.direction,
+        quantity=m.quantity,
+        registry_after=m.registry_after,
+        frozen_after=m.frozen_after,
+        available_after=figures.registry_available,
+        trading_after=m.trading_after,
+        total_after=figures.total,
+        reference=m.reference,
     )
 
 
@@ -110,9 +154,50 @@ async def get_account(account_id: Id, bus: BusDep, principal: EnterpriseProvince
     return account_out(await bus.handle(GetAccount(account_id=account_id), principal))
 
 
-@router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓")
-async def holdings(account_id: Id, bus: BusDep, principal: EnterpriseOrProvince) -> HoldingsOut:
-    return holdings_out(await bus.handle(GetHoldings(account_id=account_id), principal))
+@router.get("/{account_id}/holdings", response_model=HoldingsOut, summary="Holdings — 持仓（CCER项目持仓查询）")
+async def holdings(
+    account_id: Id,
+    bus: BusDep,
+    principal: EnterpriseOrProvince,
+    project_number: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目备案号")] = None,
+    name: Annotated[str | None, Query(max_length=200, description="CCER rows: 标的名称 contains")] = None,
+    project_type: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目类型")] = None,
+    project_region: Annotated[str | None, Query(max_length=60, description="CCER rows: 项目地区")] = None,
+) -> HoldingsOut:
+    command = GetHoldings(
+        account_id=account_id,
+        project_number=project_number,
+        name=name,
+        project_type=project_type,
+        project_region=project_region,
+    )
+    return holdings_out(await bus.handle(command, principal))
+
+
+@router.get(
+    "/{account_id}/holdings/{instrument}/movements",
+    response_model=PageOf[MovementOut],
+    responses=CSV,
+    summary="Movements of one holding, oldest first — 持仓流水",
+)
+async def movements(
+    account_id: Id,
+    instrument: Instrument,
+    bus: BusDep,
+    principal: EnterpriseOrProvince,
+    page: Page,
+    request: Request,
+    kind: Annotated[MovementKind | None, Query(description=MovementKind.__doc__)] = None,
+) -> Any:
+    command = ListHoldingMovements(
+        account_id=account_id,
+        instrument=instrument,
+        kind=kind.value if kind else None,
+        limit=page.limit + 1,
+        offset=page.offset,
+    )
+    rows = await bus.handle(command, principal)
+    return respond_list(request, [movement_out(m) for m in rows[: page.limit]], page, len(rows) > page.limit)
 
 
 @router.post(

@@ -36,6 +36,7 @@ async def reconciliation(bus: BusDep, principal: RegistryOrSimAdmin) -> Reconcil
         notices_checked=report.notices_checked,
         holdings_checked=report.holdings_checked,
         lots_checked=report.lots_checked,
+        offset_ccer_checked=report.offset_ccer_checked,
         discrepancies=[
             ReconciliationDiscrepancyOut(code=d.code, message=d.message, message_zh=d.message_zh, objects=d.objects)
             for d in report.discrepancies
