@@ -30,6 +30,7 @@ __all__ = [
     "SyncedPart",
     "legacy_vintage",
     "part_findings",
+    "parts_discrepancies",
     "recorded_ranges",
     "request_findings",
     "sync_in_blocks",
@@ -168,6 +169,49 @@ def part_findings(
                     f"旧CCER注销记录 {c}：注销 {min(told)} 吨，已同步 {before} 吨，再同步 {line.quantity} 吨将超出注销量",
                 )
             )
+    return findings
+
+
+def parts_discrepancies(
+    parts: Mapping[str, Sequence[SyncedPart]], received: Mapping[tuple[str, str], int]
+) -> list[Finding]:
+    """Reconciliation of the parts of legacy cancellations (``parts``: cancellation id -> its parts)
+    against the units each sync brought in of each (``received``: (cancellation id, sync id)
+    -> units): every part brought in exactly its quantity, no units came in of a cancellation without
+    a part, and the parts of a cancellation add up to no more than its smallest told quantity."""
+    findings = []
+    known = {(c, p.sync_id) for c, rows in parts.items() for p in rows}
+    for c, rows in sorted(parts.items()):
+        for part in rows:
+            s = part.sync_id
+            got = received.get((c, s), 0)
+            if got != part.quantity:
+                findings.append(
+                    _f(
+                        "LEGACY_SYNC_PART_MISMATCH",
+                        f"legacy cancellation {c}, sync {s}: a part of {part.quantity} t, {got} t synced in",
+                        f"旧CCER注销记录 {c}（同步 {s}）：同步部分 {part.quantity} 吨，实际同步 {got} 吨",
+                    )
+                )
+        told = [p.cancellation_quantity for p in rows if p.cancellation_quantity is not None]
+        synced = sum(p.quantity for p in rows)
+        if told and synced > min(told):
+            findings.append(
+                _f(
+                    "LEGACY_CANCELLATION_OVERSYNCED",
+                    f"legacy cancellation {c}: {min(told)} t cancelled, {synced} t synced in over {len(rows)} parts",
+                    f"旧CCER注销记录 {c}：注销 {min(told)} 吨，分 {len(rows)} 次同步共 {synced} 吨",
+                )
+            )
+    findings += [
+        _f(
+            "LEGACY_SYNC_PART_MISMATCH",
+            f"legacy cancellation {c}, sync {s}: {n} t synced in without a recorded part",
+            f"旧CCER注销记录 {c}（同步 {s}）：同步 {n} 吨，但无同步部分记录",
+        )
+        for (c, s), n in sorted(received.items())
+        if (c, s) not in known
+    ]
     return findings
 
 
