@@ -35,6 +35,7 @@ __all__ = [
     "request_findings",
     "sync_in_blocks",
     "sync_not_awaiting",
+    "synced_of_own_cancellation",
 ]
 
 
@@ -128,6 +129,22 @@ def request_findings(
             )
         )
     return findings
+
+
+def synced_of_own_cancellation(
+    blocks: Sequence[SyncBlock], here: Sequence[tuple[SerialRange, str | None, str | None]]
+) -> dict[str, list[tuple[SerialRange, str]]]:
+    """Per cancellation, the serials of its blocks an earlier part of the same cancellation brought in
+    (``here``: ranges already in the registry sharing a serial with the blocks, each with the
+    cancellation and the sync it came in by, None for units issued here), each with that sync."""
+    own: dict[str, list[tuple[SerialRange, str]]] = {}
+    for b in blocks:
+        for r, c, s in here:
+            if c == b.cancellation_id and s is not None and r.prefix == b.range.prefix:
+                first, last = max(r.first, b.range.first), min(r.last, b.range.last)
+                if first <= last:
+                    own.setdefault(c, []).append((SerialRange(r.prefix, first, last), s))
+    return own
 
 
 def part_findings(

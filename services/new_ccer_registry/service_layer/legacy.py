@@ -32,6 +32,7 @@ from services.new_ccer_registry.domain.legacy import (
     request_findings,
     sync_in_blocks,
     sync_not_awaiting,
+    synced_of_own_cancellation,
 )
 from services.new_ccer_registry.service_layer.commands import (
     ConfirmLegacySync,
@@ -79,19 +80,8 @@ async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, paylo
     lines = _lines(payload)
     blocks, inconsistent = sync_in_blocks(lines)
     here = await uow.issuances.synced_overlapping([b.range for b in blocks])
-    own: dict[str, list[tuple[SerialRange, str]]] = defaultdict(list)
-    for b in blocks:  # serials of the line's own cancellation synced in by an earlier part
-        own[b.cancellation_id] += [
-            (SerialRange(r.prefix, max(r.first, b.range.first), min(r.last, b.range.last)), s)
-            for r, c, s in here
-            if c == b.cancellation_id
-            and s is not None
-            and r.prefix == b.range.prefix
-            and r.first <= b.range.last
-            and b.range.first <= r.last
-        ]
     earlier = await uow.legacy_syncs.parts_of([line.cancellation_id for line in lines])
-    findings += part_findings(lines, earlier, {c: v for c, v in own.items() if v})
+    findings += part_findings(lines, earlier, synced_of_own_cancellation(blocks, here))
     if findings:
         _refuse(uow, payload, findings)
         return
