@@ -34,7 +34,7 @@ OPERATOR = {NEW: "ncsc_operator", LEGACY: "ncsc_operator", ALLOWANCE: "registry_
 
 SERIAL_RANGES = "serial_ranges"  # 1: per project, holdings disjoint and covering exactly the issued ranges
 CANCELLED_ONCE = "cancelled_once"  # 2: a unit cancelled at most once, used to offset at most once
-SYNCED_ONCE = "synced_once"  # 3: a legacy cancellation synced into the new registry at most once
+SYNCED_ONCE = "synced_once"  # 3: a legacy cancellation synced into the new registry at most once (per serial: in parts)
 LOT_BALANCE = "lot_balance"  # 4: a lot's quantities agree across the registries
 OFFSET_CAP = "offset_cap"  # 5: approved CCER within the notice's cap, fulfilled within its obligation
 NO_NEGATIVE_HOLDINGS = "no_negative_holdings"  # 6
@@ -292,7 +292,8 @@ def _cancelled_once(report: Report, service: str, records: list[dict[str, Any]])
 
 def _synced_once(report: Report, legacy: list[dict[str, Any]], syncs: list[dict[str, Any]]) -> None:
     """Invariant 3: no legacy unit synced in twice; per legacy cancellation, what the new registry
-    received is what the legacy registry counts as synced, and no more than was cancelled."""
+    received (added up over its parts: a record may be synced over several forms) is what the legacy
+    registry counts as synced, and no more than was cancelled."""
     owned = [(s["id"], r) for s in syncs for item in s["items"] for r in _ranges(item["serial_ranges"])]
     for a, b, shared in _overlapping(owned):
         report.add(

@@ -89,6 +89,9 @@ class SyncItem(Contract):
     units_recorded_at: date | None = None
     # Added in v1 (optional): each range with its own record date (a record may span issuances).
     recorded_ranges: list[RecordedRange] | None = None
+    # Added in v1 (optional): the cancellation record's whole quantity; ``quantity`` may be a part of
+    # it (a record may be synced over several forms), and the parts never add up to more.
+    cancellation_quantity: Quantity | None = Field(default=None, gt=0)
 
 
 class SyncApprovedV1(Contract):

@@ -194,3 +194,50 @@ async def test_a_form_naming_another_units_account_is_refused_traceably_and_a_co
     )
     assert report.ok, report.discrepancies
     await assert_no_dead_letters(stack)
+
+
+async def test_a_record_synced_in_two_parts_over_two_forms_ends_whole_in_the_new_registry(autumn_2024: Stack) -> None:
+    stack = autumn_2024
+    unit = await Unit(stack, name="丙热电有限公司").open()
+    legacy_account_id, number, record_id = await legacy_cancelled(stack, unit, issued=60, cancelled=50)
+    legacy = stack[LEGACY].client
+
+    # 50 t cancelled: a form for 30 t now, another for the other 20 t later; both are accepted.
+    first = await send_and_approve(
+        stack,
+        unit,
+        legacy_account_id,
+        unit.account_id,
+        {"cancellation_id": record_id, "project_number": number, "quantity": 30},
+    )
+    second = await send_and_approve(
+        stack,
+        unit,
+        legacy_account_id,
+        unit.account_id,
+        {"cancellation_id": record_id, "project_number": number, "quantity": 20},
+    )
+
+    await assert_no_dead_letters(stack)
+    assert (first["status"], second["status"]) == ("synced", "synced"), (first, second)
+    assert first["lines"][0]["serial_ranges"] == [[f"VER-{number}-2015-1", f"VER-{number}-2015-30"]]
+    assert second["lines"][0]["serial_ranges"] == [[f"VER-{number}-2015-31", f"VER-{number}-2015-50"]]
+    record = (await legacy.get(f"{BASE}/cancellations/{record_id}", headers=unit.headers)).json()
+    assert (record["synced"], record["claimed"], record["in_transit"], record["unsynced"]) == (50, 0, 0, 0)
+    for form in (first, second):
+        confirmed = await stack[NEW].client.post(
+            f"{BASE}/legacy-syncs/{form['legacy_sync_id']}/confirm", headers=unit.headers
+        )
+        assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed", confirmed.text
+    await stack.quiet()
+
+    mine = await unit.holding(number, 2015, "legacy")
+    assert (mine["available"], mine["awaiting_confirmation"]) == (50, 0)
+    assert mine["serial_ranges"]["available"] == [[f"VER-{number}-2015-1", f"VER-{number}-2015-50"]]
+    report = await reconcile(
+        {s: f"http://{s}" for s in SERVICES},
+        secret=stack.settings.secret,
+        clients={name: s.client for name, s in stack.services.items()},
+    )
+    assert report.ok, report.discrepancies
+    await assert_no_dead_letters(stack)

@@ -156,6 +156,7 @@ async def _approve(uow: LegacyUnitOfWork, application: SyncApplication, decided_
                 cancellation_id=record.id,
                 project=legacy_project(project),
                 quantity=line["quantity"],
+                cancellation_quantity=record.quantity,
                 serial_ranges=[(a, b) for a, b in ranges],
                 units_recorded_at=max(d for _, d in taken),
                 recorded_ranges=recorded,

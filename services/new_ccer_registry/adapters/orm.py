@@ -343,9 +343,15 @@ class LegacySync(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class LegacySyncedCancellation(Base):
-    """Invariant 3: a legacy cancellation is synced in at most once (the primary key says so)."""
+class LegacySyncPart(Base):
+    """A part of a legacy cancellation synced in by one sync. The legacy registry may sync a record
+    in parts over several forms; invariant 3 (synced in at most once) holds per serial: a part's
+    serials are not in the registry already, and the parts never add up to more than was cancelled."""
 
-    __tablename__ = "legacy_synced_cancellations"
+    __tablename__ = "legacy_sync_parts"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
     cancellation_id: Mapped[str] = mapped_column(String(60), primary_key=True)
-    sync_id: Mapped[str] = mapped_column(ForeignKey("legacy_syncs.id"), index=True)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("legacy_syncs.id"), primary_key=True, index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    # The cancellation's whole quantity when the legacy registry sent it (optional in the event).
+    cancellation_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

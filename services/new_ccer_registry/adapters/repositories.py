@@ -27,7 +27,7 @@ from services.new_ccer_registry.adapters.orm import (
     Issuance,
     LegacyProject,
     LegacySync,
-    LegacySyncedCancellation,
+    LegacySyncPart,
     LotRelease,
     Movement,
     MovementRange,
@@ -38,6 +38,7 @@ from services.new_ccer_registry.adapters.orm import (
 from services.new_ccer_registry.domain.access import OPERATORS
 from services.new_ccer_registry.domain.binding import BindingStatus
 from services.new_ccer_registry.domain.holdings import Origin
+from services.new_ccer_registry.domain.legacy import SyncedPart
 from services.new_ccer_registry.domain.lots import LotQuantities, LotStatus
 from shared.errors import ConcurrentChange, NotFound
 from shared.principal import Principal
@@ -353,6 +354,25 @@ class IssuanceRepository:
             )
         )
 
+    async def synced_overlapping(
+        self, ranges: Sequence[SerialRange]
+    ) -> list[tuple[SerialRange, str | None, str | None]]:
+        """Like :meth:`overlapping`, each range with the legacy cancellation and the sync it came in
+        by (None, None for units issued here)."""
+        found: list[tuple[SerialRange, str | None, str | None]] = []
+        for r in ranges:
+            rows = await self.session.execute(
+                select(
+                    Issuance.serial_prefix,
+                    Issuance.first_n,
+                    Issuance.last_n,
+                    Issuance.cancellation_id,
+                    Issuance.legacy_sync_id,
+                ).where(Issuance.serial_prefix == r.prefix, Issuance.first_n <= r.last, Issuance.last_n >= r.first)
+            )
+            found += [(SerialRange(p, a, b), c, s) for p, a, b, c, s in rows]
+        return found
+
     async def overlapping(self, ranges: Sequence[SerialRange]) -> list[SerialRange]:
         """The ranges already in the registry (issued or synced in) that share a serial with ``ranges``."""
         found: list[SerialRange] = []
@@ -388,6 +408,15 @@ class IssuanceRepository:
             .group_by(Issuance.legacy_sync_id)
         )
         return {str(sync_id): int(n) for sync_id, n in rows}
+
+    async def synced_by_part(self) -> dict[tuple[str, str], int]:
+        """Units synced in, per (legacy cancellation, legacy sync) (reconciliation)."""
+        rows = await self.session.execute(
+            select(Issuance.cancellation_id, Issuance.legacy_sync_id, func.sum(Issuance.quantity))
+            .where(Issuance.legacy_sync_id.is_not(None))
+            .group_by(Issuance.cancellation_id, Issuance.legacy_sync_id)
+        )
+        return {(str(c), str(s)): int(n) for c, s, n in rows}
 
     async def ranges_by_project(self, project_number: str | None = None) -> dict[str, list[SerialRange]]:
         query = select(Issuance.project_number, Issuance.serial_prefix, Issuance.first_n, Issuance.last_n)
@@ -604,12 +633,17 @@ class LegacySyncRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, sync: LegacySync, cancellation_ids: Sequence[str]) -> None:
-        """The sync and the legacy cancellations it synced (each at most once, by primary key)."""
+    async def add(self, sync: LegacySync, parts: Sequence[tuple[str, int, int | None]]) -> None:
+        """The sync and the part of each legacy cancellation it synced: (cancellation id, quantity,
+        the cancellation's whole quantity if told); one part per cancellation and sync (primary key)."""
         self.session.add(sync)
         await self.session.flush()
-        for cancellation_id in cancellation_ids:
-            self.session.add(LegacySyncedCancellation(cancellation_id=cancellation_id, sync_id=sync.id))
+        for cancellation_id, quantity, whole in parts:
+            self.session.add(
+                LegacySyncPart(
+                    cancellation_id=cancellation_id, sync_id=sync.id, quantity=quantity, cancellation_quantity=whole
+                )
+            )
         await self.session.flush()
 
     async def of_application(self, sync_application_id: str) -> LegacySync | None:
@@ -617,14 +651,26 @@ class LegacySyncRepository:
             select(LegacySync).where(LegacySync.sync_application_id == sync_application_id)
         )
 
-    async def already_synced(self, cancellation_ids: Sequence[str]) -> dict[str, str]:
-        """Which of the legacy cancellations were synced in already, and by which sync."""
+    async def parts_of(self, cancellation_ids: Sequence[str]) -> dict[str, list[SyncedPart]]:
+        """The parts of these legacy cancellations synced in already, by cancellation."""
         rows = await self.session.execute(
-            select(LegacySyncedCancellation.cancellation_id, LegacySyncedCancellation.sync_id).where(
-                LegacySyncedCancellation.cancellation_id.in_(list(cancellation_ids))
+            select(
+                LegacySyncPart.cancellation_id,
+                LegacySyncPart.sync_id,
+                LegacySyncPart.quantity,
+                LegacySyncPart.cancellation_quantity,
             )
+            .where(LegacySyncPart.cancellation_id.in_(list(cancellation_ids)))
+            .order_by(LegacySyncPart.cancellation_id, LegacySyncPart.sync_id)
         )
-        return {c: s for c, s in rows}
+        out: dict[str, list[SyncedPart]] = {}
+        for c, s, q, whole in rows:
+            out.setdefault(c, []).append(SyncedPart(s, q, whole))
+        return out
+
+    async def every_part(self) -> Sequence[LegacySyncPart]:
+        """Every part of a legacy cancellation synced in (reconciliation)."""
+        return (await self.session.scalars(select(LegacySyncPart))).all()
 
     async def by_id(self, sync_id: str) -> LegacySync | None:
         return await self.session.get(LegacySync, sync_id)

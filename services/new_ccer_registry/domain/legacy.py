@@ -2,14 +2,17 @@
 what an approved sync application brings in, its states, and each legacy unit's record date.
 
 Pure: the checks return findings with stable codes; the service layer decides what they mean. An
-approved sync is a request: what a person typed on the form (the new account, the unit name) or
-chose (a cancellation record split over several forms) is checked by :func:`request_findings`
-and refuses the request by event; what the legacy registry computed itself (serials, record dates,
-quantities) is checked by :func:`sync_in_blocks` and, when wrong, is an inconsistent event."""
+approved sync is a request: what a person typed on the form (the new account, the unit name) is
+checked by :func:`request_findings`, and a part of a cancellation record whose serials came in
+already or which would bring in more than was cancelled by :func:`part_findings`; either refuses the
+request by event. A record may be synced in parts over several forms: invariant 3 (a legacy
+cancellation synced in at most once) holds per serial. What the legacy registry computed itself
+(serials, record dates, quantities) is checked by :func:`sync_in_blocks` and, when wrong, is an
+inconsistent event."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -24,11 +27,15 @@ __all__ = [
     "SyncBlock",
     "SyncLine",
     "SyncStatus",
+    "SyncedPart",
     "legacy_vintage",
+    "part_findings",
+    "parts_discrepancies",
     "recorded_ranges",
     "request_findings",
     "sync_in_blocks",
     "sync_not_awaiting",
+    "synced_of_own_cancellation",
 ]
 
 
@@ -54,6 +61,18 @@ class SyncLine:
     units_recorded_at: date | None
     # Each range with its own record date, when the legacy registry sends them.
     recorded: Sequence[tuple[str, str, date]] | None
+    # The cancellation's whole quantity (the line may sync a part of it), when the legacy registry sends it.
+    cancellation_quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class SyncedPart:
+    """A part of a legacy cancellation synced in already: the sync that brought it, its quantity and
+    the cancellation's whole quantity as that sync told it (None when not told)."""
+
+    sync_id: str
+    quantity: int
+    cancellation_quantity: int | None
 
 
 @dataclass(frozen=True)
@@ -85,12 +104,10 @@ def request_findings(
     account: AccountFacts | None,
     holder_uscc: str,
     unit_name: str | None,
-    synced_before: dict[str, str],
 ) -> list[Finding]:
     """Every reason the new registry refuses a sync request as the form was written: the named
     account must exist and be held by the form's unit (USCC, then name: width and spacing aside,
-    ``shared.names``), and no legacy cancellation on it may have come in already (one sync each,
-    invariant 3). ``synced_before``: cancellation id -> the sync that brought it in."""
+    ``shared.names``)."""
     findings = []
     if account is None or account.holder_uscc != holder_uscc:
         # One code for "unknown" and "another unit's": the refusal does not tell who holds an account.
@@ -111,13 +128,106 @@ def request_findings(
                 f"的持有人名称「{account.holder_name}」不一致",
             )
         )
+    return findings
+
+
+def synced_of_own_cancellation(
+    blocks: Sequence[SyncBlock], here: Sequence[tuple[SerialRange, str | None, str | None]]
+) -> dict[str, list[tuple[SerialRange, str]]]:
+    """Per cancellation, the serials of its blocks an earlier part of the same cancellation brought in
+    (``here``: ranges already in the registry sharing a serial with the blocks, each with the
+    cancellation and the sync it came in by, None for units issued here), each with that sync."""
+    own: dict[str, list[tuple[SerialRange, str]]] = {}
+    for b in blocks:
+        for r, c, s in here:
+            if c == b.cancellation_id and s is not None and r.prefix == b.range.prefix:
+                first, last = max(r.first, b.range.first), min(r.last, b.range.last)
+                if first <= last:
+                    own.setdefault(c, []).append((SerialRange(r.prefix, first, last), s))
+    return own
+
+
+def part_findings(
+    lines: Sequence[SyncLine],
+    earlier: Mapping[str, Sequence[SyncedPart]],
+    here: Mapping[str, Sequence[tuple[SerialRange, str]]],
+) -> list[Finding]:
+    """Every reason a line, as a part of its legacy cancellation, cannot come in: serials of that
+    cancellation synced in already (``here``: cancellation id -> its ranges already in this registry
+    that share a serial with the line, each with its sync), or parts adding up to more than the
+    cancellation's quantity (``earlier``: cancellation id -> its parts synced in already; the limit
+    is the smallest whole quantity any part told, none when no part told one). A part whose serials
+    are new and within the quantity is accepted however many parts came before."""
+    findings = []
+    for line in lines:
+        c = line.cancellation_id
+        taken = here.get(c, [])
+        if taken:
+            ranges = merge_ranges(r for r, _ in taken)
+            syncs = ", ".join(sorted({s for _, s in taken}))
+            findings.append(
+                _f(
+                    "SYNC_CANCELLATION_ALREADY_SYNCED",
+                    f"serials {[r.labels() for r in ranges]} of legacy cancellation {c} were synced in already "
+                    f"(sync {syncs}); a serial is synced once",
+                    f"旧CCER注销记录 {c} 的序列号 {[r.labels() for r in ranges]} 已同步（同步 {syncs}），"
+                    "同一序列号只能同步一次",
+                )
+            )
+        parts = earlier.get(c, [])
+        told = [q for q in [line.cancellation_quantity, *(p.cancellation_quantity for p in parts)] if q is not None]
+        before = sum(p.quantity for p in parts)
+        if told and before + line.quantity > min(told):
+            findings.append(
+                _f(
+                    "SYNC_CANCELLATION_QUANTITY_EXCEEDED",
+                    f"legacy cancellation {c}: {min(told)} t cancelled, {before} t synced in already, "
+                    f"{line.quantity} t more would exceed it",
+                    f"旧CCER注销记录 {c}：注销 {min(told)} 吨，已同步 {before} 吨，再同步 {line.quantity} 吨将超出注销量",
+                )
+            )
+    return findings
+
+
+def parts_discrepancies(
+    parts: Mapping[str, Sequence[SyncedPart]], received: Mapping[tuple[str, str], int]
+) -> list[Finding]:
+    """Reconciliation of the parts of legacy cancellations (``parts``: cancellation id -> its parts)
+    against the units each sync brought in of each (``received``: (cancellation id, sync id)
+    -> units): every part brought in exactly its quantity, no units came in of a cancellation without
+    a part, and the parts of a cancellation add up to no more than its smallest told quantity."""
+    findings = []
+    known = {(c, p.sync_id) for c, rows in parts.items() for p in rows}
+    for c, rows in sorted(parts.items()):
+        for part in rows:
+            s = part.sync_id
+            got = received.get((c, s), 0)
+            if got != part.quantity:
+                findings.append(
+                    _f(
+                        "LEGACY_SYNC_PART_MISMATCH",
+                        f"legacy cancellation {c}, sync {s}: a part of {part.quantity} t, {got} t synced in",
+                        f"旧CCER注销记录 {c}（同步 {s}）：同步部分 {part.quantity} 吨，实际同步 {got} 吨",
+                    )
+                )
+        told = [p.cancellation_quantity for p in rows if p.cancellation_quantity is not None]
+        synced = sum(p.quantity for p in rows)
+        if told and synced > min(told):
+            findings.append(
+                _f(
+                    "LEGACY_CANCELLATION_OVERSYNCED",
+                    f"legacy cancellation {c}: {min(told)} t cancelled, {synced} t synced in over {len(rows)} parts",
+                    f"旧CCER注销记录 {c}：注销 {min(told)} 吨，分 {len(rows)} 次同步共 {synced} 吨",
+                )
+            )
     findings += [
         _f(
-            "SYNC_CANCELLATION_ALREADY_SYNCED",
-            f"legacy cancellation {c} was synced in already (sync {s}); a cancellation is synced once",
-            f"旧CCER注销记录 {c} 已同步（同步 {s}），同一注销记录只能同步一次",
+            "LEGACY_SYNC_PART_MISMATCH",
+            f"legacy cancellation {c}, sync {s}: {n} t synced in without a recorded part",
+            f"旧CCER注销记录 {c}（同步 {s}）：同步 {n} 吨，但无同步部分记录",
         )
-        for c, s in sorted(synced_before.items())
+        for (c, s), n in sorted(received.items())
+        if (c, s) not in known
     ]
     return findings
 

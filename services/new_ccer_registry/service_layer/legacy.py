@@ -5,11 +5,14 @@ stay out of circulation, awaiting confirmation, and NCSC sees the dispute).
 
 The approval is a request the new registry answers by event: accepted (``sync.accepted``, the units
 are here awaiting confirmation) or refused with every finding (``sync.refused``) when the form names
-an account that is not the unit's, a name that is not its holder's, or a legacy cancellation synced
-in already (invariant 3). A sync is applied once: the inbox drops a redelivered event and the sync
+an account that is not the unit's, a name that is not its holder's, serials of a legacy cancellation
+synced in already, or more of a cancellation than was cancelled. A cancellation record may come in
+in parts over several syncs (the legacy registry lets a unit sync it over several forms): invariant 3
+holds per serial. A sync is applied once: the inbox drops a redelivered event and the sync
 application id catches the same approval sent again under another event id. Serials the legacy
-registry computed that disagree with themselves or are here already make the event inconsistent:
-it is not applied and goes to the dead-letter queue for an operator."""
+registry computed that disagree with themselves, or that are here already from another cancellation
+or an issuance, make the event inconsistent: it is not applied and goes to the dead-letter queue for
+an operator."""
 
 from __future__ import annotations
 
@@ -25,9 +28,11 @@ from services.new_ccer_registry.domain.legacy import (
     SyncBlock,
     SyncLine,
     SyncStatus,
+    part_findings,
     request_findings,
     sync_in_blocks,
     sync_not_awaiting,
+    synced_of_own_cancellation,
 )
 from services.new_ccer_registry.service_layer.commands import (
     ConfirmLegacySync,
@@ -58,8 +63,8 @@ SYNC_REFUSED = "new_ccer_registry.sync.refused"
 async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, payload: SyncApprovedV1) -> None:
     """Receive the approved sync's units into the enterprise's account, awaiting confirmation, and
     tell the legacy registry (``sync.accepted``); or refuse it with every finding (``sync.refused``)
-    when the form names another unit's account, another name, or a cancellation synced already.
-    Nothing a person typed ends in the dead-letter queue."""
+    when the form names another unit's account, another name, serials of a cancellation synced in
+    already or more of it than was cancelled. Nothing a person typed ends in the dead-letter queue."""
     if await uow.legacy_syncs.of_application(payload.sync_application_id) is not None:
         log.info("sync application %s already received; duplicate ignored", payload.sync_application_id)
         return
@@ -71,14 +76,20 @@ async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, paylo
         account=AccountFacts(account.holder_uscc, account.holder_name) if account is not None else None,
         holder_uscc=payload.holder.uscc,
         unit_name=payload.unit_name,
-        synced_before=await uow.legacy_syncs.already_synced([item.cancellation_id for item in payload.items]),
     )
+    lines = _lines(payload)
+    blocks, inconsistent = sync_in_blocks(lines)
+    here = await uow.issuances.synced_overlapping([b.range for b in blocks])
+    earlier = await uow.legacy_syncs.parts_of([line.cancellation_id for line in lines])
+    findings += part_findings(lines, earlier, synced_of_own_cancellation(blocks, here))
     if findings:
         _refuse(uow, payload, findings)
         return
-    blocks = await _blocks_to_receive(uow, payload)
+    _inconsistent(payload, inconsistent, [r for r, _, _ in here])
     sync = _new_sync(uow, payload, blocks, str(envelope.event_id))
-    await uow.legacy_syncs.add(sync, [item.cancellation_id for item in payload.items])
+    await uow.legacy_syncs.add(
+        sync, [(item.cancellation_id, item.quantity, item.cancellation_quantity) for item in payload.items]
+    )
     for item in payload.items:
         p = item.project
         await uow.legacy_projects.keep(
@@ -149,16 +160,19 @@ def _lines(payload: SyncApprovedV1) -> list[SyncLine]:
             recorded=None
             if item.recorded_ranges is None
             else [(r.first, r.last, r.units_recorded_at) for r in item.recorded_ranges],
+            cancellation_quantity=item.cancellation_quantity,
         )
         for item in payload.items
     ]
 
 
-async def _blocks_to_receive(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1) -> list[SyncBlock]:
-    """The sync's blocks; :class:`InconsistentEvent` with every reason when they cannot come in
-    (the legacy registry computed these serials itself: a disagreement is for an operator)."""
-    blocks, findings = sync_in_blocks(_lines(payload))
-    here = merge_ranges(await uow.issuances.overlapping([b.range for b in blocks]))
+def _inconsistent(payload: SyncApprovedV1, findings: list[Finding], overlapping: list[SerialRange]) -> None:
+    """:class:`InconsistentEvent` with every reason when the sync's blocks cannot come in (the legacy
+    registry computed these serials itself: a disagreement is for an operator). ``overlapping``: the
+    ranges here sharing a serial with the sync (another cancellation's or issued here: a part's own
+    cancellation's are refused before)."""
+    findings = list(findings)
+    here = merge_ranges(overlapping)
     if here:
         findings.append(
             Finding(
@@ -173,7 +187,6 @@ async def _blocks_to_receive(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1
             f"同步申请 {payload.sync_application_id}：" + "；".join(f.message_zh or f.message for f in findings),
             code=findings[0].code,
         )
-    return blocks
 
 
 def _item_record(item: SyncItem, blocks: list[SyncBlock]) -> dict[str, Any]:

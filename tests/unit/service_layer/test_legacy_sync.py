@@ -387,6 +387,29 @@ async def test_approval_is_a_request_the_units_are_synced_only_once_the_new_regi
     assert await legacy.sent_types() == []
 
 
+async def test_a_record_synced_over_two_forms_sends_disjoint_parts_with_its_whole_quantity_and_ends_synced(
+    legacy: ServiceUnderTest[Any],
+) -> None:
+    unit, record = await unit_with_record(legacy, quantity=50)
+    first = await legacy.handle(form(unit, (record, "P1001", 30)), unit.me)
+    await decide(legacy, first.id, Decision.approve)
+    await accept(legacy, first.id, 30, legacy_sync_id="LGS-1")
+    second = await legacy.handle(form(unit, (record, "P1001", 20)), unit.me)
+    await decide(legacy, second.id, Decision.approve)
+    await accept(legacy, second.id, 20, legacy_sync_id="LGS-2")
+
+    parts = [e.envelope.payload["items"][0] for e in await legacy.sent()]
+    # Each part says the record's whole quantity: the new registry takes parts up to it, each serial once.
+    assert [(p["quantity"], p["cancellation_quantity"], p["serial_ranges"]) for p in parts] == [
+        (30, 50, [["VER-P1001-2015-1", "VER-P1001-2015-30"]]),
+        (20, 50, [["VER-P1001-2015-31", "VER-P1001-2015-50"]]),
+    ]
+    stored = await record_of(legacy, record)
+    assert (stored.synced, stored.claimed, stored.in_transit) == (50, 0, 0)
+    with pytest.raises(Conflict):  # the whole record is synced: nothing is left for a third form
+        await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
+
+
 async def test_a_refusal_shows_every_finding_frees_the_units_traceably_and_a_corrected_form_syncs_them(
     legacy: ServiceUnderTest[Any],
 ) -> None:

@@ -193,19 +193,64 @@ async def test_the_same_sync_delivered_twice_even_under_another_event_id_has_one
     assert len((await new_registry.handle(ListLegacySyncs(), NCSC)).items) == 1
 
 
-async def test_a_cancellation_already_synced_in_another_application_is_refused_by_event(new_registry: Svc) -> None:
+async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_and_an_overlapping_part_is_refused(
+    new_registry: Svc,
+) -> None:
     project = legacy_number()
     account = await open_account(new_registry)
-    await synced(new_registry, account, item(project, 1, 100, cancellation_id="LCN-once"))
+    # 50 t cancelled in one record: a form for 30 t now, another for the other 20 t later.
+    first = approved(account, item(project, 1, 30, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
+    second = approved(account, item(project, 31, 50, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
+
+    await new_registry.deliver(SYNC, first)
+    await new_registry.deliver(SYNC, second)
+
+    answers = await new_registry.sent()
+    assert [
+        (a.event_type, a.envelope.payload["sync_application_id"], a.envelope.payload["quantity"]) for a in answers
+    ] == [
+        (ACCEPTED, first["sync_application_id"], 30),
+        (ACCEPTED, second["sync_application_id"], 20),
+    ]
+    for answer in answers:
+        await new_registry.handle(
+            ConfirmLegacySync(sync_id=answer.envelope.payload["legacy_sync_id"]), account.principal
+        )
+    assert await rows(new_registry, account, project) == {
+        "legacy": {"available": 50, "ranges": {"available": [[ver(project, 1), ver(project, 50)]]}}
+    }
+
+    # A third part whose serials came in already (45..50) is refused by event, with the serials and,
+    # the record being whole here, the quantity it would exceed: every finding.
+    third = approved(account, item(project, 45, 60, cancellation_id="LCN-parts"))
+    assert await new_registry.deliver(SYNC, third) == "applied"
+    [refused] = await new_registry.sent()
+    assert refused.event_type == REFUSED
+    overlap, exceeded = refused.envelope.payload["reasons"]
+    assert (overlap["code"], exceeded["code"]) == (
+        "SYNC_CANCELLATION_ALREADY_SYNCED",
+        "SYNC_CANCELLATION_QUANTITY_EXCEEDED",
+    )
+    assert ver(project, 45) in overlap["message"] and ver(project, 50) in overlap["message"]
+    assert (await rows(new_registry, account, project))["legacy"]["available"] == 50
+    assert len((await new_registry.handle(ListLegacySyncs(account_id=account.account_id), NCSC)).items) == 2
+    report = await new_registry.handle(Reconcile(), NCSC)
+    assert report.consistent, report.discrepancies
+
+
+async def test_a_part_that_would_bring_in_more_than_its_cancellation_is_refused_by_event(new_registry: Svc) -> None:
+    project = legacy_number()
+    account = await open_account(new_registry)
+    await synced(new_registry, account, item(project, 1, 30, cancellation_id="LCN-50") | {"cancellation_quantity": 50})
     await new_registry.sent()
 
-    # A second form naming the rest of the same record: the person's choice, answered, not dead-lettered.
-    await deliver(new_registry, SYNC, **approved(account, item(project, 101, 150, cancellation_id="LCN-once")))
+    # New serials, but 30 t + 30 t is more than the 50 t cancelled.
+    await deliver(new_registry, SYNC, **approved(account, item(project, 31, 60, cancellation_id="LCN-50")))
 
     [refused] = await new_registry.sent()
     assert refused.event_type == REFUSED
-    assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_CANCELLATION_ALREADY_SYNCED"]
-    assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 100
+    assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_CANCELLATION_QUANTITY_EXCEEDED"]
+    assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 30
 
 
 async def test_serials_already_here_or_overlapping_within_the_sync_are_inconsistent(new_registry: Svc) -> None:
