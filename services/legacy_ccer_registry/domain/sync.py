@@ -4,8 +4,8 @@
     submitted --NCSC rejects, with reasons--> rejected
 
 A form names the unit, its legacy and new accounts, a contact, and lines of (cancellation record,
-project, quantity) whose purpose is the 2023 offset. It is sent before 2024-12-23 17:00
-(Asia/Shanghai). Every problem is reported at once. A record, or part of one, is synced at most
+project, quantity) whose purpose is the 2023 offset. It is sent by the period's sync deadline
+(2023: 2024-12-23 17:00:00, the last instant, Asia/Shanghai; ``shared.reference``). Every problem is reported at once. A record, or part of one, is synced at most
 once (domain.md invariant 3): submission claims the quantity on the record, approval confirms it
 (taking the record's lowest serials not yet synced), rejection releases it.
 
@@ -26,11 +26,10 @@ from typing import Protocol
 from services.legacy_ccer_registry.domain.holdings import Purpose
 from shared.findings import Finding
 from shared.serials import SerialRange
-from shared.timeutil import CST, at_local, local
+from shared.timeutil import after_deadline, at_local, local
 
 __all__ = [
     "SYNC_CONFLICTS",
-    "SYNC_DEADLINE",
     "SYNC_SLA_WORKING_DAYS",
     "Line",
     "RecordFacts",
@@ -43,7 +42,6 @@ __all__ = [
     "take_unsynced",
 ]
 
-SYNC_DEADLINE = datetime(2024, 12, 23, 17, 0, tzinfo=CST)
 SYNC_SLA_WORKING_DAYS = 5
 AUTO_APPROVAL_TIME = time(17, 0)
 SYNC_CONFLICTS = frozenset({"SYNC_DEADLINE_PASSED", "QUANTITY_EXCEEDS_UNSYNCED", "SYNC_ALREADY_DECIDED"})
@@ -87,7 +85,9 @@ def _finding(code: str, message: str, message_zh: str, field: str | None = None)
     return Finding(code=code, message=message, message_zh=message_zh, field=field)
 
 
-def _form_findings(*, org: str | None, uscc: str, account_holder: str | None, now: datetime) -> list[Finding]:
+def _form_findings(
+    *, org: str | None, uscc: str, account_holder: str | None, now: datetime, deadline: datetime | None
+) -> list[Finding]:
     findings = []
     if uscc != org:
         findings.append(
@@ -107,12 +107,13 @@ def _form_findings(*, org: str | None, uscc: str, account_holder: str | None, no
                 "legacy_account_id",
             )
         )
-    if now >= SYNC_DEADLINE:
+    if deadline is None or after_deadline(deadline, now):
+        until = local(deadline).isoformat() if deadline is not None else "no period"
         findings.append(
             _finding(
                 "SYNC_DEADLINE_PASSED",
-                f"sync applications are accepted until {SYNC_DEADLINE.isoformat()}",
-                "信息同步申请须于2024年12月23日17点前提交",
+                f"sync applications are accepted until {until} (the last instant)",
+                f"信息同步申请受理截止时间为 {until}（含该时刻）",
             )
         )
     return findings
@@ -177,10 +178,11 @@ def sync_findings(
     lines: Sequence[Line],
     records: Mapping[str, RecordFacts],
     now: datetime,
+    deadline: datetime | None,
 ) -> list[Finding]:
     """Every reason the form is refused. ``records`` holds the cancellation records of the
     applicant's legacy account named on the form (others are unknown to it)."""
-    findings = _form_findings(org=org, uscc=uscc, account_holder=account_holder, now=now)
+    findings = _form_findings(org=org, uscc=uscc, account_holder=account_holder, now=now, deadline=deadline)
     counts = Counter(line.cancellation_id for line in lines)
     seen: set[str] = set()
     for n, line in enumerate(lines):
