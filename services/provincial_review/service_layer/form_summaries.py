@@ -15,7 +15,7 @@ from typing import Any
 
 from services.provincial_review.adapters.orm import OffsetForm, OffsetFormSummary
 from services.provincial_review.domain.access import SUMMARY_READERS
-from services.provincial_review.domain.offset_forms import form_window_open, summary_after, week_bounds
+from services.provincial_review.domain.offset_forms import form_periods, form_window_open, summary_after, week_bounds
 from services.provincial_review.service_layer.commands import ListFormSummaries
 from services.provincial_review.service_layer.unit_of_work import ReviewUnitOfWork
 from services.provincial_review.service_layer.views import SummaryPage
@@ -82,7 +82,7 @@ async def summarise_week(uow: ReviewUnitOfWork, payload: dict[str, Any], due_at:
             raise ConcurrentChange("offset forms of the weekly summary")
         uow.audit("summarise_offset_forms", "offset_form_summary", summary.id, province=province, forms=len(forms))
         made += 1
-    if form_window_open(due_at):
+    if form_window_open(form_periods(uow.period_definitions), due_at):
         following = due_at + timedelta(days=7)
         await uow.schedule(WEEKLY_SUMMARY_JOB, local(following).date().isoformat(), following, {})
     return f"{made} weekly summary(ies) for the week ending {week_ending.isoformat()}"
