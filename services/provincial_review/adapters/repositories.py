@@ -30,7 +30,6 @@ from services.provincial_review.adapters.orm import (
     ReviewHistory,
 )
 from services.provincial_review.domain.checks import NoticeUsage
-from services.provincial_review.domain.offset_forms import FormStatus
 from services.provincial_review.domain.review import ReviewStatus
 from shared.errors import NotFound
 from shared.scope import Scope
@@ -329,16 +328,17 @@ class FormRepository:
         query = query.order_by(OffsetForm.first_submitted_at, OffsetForm.id).offset(offset).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def confirmed_unsummarised_before(self, instant: datetime) -> list[OffsetForm]:
-        """Confirmed forms no weekly summary has reported yet, confirmed before ``instant``."""
-        rows = await self.session.scalars(
-            select(OffsetForm)
+    async def touched_between(self, start: datetime, end: datetime, actions: Iterable[str]) -> list[OffsetForm]:
+        """Forms with a history entry of one of ``actions`` in [start, end) (a week's summary)."""
+        touched = (
+            select(OffsetFormHistory.form_id)
             .where(
-                OffsetForm.status == FormStatus.confirmed.value,
-                OffsetForm.summary_id.is_(None),
-                OffsetForm.confirmed_at < instant,
+                OffsetFormHistory.at >= start, OffsetFormHistory.at < end, OffsetFormHistory.action.in_(list(actions))
             )
-            .order_by(OffsetForm.confirmed_at, OffsetForm.id)
+            .distinct()
+        )
+        rows = await self.session.scalars(
+            select(OffsetForm).where(OffsetForm.id.in_(touched)).order_by(OffsetForm.first_submitted_at, OffsetForm.id)
         )
         return list(rows.all())
 

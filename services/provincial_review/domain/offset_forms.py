@@ -19,10 +19,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from shared.findings import Finding
 from shared.offset_rules import offset_cap
@@ -35,10 +36,12 @@ __all__ = [
     "FORM_EXISTS",
     "CancellationCheck",
     "FormDecision",
+    "FormEvent",
     "FormInput",
     "FormPeriod",
     "FormStatus",
     "UnitNotice",
+    "WeekEntry",
     "cancellation_check",
     "content_findings",
     "decision_findings",
@@ -51,6 +54,7 @@ __all__ = [
     "resubmission_findings",
     "summary_after",
     "week_bounds",
+    "week_entry",
     "week_findings",
     "window_findings",
 ]
@@ -369,3 +373,65 @@ def week_findings(week_ending: date) -> list[Finding]:
 def form_window_open(periods: dict[str, FormPeriod], at: datetime) -> bool:
     """Whether some period's form window is open at ``at`` (weekly summaries continue meanwhile)."""
     return any(p.opens_at <= at and not after_deadline(p.deadline, at) for p in periods.values())
+
+
+# What puts a form into a week's summary: it was received (submitted, resubmitted) or decided.
+RECEIVED_ACTIONS = frozenset({"submitted", "resubmitted"})
+SUMMARISED_ACTIONS = RECEIVED_ACTIONS | {"confirmed", "returned"}
+
+
+@dataclass(frozen=True)
+class FormEvent:
+    """One entry of a form's history: what happened, the status after it, and for a submission
+    the form's content as submitted (``unit_name``, ``obligation``, ``requested_quantity``,
+    ``notice_id``, ``revision``)."""
+
+    at: datetime
+    action: str
+    status: str
+    reasons: tuple[str, ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WeekEntry:
+    """A form as it stood at the end of a summary week."""
+
+    status: FormStatus
+    unit_name: str
+    notice_id: str
+    obligation: int
+    requested_quantity: int
+    revision: int
+    submitted_at: datetime
+    decided_at: datetime | None
+    reasons: tuple[str, ...]
+
+    @property
+    def confirmed_quantity(self) -> int:
+        return self.requested_quantity if self.status is FormStatus.confirmed else 0
+
+
+def week_entry(events: Sequence[FormEvent], covers_from: datetime, covers_until: datetime) -> WeekEntry | None:
+    """The form in the summary of the week [``covers_from``, ``covers_until``): every form received
+    or decided in the week, with its status at the week's end (seed 001 第四步 "每周汇总申请表信息":
+    the forms, not only the confirmed ones); None for a form the week did not touch. Read from the
+    history, so a summary made late (after a clock jump) still shows the week as it was."""
+    known = [e for e in events if e.at < covers_until]
+    if not any(covers_from <= e.at and e.action in SUMMARISED_ACTIONS for e in known):
+        return None
+    submission = next(e for e in reversed(known) if e.action in RECEIVED_ACTIONS)
+    last = next(e for e in reversed(known) if e.action in SUMMARISED_ACTIONS)
+    decided = last.action not in RECEIVED_ACTIONS
+    d = submission.detail
+    return WeekEntry(
+        status=FormStatus(last.status),
+        unit_name=str(d.get("unit_name", "")),
+        notice_id=str(d.get("notice_id", "")),
+        obligation=int(d.get("obligation", 0)),
+        requested_quantity=int(d.get("requested_quantity", 0)),
+        revision=int(d.get("revision", 1)),
+        submitted_at=submission.at,
+        decided_at=last.at if decided else None,
+        reasons=last.reasons if decided else (),
+    )

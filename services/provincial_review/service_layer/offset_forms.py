@@ -231,8 +231,7 @@ async def decide_offset_form(uow: ReviewUnitOfWork, cmd: DecideOffsetForm, princ
     uow.form_history.add(
         form.id, at=now, action=action, actor=uow.actor, status=form.status, reasons=reasons, revision=form.revision
     )
-    if confirm:
-        await schedule_summary(uow, now)
+    await schedule_summary(uow, now)  # a return is reported in the week's summary too
     uow.audit(f"{action}_offset_form", "offset_form", form.id, revision=form.revision, reasons=reasons)
     return await _view(uow, form)
 

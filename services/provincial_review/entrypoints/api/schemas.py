@@ -284,14 +284,22 @@ class OffsetFormPage(BaseModel):
 
 
 class SummaryItemOut(BaseModel):
+    """A form received or decided in the week, as it stood at the week's end."""
+
     form_id: str
     unit: UnitOut
     notice_id: str
+    status: FormStatus | None = Field(
+        default=None, description="the form's status at the week's end — 周末（周五17点）时的申请表状态"
+    )
     obligation: int
     requested_quantity: int
-    confirmed_quantity: int
+    confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 确认抵销量")
     revision: int
+    submitted_at: LocalDateTime | None = Field(default=None, description="last (re)submission — 最近提交时间")
+    decided_at: LocalDateTime | None = Field(default=None, description="confirmed or returned at — 确认/退回时间")
     confirmed_at: LocalDateTime | None = None
+    reasons: list[str] = Field(default=[], description="the reasons of a return — 退回理由")
 
 
 class FormSummaryOut(BaseModel):
@@ -301,7 +309,7 @@ class FormSummaryOut(BaseModel):
     week_ending: date = Field(description="the Friday the week ends on, at 17:00 — 汇总周（周五17点截止）")
     covers_from: LocalDateTime = Field(description="previous Friday 17:00 — 上周五17点")
     covers_until: LocalDateTime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
-    forms: int = Field(description="forms confirmed in the week — 本周确认的申请表数")
+    forms: int = Field(description="forms received or decided in the week — 本周收到或处理的申请表数")
     requested_total: int = Field(description="申请抵销量合计")
     confirmed_total: int = Field(description="确认抵销量合计")
     items: list[SummaryItemOut]
