@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
+from services.provincial_review.domain.overdue_handling import HandlingKind
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
@@ -319,3 +320,59 @@ class FormSummaryOut(BaseModel):
 class FormSummaryPage(BaseModel):
     items: list[FormSummaryOut]
     next_cursor: str | None = None
+
+
+# --- the handling of overdue units (seed 001 二) ---------------------------------------------------
+class OverdueHandlingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: HandlingKind = Field(description=f"how the unit was handled — 处理方式: {HandlingKind.__doc__}")
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        description="what was decided, with its reference (e.g. the decision's number) — 处理情况说明"
+    )
+
+
+class OverdueHandlingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    notice_id: str
+    period_code: str
+    province: str
+    kind: HandlingKind
+    description: str
+    revision: int = Field(description="1 for the first record, then one more per correction — 登记版本")
+    recorded_at: LocalDateTime
+    recorded_by: str
+
+
+class OverdueUnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    notice_id: str
+    account_id: str
+    name: str
+    uscc: str
+    obligation: int
+    deadline: LocalDateTime = Field(
+        description="the notice's deadline, the last instant to comply — 履约截止时间（含）"
+    )
+    completed_at: LocalDateTime | None = Field(
+        description="completed late, or not at all (null) — 完成履约时间（逾期）"
+    )
+    handling: OverdueHandlingOut | None = Field(description="null: not handled yet — 处理情况（未登记为空）")
+
+
+class HandlingReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period_code: str
+    province: str
+    due: LocalDateTime = Field(
+        description="the last instant to report to the ministry (2019-2020: 2022-01-15 23:59:59) — 报送截止时间（含）"
+    )
+    past_due: bool = Field(description="the due instant has passed — 已过报送截止时间")
+    overdue: int = Field(description="units that did not surrender in time — 未按时足额清缴的单位数")
+    handled: int = Field(description="of which the handling is recorded — 已登记处理情况的单位数")
+    not_handled: int = Field(description="of which the handling is not recorded yet — 尚未登记处理情况的单位数")
+    units: list[OverdueUnitOut]
+    made_at: LocalDateTime
