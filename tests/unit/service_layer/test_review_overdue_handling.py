@@ -55,7 +55,7 @@ async def three_units(review: ServiceUnderTest[Any]) -> tuple[Unit, Unit, Unit]:
 
 async def test_the_report_lists_the_units_not_complete_by_the_deadline_and_is_due_2022_01_15(backend: str) -> None:
     async with review_at(backend, now=datetime(2021, 12, 20, 9, 0, tzinfo=CST)) as review:
-        on_time, late, never = await three_units(review)
+        on_time, _, _ = await three_units(review)
         hubei = on_time.initiator()
 
         before = await report(review, hubei)
@@ -70,7 +70,7 @@ async def test_the_report_lists_the_units_not_complete_by_the_deadline_and_is_du
 
 async def test_the_province_records_the_handling_of_each_overdue_unit_and_may_correct_it(backend: str) -> None:
     async with review_at(backend, now=AFTER) as review:
-        on_time, late, never = await three_units(review)
+        _, late, never = await three_units(review)
 
         first = await review.handle(handle(never), never.initiator())
         assert (first.kind, first.description, first.revision) == ("ordered_to_correct", "责令限期改正", 1)
@@ -90,7 +90,7 @@ async def test_the_province_records_the_handling_of_each_overdue_unit_and_may_co
 
 async def test_handling_is_refused_for_a_unit_that_is_not_overdue(backend: str) -> None:
     async with review_at(backend, now=datetime(2021, 12, 20, 9, 0, tzinfo=CST)) as review:
-        on_time, late, never = await three_units(review)
+        on_time, _, never = await three_units(review)
         with pytest.raises(Conflict) as too_early:
             await review.handle(handle(never), never.initiator())
         await review.set_clock(AFTER)
