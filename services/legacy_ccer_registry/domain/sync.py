@@ -5,7 +5,8 @@
 
 A form names the unit, its legacy and new accounts, a contact, and lines of (cancellation record,
 project, quantity) whose purpose is the 2023 offset. It is sent by the period's sync deadline
-(2023: 2024-12-23 17:00:00, the last instant, Asia/Shanghai; ``shared.reference``). Every problem is reported at once. A record, or part of one, is synced at most
+(2023: 2024-12-23 17:00:00, the last instant, Asia/Shanghai; ``shared.reference``). Every problem
+is reported at once. A record, or part of one, is synced at most
 once (domain.md invariant 3): submission claims the quantity on the record, approval confirms it
 (taking the record's lowest serials not yet synced), rejection releases it.
 
