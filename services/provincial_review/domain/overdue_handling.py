@@ -24,6 +24,8 @@ from shared.timeutil import after_deadline, local
 
 __all__ = [
     "HANDLING_CONFLICTS",
+    "HANDLING_NOT_REQUIRED",
+    "UNIT_NOT_OVERDUE",
     "HandlingKind",
     "NoticeFacts",
     "handling_findings",
