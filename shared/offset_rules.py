@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from shared.bounds import Day
 from shared.findings import Finding
-from shared.timeutil import local
+from shared.timeutil import after_deadline, local
 
 __all__ = [
     "Eligibility",
@@ -161,12 +161,14 @@ def obligation_findings(
 
 
 def deadline_findings(deadline: datetime, at: datetime) -> list[Finding]:
-    if at < deadline:
+    """Refused once the deadline (the last second a unit may apply) has passed."""
+    if not after_deadline(deadline, at):
         return []
     return [
         _f(
             "DEADLINE_PASSED",
-            f"the application deadline {local(deadline).isoformat()} has passed (now {local(at).isoformat()})",
-            f"已超过履约申请截止时间 {local(deadline).isoformat()}",
+            f"the application deadline {local(deadline).isoformat()} (the last instant to apply) has passed "
+            f"(now {local(at).isoformat()})",
+            f"已超过履约申请截止时间 {local(deadline).isoformat()}（含该时刻）",
         )
     ]

@@ -24,6 +24,7 @@ from shared.messaging.broker import Broker, BrokerPort
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics, db_source_var
+from shared.reference import CompliancePeriods
 from shared.scheduler import JobHandler, NextDue, Scheduler
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -88,6 +89,7 @@ class Runtime(Generic[U]):
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.clock = clock or Clock(settings.clock)
         self.calendar = WorkdayCalendar.from_file(settings.holidays_file)
+        self.period_definitions = CompliancePeriods.from_file(settings.periods_file)
         self.metrics = Metrics(definition.name)
         count_statements(self.engine, self.metrics)
         self.broker: BrokerPort = broker or Broker(
@@ -102,7 +104,13 @@ class Runtime(Generic[U]):
             metrics=self.metrics,
         )
         self.uow: UnitOfWorkFactory[U] = UnitOfWorkFactory(
-            self.sessions, self.infra, self.clock, self.relay.handoff, definition.unit_of_work, self.calendar
+            self.sessions,
+            self.infra,
+            self.clock,
+            self.relay.handoff,
+            definition.unit_of_work,
+            self.calendar,
+            self.period_definitions,
         )
         self.bus: MessageBus[U] = MessageBus(self.uow, definition.commands)
         self.consumer = EventConsumer(

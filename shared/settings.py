@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     # Operator-supplied PRC holiday data for years chinesecalendar does not cover (JSON or YAML).
     holidays_file: Path | None = None
+    # The compliance periods and their dates (default: shared/data/compliance_periods.yaml).
+    periods_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     # Fallback poll of the outbox relay; a commit in this process wakes it at once.

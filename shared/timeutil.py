@@ -15,7 +15,10 @@ __all__ = [
     "LocalDateTime",
     "LocalJSON",
     "LocalJSONList",
+    "after_deadline",
     "at_local",
+    "end_of_day",
+    "first_second_after",
     "json_default",
     "local",
     "local_instants",
@@ -77,3 +80,25 @@ def start_of_day_after(d: date) -> datetime:
     from datetime import timedelta
 
     return at_local(d + timedelta(days=1))
+
+
+def end_of_day(d: date) -> datetime:
+    """ "By the end of day D" (D日前) as a deadline: its last second, 23:59:59 Asia/Shanghai."""
+    return at_local(d, time(23, 59, 59))
+
+
+def after_deadline(deadline: datetime, at: datetime) -> bool:
+    """Whether ``at`` is too late for ``deadline``.
+
+    The one reading of a deadline in every service: a deadline is the last instant a person can
+    act, to the second ("12月15日17点前" is 17:00:00, "12月31日前" is 23:59:59). An act within that
+    second is on time (at 17:00:00.4 the clock on the wall still reads 17:00:00); one second later,
+    it is late."""
+    return at.replace(microsecond=0) > deadline
+
+
+def first_second_after(deadline: datetime) -> datetime:
+    """The first instant at which ``deadline`` has passed (when a job that follows it falls due)."""
+    from datetime import timedelta
+
+    return deadline.replace(microsecond=0) + timedelta(seconds=1)

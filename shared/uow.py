@@ -23,6 +23,7 @@ from shared.db import InfraTables
 from shared.events import Envelope, make_envelope
 from shared.messaging.relay import HANDOFF_LEASE_SECONDS, OutboxRow
 from shared.observability import cause_var, correlation_var
+from shared.reference import CompliancePeriods
 from shared.timeutil import json_default
 from shared.workdays import WorkdayCalendar
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         handoff: Handoff | None,
         *,
         calendar: WorkdayCalendar | None = None,
+        period_definitions: CompliancePeriods | None = None,
         actor: str,
         cause: str | None = None,
         causation_id: uuid.UUID | None = None,
@@ -51,6 +53,8 @@ class UnitOfWork:
         self.clock = clock
         self._handoff = handoff
         self.calendar = calendar or WorkdayCalendar()
+        # The compliance periods and their dates (reference data; a new period is a new entry).
+        self.period_definitions = period_definitions or CompliancePeriods.from_file()
         self.actor = actor
         self.cause = cause if cause is not None else cause_var.get()
         self.causation_id = causation_id
@@ -201,6 +205,7 @@ class UnitOfWorkFactory(Generic[U]):
         handoff: Handoff | None,
         kind: type[U] = UnitOfWork,  # type: ignore[assignment]
         calendar: WorkdayCalendar | None = None,
+        period_definitions: CompliancePeriods | None = None,
     ) -> None:
         self.sessions = sessions
         self.infra = infra
@@ -208,6 +213,7 @@ class UnitOfWorkFactory(Generic[U]):
         self.handoff = handoff
         self.kind = kind
         self.calendar = calendar
+        self.period_definitions = period_definitions
 
     def __call__(
         self,
@@ -223,6 +229,7 @@ class UnitOfWorkFactory(Generic[U]):
             self.clock,
             self.handoff,
             calendar=self.calendar,
+            period_definitions=self.period_definitions,
             actor=actor,
             cause=cause,
             causation_id=causation_id,

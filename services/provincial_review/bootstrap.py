@@ -13,6 +13,7 @@ from services.provincial_review.service_layer import (
     form_summaries,
     intake,
     offset_forms,
+    overdue_handling,
     queries,
     reviews,
 )
@@ -21,10 +22,12 @@ from services.provincial_review.service_layer.commands import (
     DecideOffsetForm,
     GetCase,
     GetDashboard,
+    GetHandlingReport,
     GetOffsetForm,
     ListCases,
     ListFormSummaries,
     ListOffsetForms,
+    RecordOverdueHandling,
     ResubmitOffsetForm,
     SubmitFirstReview,
     SubmitOffsetForm,
@@ -56,6 +59,8 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     GetOffsetForm: offset_forms.get_offset_form,
     ListOffsetForms: offset_forms.list_offset_forms,
     ListFormSummaries: form_summaries.list_form_summaries,
+    RecordOverdueHandling: overdue_handling.record_overdue_handling,
+    GetHandlingReport: overdue_handling.get_handling_report,
 }
 
 EVENT_HANDLERS = cast(

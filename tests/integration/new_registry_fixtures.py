@@ -5,13 +5,32 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from shared.timeutil import CST, local
 from tests.harness import Stack, uscc
 
 BASE = "/api/v1"
+# While the 2023 period still takes legacy units (its applications close after 2024-12-31 23:59:59).
+LEGACY_YEAR = (datetime(2024, 9, 2, 9, 0, tzinfo=CST), datetime(2024, 12, 1, tzinfo=CST))
+
+
+async def while_legacy_units_are_accepted(stack: Stack) -> None:
+    """Make the new registry's clock read inside 2024 (it never moves back: past that, the new
+    registry is reset first, the documented way to replay another year)."""
+    service = stack["new_ccer_registry"]
+    clock, admin = service.runtime.clock, stack.token("sim_admin")
+    earliest, latest = LEGACY_YEAR
+    if clock.is_set and local(clock.now()) > latest:
+        await stack.quiet()
+        answer = await service.client.post(f"{BASE}/admin/reset", headers=admin)
+        assert answer.status_code == 200, answer.text
+    if not clock.is_set or local(clock.now()) < earliest:
+        answer = await service.client.put(f"{BASE}/admin/clock", json={"now": earliest.isoformat()}, headers=admin)
+        assert answer.status_code == 200, answer.text
 
 
 def project_number() -> str:

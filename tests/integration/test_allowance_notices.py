@@ -33,7 +33,7 @@ async def test_a_province_issues_one_notice_per_unit_and_period(stack: Stack) ->
 
     assert issued["obligation"] == 1_000_000
     assert (issued["fulfilled"], issued["under_review"], issued["ccer_offsettable"]) == (0, 0, 50_000)
-    assert (issued["status"], issued["deadline"]) == ("open", "2026-01-01T00:00:00+08:00")
+    assert (issued["status"], issued["deadline"]) == ("open", "2025-12-31T23:59:59+08:00")
     again = await client(stack).post(
         f"{API}/notices",
         json={"period_code": period["code"], "account_id": unit.account_id, "obligation": 5},

@@ -37,7 +37,7 @@ async def test_a_builtin_period_is_proposed_pending_and_approved_by_another_pers
         "new_registered_on_or_after": "2024-01-22",
         "exclude_within_national_ets": True,
     }
-    assert period["application_deadline"] == "2025-01-01T00:00:00+08:00"
+    assert period["application_deadline"] == "2024-12-31T23:59:59+08:00"  # "2024年12月31日前": the last second
     assert (period["recall_after_working_days"], period["period_end"]) == (15, "2024-12-31")
     # Anyone authenticated reads the rules in force; the period's instruments now exist.
     read = await c.get(f"{API}/compliance-periods/{period_code}", headers=stack.token("enterprise", org=uscc()))

@@ -14,11 +14,32 @@ from typing import Any
 import pytest
 
 from services.legacy_ccer_registry.domain.daily_records import daily_batch_after
+from shared.reference import CompliancePeriods
+from shared.timeutil import CST, local
 from tests.harness import Stack, uscc
 
 pytestmark = pytest.mark.integration
 
 BASE = "/api/v1"
+
+
+# Inside NCSC's daily-records window of the first period (2021-10-26 .. 2021-12-15).
+IN_WINDOW = (datetime(2021, 11, 2, 9, 0, tzinfo=CST), datetime(2021, 12, 1, tzinfo=CST))
+
+
+async def _inside_the_daily_records_window(stack: Stack) -> None:
+    """Make the legacy registry's clock read inside the window (it never moves back: past it, the
+    registry is reset first, the documented way to replay another year)."""
+    service = stack["legacy_ccer_registry"]
+    clock, admin = service.runtime.clock, stack.token("sim_admin")
+    earliest, latest = IN_WINDOW
+    if clock.is_set and local(clock.now()) > latest:
+        await stack.quiet()
+        answer = await service.client.post(f"{BASE}/admin/reset", headers=admin)
+        assert answer.status_code == 200, answer.text
+    if not clock.is_set or local(clock.now()) < earliest:
+        answer = await service.client.put(f"{BASE}/admin/clock", json={"now": earliest.isoformat()}, headers=admin)
+        assert answer.status_code == 200, answer.text
 
 
 def _project_number() -> str:
@@ -115,6 +136,7 @@ async def test_accounts_and_records_outside_ones_scope_answer_404(stack: Stack) 
 
 
 async def test_cancellation_records_list_as_csv_and_their_event_reaches_the_broker(stack: Stack) -> None:
+    await _inside_the_daily_records_window(stack)
     client = stack["legacy_ccer_registry"].client
     account, number, holder = await _unit_with_available_units(stack)
     made = await client.post(
@@ -138,8 +160,9 @@ async def test_cancellation_records_list_as_csv_and_their_event_reaches_the_brok
     other = await client.get(f"{BASE}/cancellations", headers=stack.token("province_initiator", province="110000"))
     assert record["id"] not in {c["id"] for c in other.json()["items"]}
 
-    # NCSC's daily batch at 17:00 sends the day's records: move this registry's clock to it.
-    batch = daily_batch_after(datetime.fromisoformat(record["cancelled_at"]))
+    # NCSC's daily batch just after 17:00 sends the day's records: move this registry's clock to it.
+    batch = daily_batch_after(CompliancePeriods.from_file(), datetime.fromisoformat(record["cancelled_at"]))
+    assert batch is not None
     moved = await client.put(f"{BASE}/admin/clock", json={"now": batch.isoformat()}, headers=stack.token("sim_admin"))
     assert moved.status_code == 200 and moved.json()["jobs_run"] >= 1, moved.text
     ncsc = stack.token("ncsc_operator")

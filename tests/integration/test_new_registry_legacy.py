@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from tests.harness import Stack, uscc
-from tests.integration.new_registry_fixtures import BASE, Unit, assert_reconciled, produced, registered
+from tests.integration.new_registry_fixtures import (
+    BASE,
+    Unit,
+    assert_reconciled,
+    produced,
+    registered,
+    while_legacy_units_are_accepted,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -101,6 +108,7 @@ async def test_a_synced_legacy_sync_is_confirmed_or_disputed_by_its_holder_only(
 async def test_a_legacy_lot_carries_its_record_dates_and_a_registration_cancels_exactly_its_ranges(
     stack: Stack,
 ) -> None:
+    await while_legacy_units_are_accepted(stack)
     unit = await Unit(stack).open()
     await unit.bind()
     project = f"L{uuid.uuid4().hex[:8].upper()}"

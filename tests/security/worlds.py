@@ -327,7 +327,7 @@ async def provincial_review_world(svc: ServiceUnderTest[Any]) -> World:
     form = await unit.submit(svc)
     case = await open_case(svc, CaseUnit(province=unit.province, uscc=unit.uscc))
     await svc.sent()
-    world.params = {"form_id": form.form.id, "case_id": case.case.id}
+    world.params = {"form_id": form.form.id, "case_id": case.case.id, "notice_id": unit.notice_id}
     world.secrets = {unit.uscc, form.form.id, case.case.id}
     fields = unit.fields()
     body = {
@@ -347,6 +347,12 @@ async def provincial_review_world(svc: ServiceUnderTest[Any]) -> World:
         f"POST {API}/offset-forms/{{form_id}}/decision": lambda role: Req(json={"decision": "confirm"}),
         f"POST {API}/offset-forms/{{form_id}}/cancellation-proof": lambda role: Req(
             json={"file_name": "截图.png", "sha256": "5d41402abc4b2a76b9719d911017c592aabbccddeeff00112233445566778899"}
+        ),
+        f"GET {API}/overdue-handling": lambda role: Req(
+            query={"period_code": "2019-2020", "province": unit.province}, names_object=True
+        ),
+        f"PUT {API}/overdue-handling/{{notice_id}}": lambda role: Req(
+            json={"kind": "ordered_to_correct", "description": "责令限期改正"}
         ),
     }
     return world

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.allowance_registry.domain.applications import (
     Item,
@@ -138,7 +138,7 @@ def test_every_refusal_is_reported_together() -> None:
         "LOT-GONE": lot(0, pending=False),
     }
     n = notice(1_000, complete=True)
-    p = period(active=False, application_deadline=NOW)
+    p = period(active=False, application_deadline=NOW - timedelta(seconds=1))  # the last second has passed
 
     assert findings(items, held={"PE2025000001": 100}, lots=lots, n=n, p=p, applicant="91110000MA0000001Y") == {
         ("NOTICE_NOT_APPLICANTS", None),

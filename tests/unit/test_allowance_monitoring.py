@@ -66,15 +66,21 @@ def test_before_the_deadline_complete_means_complete_so_far() -> None:
     assert [u.name for u in stats.units_short] == ["later", "never"]
 
 
-def test_a_notice_completed_at_17_00_00_is_not_complete_by_that_instant() -> None:
-    at_target = unit("at-target", TARGET)
+def test_a_notice_completed_during_17_00_00_is_on_time_and_at_17_00_01_it_is_late() -> None:
+    second = timedelta(seconds=1)
+    at_target = unit("at-target", TARGET + timedelta(microseconds=999_999))
+    after_target = unit("after-target", TARGET + second)
     at_deadline = unit("at-deadline", DEADLINE)
+    after_deadline = unit("after-deadline", DEADLINE + second)
+    units = [at_target, after_target, at_deadline, after_deadline]
 
-    stats = compliance_stats([at_target, at_deadline], deadline=DEADLINE, target_date=TARGET, now=DEADLINE)
+    during = compliance_stats(units, deadline=DEADLINE, target_date=TARGET, now=DEADLINE)
+    stats = compliance_stats(units, deadline=DEADLINE, target_date=TARGET, now=DEADLINE + second)
 
-    assert (stats.complete_by_target_date, stats.complete) == (0, 1)
-    assert [u.name for u in overdue_units([at_target, at_deadline], DEADLINE)] == ["at-deadline"]
-    assert stats.final is True  # at 17:00:00 the deadline has passed
+    assert (stats.complete_by_target_date, stats.complete) == (1, 3)
+    assert [u.name for u in overdue_units(units, DEADLINE)] == ["after-deadline"]
+    assert during.final is False  # during 17:00:00 units may still comply
+    assert stats.final is True
 
 
 def test_the_95_percent_target_is_met_in_integers_at_exactly_19_of_20() -> None:

@@ -32,9 +32,9 @@ def test_the_builtin_periods_of_the_seeds_ship_as_data() -> None:
     assert y2023.eligibility.origins == ["new", "legacy"]
     assert y2023.eligibility.legacy_recorded_before == date(2017, 3, 14)
     assert y2023.eligibility.new_registered_on_or_after == date(2024, 1, 22)
-    assert y2023.application_deadline == datetime(2025, 1, 1, 0, 0, tzinfo=CST)
+    assert y2023.application_deadline == datetime(2024, 12, 31, 23, 59, 59, tzinfo=CST)  # "2024年12月31日前"
     assert y2024.eligibility.origins == ["new"]
-    assert y2024.application_deadline == datetime(2026, 1, 1, 0, 0, tzinfo=CST)
+    assert y2024.application_deadline == datetime(2025, 12, 31, 23, 59, 59, tzinfo=CST)
     assert {p.cap_bp for p in (first, y2023, y2024)} == {500}
     assert all(p.eligibility.exclude_within_national_ets for p in (first, y2023, y2024))
     assert builtin_instruments()["PE2021000097"]["name"] == "2019-2020年配额"

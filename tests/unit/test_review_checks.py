@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.provincial_review.domain.checks import (
     ApplicationFacts,
@@ -25,7 +25,7 @@ ELIGIBILITY_2023 = {
     "exclude_within_national_ets": True,
 }
 UNIT = Party("ALA-1", "华能测试电厂", "91110000MA0000001X")
-DEADLINE = datetime(2025, 1, 1, tzinfo=CST)
+DEADLINE = datetime(2024, 12, 31, 23, 59, 59, tzinfo=CST)  # "2024年12月31日前": the last second
 
 
 def new_lot(**kw: object) -> LotFacts:
@@ -189,14 +189,18 @@ def test_an_application_without_ccer_shows_one_passing_lot_check() -> None:
     assert len(lots) == 1 and lots[0].passed
 
 
-def test_submission_at_the_deadline_is_too_late() -> None:
-    check = by_code(automated_checks(application(submitted_at=DEADLINE), NOTICE, NoticeUsage()))[CheckCode.deadline][0]
+def test_submission_in_the_deadlines_second_is_on_time_and_one_second_later_too_late() -> None:
+    last = DEADLINE + timedelta(microseconds=999_999)
+    on_time = by_code(automated_checks(application(submitted_at=last), NOTICE, NoticeUsage()))[CheckCode.deadline][0]
+    late = DEADLINE + timedelta(seconds=1)
+    check = by_code(automated_checks(application(submitted_at=late), NOTICE, NoticeUsage()))[CheckCode.deadline][0]
 
+    assert on_time.findings == []
     assert [f.code for f in check.findings] == ["DEADLINE_PASSED"]
 
 
 def test_failing_findings_collects_every_failing_check_once() -> None:
-    checks = automated_checks(application(submitted_at=DEADLINE), None, NoticeUsage())
+    checks = automated_checks(application(submitted_at=DEADLINE + timedelta(seconds=1)), None, NoticeUsage())
 
     codes = [f.code for f in failing_findings(checks)]
 

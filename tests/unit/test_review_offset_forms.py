@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.provincial_review.domain.offset_forms import (
-    FORM_PERIODS,
     CancellationCheck,
     FormDecision,
     FormInput,
@@ -18,6 +17,7 @@ from services.provincial_review.domain.offset_forms import (
     cancellation_check,
     content_findings,
     decision_findings,
+    form_periods,
     period_findings,
     period_of_purpose,
     proof_findings,
@@ -27,8 +27,10 @@ from services.provincial_review.domain.offset_forms import (
     week_findings,
     window_findings,
 )
+from shared.reference import CompliancePeriods
 from shared.timeutil import CST
 
+FORM_PERIODS = form_periods(CompliancePeriods.from_file())
 PERIOD = FORM_PERIODS["2019-2020"]
 NOTICE = UnitNotice("NTC-1", "420000", "火电测试企业", "91420000MA4K0000X0", 1_000_000)
 
@@ -60,6 +62,7 @@ def at(*args: int) -> datetime:
         (at(2021, 10, 25, 23, 59, 59), ["FORM_WINDOW_NOT_OPEN"]),
         (at(2021, 10, 26, 0, 0, 0), []),
         (at(2021, 12, 10, 23, 59, 59), []),
+        (at(2021, 12, 10, 23, 59, 59) + timedelta(microseconds=999_999), []),
         (at(2021, 12, 11, 0, 0, 0), ["FORM_WINDOW_CLOSED"]),
     ],
 )
@@ -120,8 +123,8 @@ def test_a_unit_without_a_notice_is_told_so_and_still_checked_against_its_stated
 
 
 def test_only_the_first_period_has_a_form() -> None:
-    assert period_findings("2019-2020") == []
-    assert codes(period_findings("2023")) == ["FORM_PERIOD_UNKNOWN"]
+    assert period_findings(FORM_PERIODS, "2019-2020") == []
+    assert codes(period_findings(FORM_PERIODS, "2023")) == ["FORM_PERIOD_UNKNOWN"]
 
 
 def test_only_a_submitted_form_is_decided_and_a_return_says_why() -> None:
@@ -168,9 +171,9 @@ def test_the_cancelled_quantity_is_set_beside_the_confirmed_one(
 
 
 def test_cancellations_for_the_2019_2020_offset_belong_to_the_first_periods_form() -> None:
-    assert period_of_purpose("offset_2019_2020") is PERIOD
-    assert period_of_purpose("offset_2023") is None
-    assert period_of_purpose("voluntary") is None
+    assert period_of_purpose(FORM_PERIODS, "offset_2019_2020") == PERIOD
+    assert period_of_purpose(FORM_PERIODS, "offset_2023") is None
+    assert period_of_purpose(FORM_PERIODS, "voluntary") is None
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@ deadline, who did not surrender in full on time (未按时足额清缴), and wha
 (seed 002) counts. Pure, no I/O.
 
 - A unit is an enterprise notice of the period. It is complete by an instant when the notice was
-  completed (the province's approval that fulfilled it) strictly before that instant: the seed's
-  "17点前" — a notice completed at 17:00:00 is not on time.
+  completed (the province's approval that fulfilled it) by that instant, read as every deadline
+  is (``shared.timeutil.after_deadline``): the last second a person can act, "17点前" being 17:00:00
+  — a notice completed during 17:00:00 is on time, at 17:00:01 it is not.
 - Asked before an instant has passed, "complete by" it means complete so far.
 - Shares are ``Decimal`` counts over units, rounded half-even to 4 places; no float arithmetic. A
   period without units has no share (``None``).
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 from services.allowance_registry.domain.application_state import EDITABLE, ApplicationStatus
 from services.allowance_registry.domain.notices import NoticeStatus
+from shared.timeutil import after_deadline
 
 __all__ = [
     "OVERDUE_JOB",
@@ -111,7 +113,7 @@ class UnitProgress:
 
 
 def complete_before(unit: UnitProgress, instant: datetime) -> bool:
-    return unit.completed_at is not None and unit.completed_at < instant
+    return unit.completed_at is not None and not after_deadline(instant, unit.completed_at)
 
 
 def overdue_units(units: Iterable[UnitProgress], deadline: datetime) -> list[UnitProgress]:
@@ -177,7 +179,7 @@ def compliance_stats(
         units_short=overdue_units(units, deadline),
         deadline=deadline,
         target_date=target_date,
-        final=now >= deadline,
+        final=after_deadline(deadline, now),
     )
 
 

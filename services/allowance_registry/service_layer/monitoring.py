@@ -23,6 +23,7 @@ from services.allowance_registry.service_layer.holdings import get_holdings
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from services.allowance_registry.service_layer.views import ComplianceStatsView, NoticeScope, NoticeView, OverviewView
 from shared.principal import Principal
+from shared.timeutil import first_second_after
 
 __all__ = [
     "OVERDUE_JOB",
@@ -40,9 +41,11 @@ _OPEN_NOTICES_SHOWN = 500
 
 
 async def schedule_overdue_marking(uow: AllowanceUnitOfWork, period: CompliancePeriod) -> None:
-    """The period's overdue marking falls due at its application deadline: one job per period, however
-    often this is called (when the period is approved, and again with each notice issued)."""
-    await uow.schedule(OVERDUE_JOB, period.code, period.application_deadline, {"period_code": period.code})
+    """The period's overdue marking falls due once its application deadline has passed (the first
+    second after it): one job per period, however often this is called (when the period is approved,
+    and again with each notice issued)."""
+    due = first_second_after(period.application_deadline)
+    await uow.schedule(OVERDUE_JOB, period.code, due, {"period_code": period.code})
 
 
 async def mark_overdue_notices(uow: AllowanceUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:

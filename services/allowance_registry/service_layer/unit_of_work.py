@@ -60,7 +60,7 @@ class AllowanceUnitOfWork(UnitOfWork):
         self.lot_units = LotUnitRepository(session)
         self.registrations = RegistrationRepository(session)
         self.applications = ApplicationRepository(session)
-        self.catalogue = Catalogue()
+        self.catalogue = Catalogue(self.period_definitions)
         self.monitoring = MonitoringRepository(session)
         self.offset_ccer_requests = OffsetCcerRequestRepository(session)
         self.reconciliation = ReconciliationRepository(session)

@@ -1,48 +1,52 @@
-"""NCSC's daily cancellation records and the first period's cancellation deadline (seed 001 第五步,
-第六步; domain.md §7): pure, no I/O.
+"""NCSC's daily cancellation records and the cancellation deadlines of the periods (seed 001 第五步,
+第六步; domain.md §7): pure, no I/O. The dates are the periods' (``shared.reference``).
 
-- Units for the 2019-2020 offset must be cancelled before 2021-12-15 17:00 (Asia/Shanghai).
-- Every day at 17:00 the records made since the previous batch go out (``cancellation.recorded``),
-  to the provinces and the allowance registry. A record made at 17:00:00 or later goes out with the
-  next day's batch: the batch at 17:00 is of what was recorded before it.
+- Units cancelled for a period's offset (2019-2020: purpose ``offset_2019_2020``) must be cancelled
+  by its cancellation deadline (2021-12-15 17:00:00, the last second to act, Asia/Shanghai).
+- Every day of a period's daily-records window (2019-2020: 2021-10-26 to 2021-12-15, both included)
+  the records made up to 17:00:00 of that day and not yet sent go out at 17:00:01 ("于每日 17 点后",
+  ``cancellation.recorded``), to the provinces and the allowance registry. A record made before the
+  window opens goes out with its first batch; on no day outside a window is anything sent.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from services.legacy_ccer_registry.domain.holdings import Purpose
 from shared.findings import Finding
-from shared.timeutil import CST
+from shared.reference import CompliancePeriods
+from shared.timeutil import after_deadline, local
 
 __all__ = [
     "CANCELLATION_DEADLINE_PASSED",
-    "FIRST_PERIOD_CANCELLATION_DEADLINE",
     "cancellation_deadline_findings",
     "daily_batch_after",
 ]
 
 CANCELLATION_DEADLINE_PASSED = "CANCELLATION_DEADLINE_PASSED"
-FIRST_PERIOD_CANCELLATION_DEADLINE = datetime(2021, 12, 15, 17, 0, tzinfo=CST)
-DAILY_BATCH_AT = time(17, 0)
 
 
-def cancellation_deadline_findings(purpose: Purpose, now: datetime) -> list[Finding]:
-    """A cancellation for the 2019-2020 offset is refused from 2021-12-15 17:00:00 on (seed 001 第五步)."""
-    if purpose != Purpose.offset_2019_2020 or now < FIRST_PERIOD_CANCELLATION_DEADLINE:
+def cancellation_deadline_findings(periods: CompliancePeriods, purpose: Purpose, now: datetime) -> list[Finding]:
+    """A cancellation for a period's offset is refused once the period's cancellation deadline has
+    passed (2019-2020: from 2021-12-15 17:00:01 on, seed 001 第五步)."""
+    rule = periods.cancellation_of(purpose.value)
+    if rule is None or not after_deadline(rule.deadline, now):
         return []
+    deadline = local(rule.deadline)
     return [
         Finding(
             code=CANCELLATION_DEADLINE_PASSED,
-            message="cancellations for the 2019-2020 offset closed at 2021-12-15 17:00 (Asia/Shanghai)",
-            message_zh="用于2019-2020年度配额清缴抵销的注销已于2021年12月15日17点截止",
+            message=f"cancellations for the {purpose.value} purpose closed at {deadline.isoformat()} "
+            "(the last instant to cancel)",
+            message_zh=f"用途为 {purpose.value} 的注销已于 {deadline:%Y年%m月%d日%H:%M:%S} 截止",
             field="purpose",
         )
     ]
 
 
-def daily_batch_after(instant: datetime) -> datetime:
-    """The first daily batch (17:00 Asia/Shanghai) strictly after ``instant``."""
-    local = instant.astimezone(CST)
-    batch = datetime.combine(local.date(), DAILY_BATCH_AT, tzinfo=CST)
-    return batch if local < batch else batch + timedelta(days=1)
+def daily_batch_after(periods: CompliancePeriods, instant: datetime) -> datetime | None:
+    """The daily batch that sends a record made at ``instant``: the first batch of a daily-records
+    window that covers it (a batch covers what was recorded up to 17:00:00 of its day); None when
+    no window has a batch left, and the record is never sent."""
+    return periods.daily_batch_after(instant)

@@ -6,9 +6,10 @@
     awaiting_new_registry --new registry refuses, with findings (sync.refused)--> refused_by_new_registry
 
 A form names the unit, its legacy and new accounts, a contact, and lines of (cancellation record,
-project, quantity) whose purpose is the 2023 offset. It is sent before 2024-12-23 17:00
-(Asia/Shanghai). Every problem is reported at once; the unit name must be the legacy account
-holder's (width and spacing aside, ``shared.names``). A record, or part of one, is synced at most
+project, quantity) whose purpose is the 2023 offset. It is sent by the period's sync deadline
+(2023: 2024-12-23 17:00:00, the last instant, Asia/Shanghai; ``shared.reference``). Every problem
+is reported at once; the unit name must be the legacy account holder's (width and spacing aside,
+``shared.names``). A record, or part of one, is synced at most
 once (domain.md invariant 3): submission claims the quantity on the record; approval sends the
 record's lowest serials not on another form approved or synced (the claim is then "in transit");
 the new registry's acceptance makes it synced; NCSC's rejection or the new registry's refusal
@@ -36,12 +37,11 @@ from services.legacy_ccer_registry.domain.holdings import Purpose
 from shared.findings import Finding
 from shared.names import normalise_name, same_name
 from shared.serials import SerialRange, merge_ranges
-from shared.timeutil import CST, at_local, local
+from shared.timeutil import after_deadline, at_local, local
 
 __all__ = [
     "HOLDING_SERIALS",
     "SYNC_CONFLICTS",
-    "SYNC_DEADLINE",
     "SYNC_SLA_WORKING_DAYS",
     "Line",
     "RecordFacts",
@@ -54,7 +54,6 @@ __all__ = [
     "take_free",
 ]
 
-SYNC_DEADLINE = datetime(2024, 12, 23, 17, 0, tzinfo=CST)
 SYNC_SLA_WORKING_DAYS = 5
 AUTO_APPROVAL_TIME = time(17, 0)
 SYNC_CONFLICTS = frozenset({"SYNC_DEADLINE_PASSED", "QUANTITY_EXCEEDS_UNSYNCED", "SYNC_ALREADY_DECIDED"})
@@ -106,7 +105,14 @@ def _finding(code: str, message: str, message_zh: str, field: str | None = None)
 
 
 def _form_findings(
-    *, org: str | None, uscc: str, account_holder: str | None, unit_name: str, holder_name: str | None, now: datetime
+    *,
+    org: str | None,
+    uscc: str,
+    account_holder: str | None,
+    unit_name: str,
+    holder_name: str | None,
+    now: datetime,
+    deadline: datetime | None,
 ) -> list[Finding]:
     findings = []
     if uscc != org:
@@ -136,12 +142,13 @@ def _form_findings(
                 "unit_name",
             )
         )
-    if now >= SYNC_DEADLINE:
+    if deadline is None or after_deadline(deadline, now):
+        until = local(deadline).isoformat() if deadline is not None else "no period"
         findings.append(
             _finding(
                 "SYNC_DEADLINE_PASSED",
-                f"sync applications are accepted until {SYNC_DEADLINE.isoformat()}",
-                "信息同步申请须于2024年12月23日17点前提交",
+                f"sync applications are accepted until {until} (the last instant)",
+                f"信息同步申请受理截止时间为 {until}（含该时刻）",
             )
         )
     return findings
@@ -206,6 +213,7 @@ def sync_findings(
     lines: Sequence[Line],
     records: Mapping[str, RecordFacts],
     now: datetime,
+    deadline: datetime | None,
     unit_name: str = "",
     holder_name: str | None = None,
 ) -> list[Finding]:
@@ -213,7 +221,13 @@ def sync_findings(
     applicant's legacy account named on the form (others are unknown to it); ``holder_name`` is
     that account holder's name (the form's ``unit_name`` must be it)."""
     findings = _form_findings(
-        org=org, uscc=uscc, account_holder=account_holder, unit_name=unit_name, holder_name=holder_name, now=now
+        org=org,
+        uscc=uscc,
+        account_holder=account_holder,
+        unit_name=unit_name,
+        holder_name=holder_name,
+        now=now,
+        deadline=deadline,
     )
     counts = Counter(line.cancellation_id for line in lines)
     seen: set[str] = set()

@@ -1,6 +1,7 @@
 """Voluntary cancellation (自愿注销): units leave the general holding account for good, lowest
-serials first, into a record. NCSC's daily batch at 17:00 announces the day's records as
-``legacy_ccer_registry.cancellation.recorded`` (seed 001 第六步)."""
+serials first, into a record. NCSC's daily batch just after 17:00 announces the day's records as
+``legacy_ccer_registry.cancellation.recorded`` (seed 001 第六步), on the days of a period's
+daily-records window only (2019-2020: 2021-10-26 to 2021-12-15)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from shared.ids import new_id
 from shared.principal import Principal
 from shared.scope import Scope
 from shared.serials import labels, merge_ranges
+from shared.timeutil import local
 
 __all__ = [
     "DAILY_RECORDS_JOB",
@@ -88,7 +90,7 @@ async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Princ
     await uow.accounts.lock(account.id)
     blocks = await uow.blocks.held(account.id, project.number, UnitState.available)
     findings = cancellation_findings(quantity=cmd.quantity, available=sum(b.last_n - b.first_n + 1 for b in blocks))
-    findings += cancellation_deadline_findings(cmd.purpose, uow.now())
+    findings += cancellation_deadline_findings(uow.period_definitions, cmd.purpose, uow.now())
     refuse(
         findings,
         "the cancellation is refused",
@@ -130,14 +132,18 @@ async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Princ
         reference_id=record.id,
         detail={"purpose": cmd.purpose.value},
     )
-    batch = daily_batch_after(record.cancelled_at)
-    await uow.schedule(DAILY_RECORDS_JOB, batch.date().isoformat(), batch, {})
+    batch = daily_batch_after(uow.period_definitions, record.cancelled_at)
+    if batch is not None:  # outside every daily-records window, NCSC sends no record
+        await uow.schedule(DAILY_RECORDS_JOB, batch.date().isoformat(), batch, {})
     uow.audit("cancel_units", "cancellation", record.id, quantity=cmd.quantity, purpose=cmd.purpose)
     return record
 
 
 async def send_daily_records(uow: LegacyUnitOfWork, payload: dict[str, Any], due_at: datetime) -> str:
-    """NCSC's daily batch at 17:00: every record made before it and not yet sent goes out, once."""
+    """NCSC's daily batch (17:00:01): every record made before it and not yet sent goes out, once;
+    on a day outside every daily-records window, nothing does."""
+    if not uow.period_definitions.daily_records_sent_on(local(due_at).date()):
+        return "no daily records on this day"
     sent = 0
     for record in await uow.cancellations.unannounced_before(due_at):
         if not await uow.cancellations.mark_announced(record.id, uow.now()):

@@ -16,6 +16,7 @@ from typing import Any
 from services.legacy_ccer_registry.adapters.orm import Cancellation, SyncApplication
 from services.legacy_ccer_registry.domain.access import OPERATORS
 from services.legacy_ccer_registry.domain.accounts import Decision
+from services.legacy_ccer_registry.domain.holdings import Purpose
 from services.legacy_ccer_registry.domain.sync import (
     SYNC_CONFLICTS,
     Line,
@@ -77,6 +78,11 @@ def _facts(record: Cancellation) -> RecordFacts:
     return RecordFacts(record.project_number, record.purpose, record.quantity, record.synced, record.claimed)
 
 
+def _sync_deadline(uow: LegacyUnitOfWork) -> datetime | None:
+    rule = uow.period_definitions.sync_of(Purpose.offset_2023.value)
+    return rule.deadline if rule is not None else None
+
+
 async def submit_sync_application(
     uow: LegacyUnitOfWork, cmd: SubmitSyncApplication, principal: Principal, *, auto_approve: bool = False
 ) -> SyncApplication:
@@ -96,6 +102,7 @@ async def submit_sync_application(
         now=uow.now(),
         unit_name=cmd.unit_name,
         holder_name=account.holder_name if account is not None else None,
+        deadline=_sync_deadline(uow),
     )
     refuse(findings, "the sync application is refused", "信息同步申请被拒绝", conflict_codes=SYNC_CONFLICTS)
     assert account is not None  # LEGACY_ACCOUNT_NOT_OWN otherwise

@@ -4,9 +4,12 @@ small named function returning findings with stable codes, every finding at once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from shared.findings import Finding
+from shared.reference import CompliancePeriods
+from shared.timeutil import local
 
 __all__ = [
     "CCER_EXCHANGE",
@@ -17,6 +20,7 @@ __all__ = [
     "cancellation_purpose",
     "freeze_findings",
     "insufficient",
+    "legacy_use_findings",
     "lot_consistency_findings",
     "settling_exchange_finding",
     "trade_findings",
@@ -49,6 +53,7 @@ CONFLICT_CODES = frozenset(
         "ACCOUNT_NOT_BOUND",
         "INSUFFICIENT_AVAILABLE",
         "INSUFFICIENT_TRADING",
+        "LEGACY_UNITS_NOT_ACCEPTED",
         "TRADING_ACCOUNT_NOT_ACTIVE",
         "TRADING_ACCOUNT_SUSPENDED",
     }
@@ -122,6 +127,34 @@ def freeze_findings(
     elif requested > available:
         findings.append(insufficient("available", project_number, requested, available))
     return findings
+
+
+def legacy_use_findings(origin: str, periods: CompliancePeriods, now: datetime) -> list[Finding]:
+    """Legacy units have a last use: the last period that accepts them (2023, applications by
+    2024-12-31 23:59:59, seed 000 一 第四步). Once no period accepts legacy units, freezing them is
+    refused at once, rather than leaving them pending until a recall."""
+    if origin != "legacy" or periods.accepting(origin, now):
+        return []
+    last = periods.last_accepting(origin)
+    if last is None:
+        return [
+            _f(
+                "LEGACY_UNITS_NOT_ACCEPTED",
+                "no compliance period accepts legacy CCER",
+                "没有履约期接受旧有CCER抵销配额清缴",
+                "origin",
+            )
+        ]
+    deadline = local(last.application_deadline).isoformat()
+    return [
+        _f(
+            "LEGACY_UNITS_NOT_ACCEPTED",
+            f"no open compliance period accepts legacy CCER: the last one, {last.code}, took compliance "
+            f"applications until {deadline} (the last instant)",
+            f"当前没有履约期接受旧有CCER：最后接受旧有CCER的 {last.code} 履约期，履约申请已于 {deadline} 截止",
+            "origin",
+        )
+    ]
 
 
 def trading_inactive(status: str | None, whose: str, whose_zh: str, field: str) -> Finding:

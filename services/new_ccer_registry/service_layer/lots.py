@@ -10,7 +10,7 @@ from typing import Any
 from services.new_ccer_registry.adapters.orm import Account, Binding, Cancellation, OffsetLot
 from services.new_ccer_registry.domain.holdings import Origin, UnitState
 from services.new_ccer_registry.domain.legacy import recorded_ranges
-from services.new_ccer_registry.domain.lots import CONFLICT_CODES, LotStatus, freeze_findings
+from services.new_ccer_registry.domain.lots import CONFLICT_CODES, LotStatus, freeze_findings, legacy_use_findings
 from services.new_ccer_registry.service_layer.commands import FreezeLot, GetLot, ListCancellations, ListLots
 from services.new_ccer_registry.service_layer.movements import record_movement
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
@@ -51,7 +51,8 @@ async def freeze_lot(uow: NewRegistryUnitOfWork, cmd: FreezeLot, principal: Prin
             project_number=cmd.project_number,
             requested=cmd.quantity,
             available=uow.blocks.units_in(blocks),
-        ),
+        )
+        + legacy_use_findings(cmd.origin, uow.period_definitions, uow.now()),
         "the national compliance offset is refused",
         "全国履约抵销被拒绝",
         conflict_codes=CONFLICT_CODES,

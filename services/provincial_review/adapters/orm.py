@@ -188,3 +188,19 @@ class OffsetFormSummary(Base):
     confirmed_total: Mapped[int] = mapped_column(BigInteger)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OverdueHandling(Base):
+    """How the province handled a unit that did not surrender in time (未按时足额清缴, seed 001 二),
+    one per notice; ``revision`` counts the records (a correction replaces the previous one)."""
+
+    __tablename__ = "overdue_handlings"
+
+    notice_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(30), index=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(120))

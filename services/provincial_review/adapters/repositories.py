@@ -25,12 +25,12 @@ from services.provincial_review.adapters.orm import (
     OffsetForm,
     OffsetFormHistory,
     OffsetFormSummary,
+    OverdueHandling,
     RecordedCancellation,
     ReviewCase,
     ReviewHistory,
 )
 from services.provincial_review.domain.checks import NoticeUsage
-from services.provincial_review.domain.offset_forms import FormStatus
 from services.provincial_review.domain.review import ReviewStatus
 from shared.errors import NotFound
 from shared.scope import Scope
@@ -241,6 +241,9 @@ class CompletionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get(self, notice_id: str) -> ComplianceCompletion | None:
+        return await self.session.get(ComplianceCompletion, notice_id)
+
     async def record_once(self, completion: ComplianceCompletion) -> bool:
         """Store a notice's completion unless one is stored already; returns whether it was new."""
         if await self.session.get(ComplianceCompletion, completion.notice_id) is not None:
@@ -329,16 +332,17 @@ class FormRepository:
         query = query.order_by(OffsetForm.first_submitted_at, OffsetForm.id).offset(offset).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def confirmed_unsummarised_before(self, instant: datetime) -> list[OffsetForm]:
-        """Confirmed forms no weekly summary has reported yet, confirmed before ``instant``."""
-        rows = await self.session.scalars(
-            select(OffsetForm)
+    async def touched_between(self, start: datetime, end: datetime, actions: Iterable[str]) -> list[OffsetForm]:
+        """Forms with a history entry of one of ``actions`` in [start, end) (a week's summary)."""
+        touched = (
+            select(OffsetFormHistory.form_id)
             .where(
-                OffsetForm.status == FormStatus.confirmed.value,
-                OffsetForm.summary_id.is_(None),
-                OffsetForm.confirmed_at < instant,
+                OffsetFormHistory.at >= start, OffsetFormHistory.at < end, OffsetFormHistory.action.in_(list(actions))
             )
-            .order_by(OffsetForm.confirmed_at, OffsetForm.id)
+            .distinct()
+        )
+        rows = await self.session.scalars(
+            select(OffsetForm).where(OffsetForm.id.in_(touched)).order_by(OffsetForm.first_submitted_at, OffsetForm.id)
         )
         return list(rows.all())
 
@@ -510,3 +514,48 @@ class SummaryRepository:
             .limit(limit)
         )
         return list((await self.session.scalars(query)).all())
+
+
+class OverdueHandlingRepository:
+    """The province's records of how it handled its overdue units; callers pass the province they
+    may see (the scope rule is applied to the notice first). A record is replaced under a guard on
+    the revision the caller read."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, notice_id: str) -> OverdueHandling | None:
+        return await self.session.get(OverdueHandling, notice_id)
+
+    async def fresh(self, notice_id: str) -> OverdueHandling:
+        """The record as stored now (after a guarded replace)."""
+        row = await self.session.get(OverdueHandling, notice_id, populate_existing=True)
+        if row is None:
+            raise NotFound.of("handling", "处理情况", notice_id)
+        return row
+
+    async def of_period(self, province: str, period_code: str) -> dict[str, OverdueHandling]:
+        rows = await self.session.scalars(
+            select(OverdueHandling).where(
+                OverdueHandling.province == province, OverdueHandling.period_code == period_code
+            )
+        )
+        return {r.notice_id: r for r in rows}
+
+    async def add(self, handling: OverdueHandling) -> bool:
+        """Insert the first record; False when another was inserted meanwhile."""
+        self.session.add(handling)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def replace(self, notice_id: str, seen_revision: int, **values: Any) -> bool:
+        """Replace the record the caller read (``seen_revision``); False when it changed meanwhile."""
+        result = await self.session.execute(
+            update(OverdueHandling)
+            .where(OverdueHandling.notice_id == notice_id, OverdueHandling.revision == seen_revision)
+            .values(revision=seen_revision + 1, **values)
+        )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]

@@ -3,44 +3,50 @@
     (none) --submit--> submitted --confirm--> confirmed   (final)
                        submitted --return---> returned --resubmit--> submitted
 
-- The unit submits its form to its province inside the period's form window (2019-2020: from
-  2021-10-26 00:00:00 to the end of 2021-12-10, i.e. before 2021-12-11 00:00:00, Asia/Shanghai).
+- The unit submits its form to its province inside the period's form window, taken from the period
+  definitions (``shared.reference``; 2019-2020: from 2021-10-26 00:00:00 to 2021-12-10 23:59:59,
+  the last instant to submit, Asia/Shanghai).
 - The province checks it against the unit's enterprise notice: unit name, province, the period's
   obligation, and the requested quantity within floor(cap × obligation) (第四步). Every problem is
   reported at once, each with a stable code.
 - The province confirms it, or returns it with reasons; the unit corrects and resubmits it.
-- Each Friday at 17:00 the forms confirmed since the previous Friday 17:00 are summarised for NCSC
-  (第四步 "每周汇总……于周五下班前发至国家气候战略中心").
+- Each Friday at 17:00 every form received (submitted or resubmitted) or decided since the previous
+  Friday 17:00 is summarised for NCSC with its status at the week's end (第四步 "每周汇总申请表信息，
+  并于周五下班前发至国家气候战略中心"): not only the confirmed ones.
 - NCSC's daily cancellation records (第六步) are set beside the confirmed quantity (第五步 "按照经确认的
   《申请表》注销"), and any difference is flagged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from shared.findings import Finding
 from shared.offset_rules import offset_cap
-from shared.timeutil import CST, local, start_of_day_after
+from shared.reference import CompliancePeriods
+from shared.timeutil import CST, after_deadline, local
 
 __all__ = [
     "FORM_CHECKS_FAILING",
     "FORM_CONFLICTS",
     "FORM_EXISTS",
-    "FORM_PERIODS",
     "CancellationCheck",
     "FormDecision",
+    "FormEvent",
     "FormInput",
     "FormPeriod",
     "FormStatus",
     "UnitNotice",
+    "WeekEntry",
     "cancellation_check",
     "content_findings",
     "decision_findings",
     "existing_form_finding",
+    "form_periods",
     "form_window_open",
     "period_findings",
     "period_of_purpose",
@@ -48,6 +54,7 @@ __all__ = [
     "resubmission_findings",
     "summary_after",
     "week_bounds",
+    "week_entry",
     "week_findings",
     "window_findings",
 ]
@@ -81,26 +88,31 @@ class CancellationCheck(StrEnum):
 @dataclass(frozen=True)
 class FormPeriod:
     """A period whose offset path starts with the form (only the first one). The cap is the
-    period's offset cap in basis points; the window is [opens_at, closes_at)."""
+    period's offset cap in basis points; the window runs from ``opens_at`` to ``deadline``, both
+    inclusive (``deadline`` is the last instant a unit can submit)."""
 
     code: str
     cap_bp: int
     opens_at: datetime
-    closes_at: datetime
-    cancellation_purpose: str
+    deadline: datetime
+    cancellation_purpose: str | None
 
 
-# The one place this service keeps the first period's form rules (seed 001: 5% cap; 申请表 from
-# 2021-10-26 to 2021-12-10; CCER cancelled with the purpose of the 2019-2020 offset).
-FORM_PERIODS: dict[str, FormPeriod] = {
-    "2019-2020": FormPeriod(
-        code="2019-2020",
-        cap_bp=500,
-        opens_at=datetime(2021, 10, 26, 0, 0, tzinfo=CST),
-        closes_at=start_of_day_after(date(2021, 12, 10)),
-        cancellation_purpose="offset_2019_2020",
-    )
-}
+def form_periods(periods: CompliancePeriods) -> dict[str, FormPeriod]:
+    """The periods with a form window in the period definitions (seed 001: 5% cap; 申请表 from
+    2021-10-26 to 2021-12-10; CCER cancelled with the purpose of the 2019-2020 offset)."""
+    return {
+        code: FormPeriod(
+            code=code,
+            cap_bp=p.cap_bp,
+            opens_at=p.offset_form.opens_at,
+            deadline=p.offset_form.deadline,
+            cancellation_purpose=p.cancellation.purpose if p.cancellation else None,
+        )
+        for code, p in periods.dates.items()
+        if p.offset_form is not None
+    }
+
 
 FORM_EXISTS = "FORM_EXISTS"
 FORM_WINDOW_NOT_OPEN = "FORM_WINDOW_NOT_OPEN"
@@ -145,10 +157,10 @@ def _f(code: str, message: str, message_zh: str, field: str | None = None) -> Fi
     return Finding(code=code, message=message, message_zh=message_zh, field=field)
 
 
-def period_findings(period_code: str) -> list[Finding]:
-    if period_code in FORM_PERIODS:
+def period_findings(periods: dict[str, FormPeriod], period_code: str) -> list[Finding]:
+    if period_code in periods:
         return []
-    known = ", ".join(FORM_PERIODS)
+    known = ", ".join(periods)
     return [
         _f(
             "FORM_PERIOD_UNKNOWN",
@@ -160,8 +172,8 @@ def period_findings(period_code: str) -> list[Finding]:
 
 
 def window_findings(period: FormPeriod, now: datetime) -> list[Finding]:
-    """The form is accepted from ``opens_at`` (inclusive) to ``closes_at`` (exclusive)."""
-    opens, closes = local(period.opens_at).isoformat(), local(period.closes_at).isoformat()
+    """The form is accepted from ``opens_at`` to ``deadline``, both inclusive."""
+    opens, closes = local(period.opens_at).isoformat(), local(period.deadline).isoformat()
     if now < period.opens_at:
         return [
             _f(
@@ -170,12 +182,12 @@ def window_findings(period: FormPeriod, now: datetime) -> list[Finding]:
                 f"{period.code} 抵销申请表自 {opens} 起受理",
             )
         ]
-    if now >= period.closes_at:
+    if after_deadline(period.deadline, now):
         return [
             _f(
                 FORM_WINDOW_CLOSED,
-                f"forms for {period.code} were accepted until {closes} (exclusive)",
-                f"{period.code} 抵销申请表受理已于 {closes} 截止",
+                f"forms for {period.code} were accepted until {closes} (the last instant to submit)",
+                f"{period.code} 抵销申请表受理截止时间为 {closes}（含该时刻），已截止",
             )
         ]
     return []
@@ -325,9 +337,9 @@ def cancellation_check(confirmed: int, cancelled: int) -> CancellationCheck:
     return CancellationCheck.short if cancelled < confirmed else CancellationCheck.excess
 
 
-def period_of_purpose(purpose: str) -> FormPeriod | None:
+def period_of_purpose(periods: dict[str, FormPeriod], purpose: str) -> FormPeriod | None:
     """The form period a cancellation purpose belongs to (``offset_2019_2020`` → 2019-2020)."""
-    return next((p for p in FORM_PERIODS.values() if p.cancellation_purpose == purpose), None)
+    return next((p for p in periods.values() if p.cancellation_purpose == purpose), None)
 
 
 def summary_after(instant: datetime) -> datetime:
@@ -358,6 +370,68 @@ def week_findings(week_ending: date) -> list[Finding]:
     ]
 
 
-def form_window_open(at: datetime) -> bool:
+def form_window_open(periods: dict[str, FormPeriod], at: datetime) -> bool:
     """Whether some period's form window is open at ``at`` (weekly summaries continue meanwhile)."""
-    return any(p.opens_at <= at < p.closes_at for p in FORM_PERIODS.values())
+    return any(p.opens_at <= at and not after_deadline(p.deadline, at) for p in periods.values())
+
+
+# What puts a form into a week's summary: it was received (submitted, resubmitted) or decided.
+RECEIVED_ACTIONS = frozenset({"submitted", "resubmitted"})
+SUMMARISED_ACTIONS = RECEIVED_ACTIONS | {"confirmed", "returned"}
+
+
+@dataclass(frozen=True)
+class FormEvent:
+    """One entry of a form's history: what happened, the status after it, and for a submission
+    the form's content as submitted (``unit_name``, ``obligation``, ``requested_quantity``,
+    ``notice_id``, ``revision``)."""
+
+    at: datetime
+    action: str
+    status: str
+    reasons: tuple[str, ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WeekEntry:
+    """A form as it stood at the end of a summary week."""
+
+    status: FormStatus
+    unit_name: str
+    notice_id: str
+    obligation: int
+    requested_quantity: int
+    revision: int
+    submitted_at: datetime
+    decided_at: datetime | None
+    reasons: tuple[str, ...]
+
+    @property
+    def confirmed_quantity(self) -> int:
+        return self.requested_quantity if self.status is FormStatus.confirmed else 0
+
+
+def week_entry(events: Sequence[FormEvent], covers_from: datetime, covers_until: datetime) -> WeekEntry | None:
+    """The form in the summary of the week [``covers_from``, ``covers_until``): every form received
+    or decided in the week, with its status at the week's end (seed 001 第四步 "每周汇总申请表信息":
+    the forms, not only the confirmed ones); None for a form the week did not touch. Read from the
+    history, so a summary made late (after a clock jump) still shows the week as it was."""
+    known = [e for e in events if e.at < covers_until]
+    if not any(covers_from <= e.at and e.action in SUMMARISED_ACTIONS for e in known):
+        return None
+    submission = next(e for e in reversed(known) if e.action in RECEIVED_ACTIONS)
+    last = next(e for e in reversed(known) if e.action in SUMMARISED_ACTIONS)
+    decided = last.action not in RECEIVED_ACTIONS
+    d = submission.detail
+    return WeekEntry(
+        status=FormStatus(last.status),
+        unit_name=str(d.get("unit_name", "")),
+        notice_id=str(d.get("notice_id", "")),
+        obligation=int(d.get("obligation", 0)),
+        requested_quantity=int(d.get("requested_quantity", 0)),
+        revision=int(d.get("revision", 1)),
+        submitted_at=submission.at,
+        decided_at=last.at if decided else None,
+        reasons=last.reasons if decided else (),
+    )

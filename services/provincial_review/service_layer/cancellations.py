@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from services.provincial_review.adapters.orm import RecordedCancellation
-from services.provincial_review.domain.offset_forms import period_of_purpose
+from services.provincial_review.domain.offset_forms import form_periods, period_of_purpose
 from services.provincial_review.service_layer.unit_of_work import ReviewUnitOfWork
 from shared.events import Envelope
 from shared.events.contracts import CancellationRecordedV1
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def on_cancellation_recorded(uow: ReviewUnitOfWork, envelope: Envelope, payload: CancellationRecordedV1) -> None:
-    period = period_of_purpose(payload.purpose)
+    period = period_of_purpose(form_periods(uow.period_definitions), payload.purpose)
     if period is None:
         log.info("cancellation %s is for %s, not a form period's offset", payload.cancellation_id, payload.purpose)
         return

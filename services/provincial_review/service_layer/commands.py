@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.provincial_review.adapters.orm import OverdueHandling
 from services.provincial_review.domain.offset_forms import FormDecision, FormStatus
+from services.provincial_review.domain.overdue_handling import HandlingKind
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 from services.provincial_review.service_layer.views import (
     CasePage,
@@ -13,6 +15,7 @@ from services.provincial_review.service_layer.views import (
     Dashboard,
     FormPage,
     FormView,
+    HandlingReport,
     SummaryPage,
 )
 from shared.bus import Command
@@ -23,10 +26,12 @@ __all__ = [
     "DecideOffsetForm",
     "GetCase",
     "GetDashboard",
+    "GetHandlingReport",
     "GetOffsetForm",
     "ListCases",
     "ListFormSummaries",
     "ListOffsetForms",
+    "RecordOverdueHandling",
     "ResubmitOffsetForm",
     "SubmitFirstReview",
     "SubmitOffsetForm",
@@ -144,3 +149,21 @@ class ListFormSummaries(Command[SummaryPage]):
     week_ending: date | None = None
     offset: int = 0
     limit: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOverdueHandling(Command[OverdueHandling]):
+    """Record (or correct) how the province handled a unit that did not surrender in time."""
+
+    notice_id: str
+    kind: HandlingKind
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetHandlingReport(Command[HandlingReport]):
+    """The report on the handling of a province's overdue units for a period (the caller's own
+    province for a province; the named one for the ministry's reader)."""
+
+    period_code: str
+    province: str | None = None

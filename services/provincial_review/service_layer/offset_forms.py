@@ -12,7 +12,6 @@ from services.provincial_review.domain.offset_forms import (
     FORM_CHECKS_FAILING,
     FORM_CONFLICTS,
     FORM_EXISTS,
-    FORM_PERIODS,
     FormDecision,
     FormInput,
     FormStatus,
@@ -20,6 +19,7 @@ from services.provincial_review.domain.offset_forms import (
     content_findings,
     decision_findings,
     existing_form_finding,
+    form_periods,
     period_findings,
     proof_findings,
     resubmission_findings,
@@ -120,8 +120,9 @@ def _fields(form: FormInput, notice: IssuedNotice | None) -> dict[str, Any]:
 async def submit_offset_form(uow: ReviewUnitOfWork, cmd: SubmitOffsetForm, principal: Principal) -> FormView:
     form_in = _input(cmd)
     _own_unit(principal, form_in.unit_uscc)
-    refuse(period_findings(cmd.period_code), "the offset application form is refused", "抵销申请表未被受理")
-    period, now = FORM_PERIODS[cmd.period_code], uow.now()
+    periods = form_periods(uow.period_definitions)
+    refuse(period_findings(periods, cmd.period_code), "the offset application form is refused", "抵销申请表未被受理")
+    period, now = periods[cmd.period_code], uow.now()
     existing = await uow.forms.of_unit(form_in.unit_uscc, period.code)
     row, notice = await _notice(uow, form_in.unit_uscc, period.code)
     findings = [existing_form_finding(existing.id, period.code)] if existing is not None else []
@@ -156,7 +157,7 @@ async def resubmit_offset_form(uow: ReviewUnitOfWork, cmd: ResubmitOffsetForm, p
     form = await uow.forms.get(cmd.form_id, scope_of(principal))
     form_in = _input(cmd)
     _own_unit(principal, form_in.unit_uscc)
-    period, now = FORM_PERIODS[form.period_code], uow.now()
+    period, now = form_periods(uow.period_definitions)[form.period_code], uow.now()
     row, notice = await _notice(uow, form_in.unit_uscc, period.code)
     findings = resubmission_findings(FormStatus(form.status), form.period_code, form_in)
     findings += window_findings(period, now) + content_findings(form_in, notice, period)
@@ -204,7 +205,7 @@ async def decide_offset_form(uow: ReviewUnitOfWork, cmd: DecideOffsetForm, princ
     if confirm:
         # The notice may have been re-issued since the form was submitted: confirm what still holds.
         _, notice = await _notice(uow, form.unit_uscc, form.period_code)
-        failing = content_findings(_as_submitted(form), notice, FORM_PERIODS[form.period_code])
+        failing = content_findings(_as_submitted(form), notice, form_periods(uow.period_definitions)[form.period_code])
         if failing:
             raise Conflict(
                 FORM_CHECKS_FAILING,
@@ -230,8 +231,7 @@ async def decide_offset_form(uow: ReviewUnitOfWork, cmd: DecideOffsetForm, princ
     uow.form_history.add(
         form.id, at=now, action=action, actor=uow.actor, status=form.status, reasons=reasons, revision=form.revision
     )
-    if confirm:
-        await schedule_summary(uow, now)
+    await schedule_summary(uow, now)  # a return is reported in the week's summary too
     uow.audit(f"{action}_offset_form", "offset_form", form.id, revision=form.revision, reasons=reasons)
     return await _view(uow, form)
 

@@ -1,6 +1,7 @@
 """The provincial review's unit of work: its repositories, as ``uow.cases``, ``uow.history``,
 ``uow.notices``, ``uow.completions``, and for the first period's offset forms ``uow.forms``,
-``uow.form_history``, ``uow.proofs``, ``uow.cancellations`` and ``uow.summaries``."""
+``uow.form_history``, ``uow.proofs``, ``uow.cancellations`` and ``uow.summaries``; the handling of
+overdue units ``uow.handlings``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.provincial_review.adapters.repositories import (
     FormRepository,
     HistoryRepository,
     NoticeRepository,
+    OverdueHandlingRepository,
     ProofRepository,
     SummaryRepository,
 )
@@ -32,6 +34,7 @@ class ReviewUnitOfWork(UnitOfWork):
     proofs: ProofRepository
     cancellations: CancellationRecordRepository
     summaries: SummaryRepository
+    handlings: OverdueHandlingRepository  # how the province handled its overdue units (seed 001 二)
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = CaseRepository(session)
@@ -43,3 +46,4 @@ class ReviewUnitOfWork(UnitOfWork):
         self.proofs = ProofRepository(session)
         self.cancellations = CancellationRecordRepository(session)
         self.summaries = SummaryRepository(session)
+        self.handlings = OverdueHandlingRepository(session)

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.provincial_review.adapters.orm import (
     CancellationProof,
     OffsetForm,
     OffsetFormHistory,
     OffsetFormSummary,
+    OverdueHandling,
     RecordedCancellation,
     ReviewCase,
     ReviewHistory,
 )
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormStatus, cancellation_check
 
-__all__ = ["CasePage", "CaseView", "Dashboard", "FormPage", "FormView", "SummaryPage", "UnitShort"]
+__all__ = [
+    "CasePage",
+    "CaseView",
+    "Dashboard",
+    "FormPage",
+    "FormView",
+    "HandlingReport",
+    "OverdueUnit",
+    "SummaryPage",
+    "UnitShort",
+]
 
 
 @dataclass(frozen=True)
@@ -93,3 +105,36 @@ class FormPage:
 class SummaryPage:
     summaries: tuple[OffsetFormSummary, ...]
     has_more: bool
+
+
+@dataclass(frozen=True)
+class OverdueUnit:
+    """A unit that did not surrender in time, and how the province handled it (None: not yet)."""
+
+    notice_id: str
+    account_id: str
+    name: str
+    uscc: str
+    obligation: int
+    deadline: datetime
+    completed_at: datetime | None
+    handling: OverdueHandling | None
+
+
+@dataclass(frozen=True)
+class HandlingReport:
+    """A province's report to the ministry on the handling of its overdue units for a period."""
+
+    period_code: str
+    province: str
+    due: datetime
+    units: tuple[OverdueUnit, ...]
+    made_at: datetime
+
+    @property
+    def handled(self) -> int:
+        return sum(u.handling is not None for u in self.units)
+
+    @property
+    def not_handled(self) -> int:
+        return len(self.units) - self.handled

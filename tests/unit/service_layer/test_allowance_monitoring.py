@@ -183,7 +183,7 @@ async def test_an_application_approved_after_the_deadline_completes_the_notice_l
     late = await unit_with_notice(first_period, "逾期企业")
     await first_period.set_clock(DEADLINE - timedelta(hours=1))
     application_id = await apply(first_period, late, Item(kind=ItemKind.allowance, instrument=PE, quantity=1_000))
-    await first_period.set_clock(DEADLINE)  # 17:00:00 is no longer before the deadline
+    await first_period.set_clock(DEADLINE + timedelta(seconds=1))  # 17:00:00 was the last second
 
     marked = await first_period.handle(GetNotice(notice_id=late.notice_id), late.principal)
     await first_period.deliver("provincial_review.application.approved", approved(application_id))

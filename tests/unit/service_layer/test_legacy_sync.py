@@ -156,7 +156,7 @@ async def unit_with_record_of_other(svc: ServiceUnderTest[Any]) -> tuple[Unit, s
     return other, record.id
 
 
-async def test_the_form_is_accepted_at_16_59_59_and_refused_from_17_00_00_on_2024_12_23(
+async def test_the_form_is_accepted_until_17_00_00_and_refused_from_17_00_01_on_2024_12_23(
     legacy: ServiceUnderTest[Any],
 ) -> None:
     unit, record = await unit_with_record(legacy)
@@ -164,7 +164,10 @@ async def test_the_form_is_accepted_at_16_59_59_and_refused_from_17_00_00_on_202
     accepted = await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
     assert accepted.status == SyncStatus.submitted
 
-    await legacy.set_clock(datetime(2024, 12, 23, 17, 0, 0, tzinfo=CST))
+    await legacy.set_clock(datetime(2024, 12, 23, 17, 0, 0, 999_999, tzinfo=CST))  # "17点前": the last second
+    assert (await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)).status == SyncStatus.submitted
+
+    await legacy.set_clock(datetime(2024, 12, 23, 17, 0, 1, tzinfo=CST))
     with pytest.raises(Conflict) as refused:
         await legacy.handle(form(unit, (record, "P1001", 1)), unit.me)
     assert [f.code for f in refused.value.findings] == ["SYNC_DEADLINE_PASSED"]
@@ -206,18 +209,18 @@ async def test_auto_processing_leaves_a_form_ncsc_already_decided_alone(auto_leg
     await decide(auto_legacy, application.id, Decision.reject, "联系人信息有误")
     await auto_legacy.sent()
 
-    # The auto-approval job and NCSC's daily batch of cancellation records both run.
-    assert await auto_legacy.set_clock(datetime(2024, 9, 30, 0, 0, tzinfo=CST)) == 2
+    # The auto-approval job runs (NCSC sends no daily records in 2024: its window was 2021's).
+    assert await auto_legacy.set_clock(datetime(2024, 9, 30, 0, 0, tzinfo=CST)) == 1
     still = await auto_legacy.handle(GetSyncApplication(application_id=application.id), ncsc())
     assert still.status == SyncStatus.rejected
-    assert await auto_legacy.sent_types() == ["legacy_ccer_registry.cancellation.recorded"]
+    assert await auto_legacy.sent_types() == []
     assert (await record_of(auto_legacy, record)).synced == 0
 
 
 async def test_without_auto_processing_nothing_is_approved_by_itself(legacy: ServiceUnderTest[Any]) -> None:
     unit, record = await unit_with_record(legacy)
     application = await legacy.handle(form(unit, (record, "P1001", 10)), unit.me)
-    assert await legacy.set_clock(datetime(2024, 11, 1, tzinfo=CST)) == 1  # only the daily cancellation batch
+    assert await legacy.set_clock(datetime(2024, 11, 1, tzinfo=CST)) == 0  # no job at all
     assert (await legacy.handle(GetSyncApplication(application_id=application.id), ncsc())).status == "submitted"
 
 

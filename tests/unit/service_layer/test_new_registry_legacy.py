@@ -5,7 +5,8 @@ registrations and recalls of exact serial ranges; a unit's history; reconciliati
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,7 +27,8 @@ from services.new_ccer_registry.service_layer.commands import (
 )
 from shared.errors import Conflict, InconsistentEvent, NotFound
 from shared.serials import SerialRange
-from tests.service_layer import as_
+from shared.timeutil import CST
+from tests.service_layer import as_, service_under_test
 from tests.unit.service_layer.test_new_registry_support import (
     CBGEX,
     NCSC,
@@ -51,6 +53,18 @@ REFUSED = "new_ccer_registry.sync.refused"
 REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
 OLD, NEWER = date(2016, 5, 10), date(2016, 11, 20)
+
+
+# Legacy units are used for the 2023 period only: its applications close after 2024-12-31 23:59:59.
+IN_2024 = datetime(2024, 9, 2, 9, 0, tzinfo=CST)
+LAST_SECOND = datetime(2024, 12, 31, 23, 59, 59, tzinfo=CST)
+
+
+@pytest.fixture
+async def new_registry(backend: str) -> AsyncIterator[Svc]:
+    """The new registry in 2024, while the 2023 period still takes legacy units."""
+    async with service_under_test("new_ccer_registry", backend, now=IN_2024) as service:
+        yield service
 
 
 def legacy_number() -> str:
@@ -695,3 +709,25 @@ def test_an_exact_plan_cuts_each_block_into_taken_and_kept_parts_and_names_what_
         ),
     ]
     assert plan.missing == [SerialRange("VER-P-2015", 101, 105)]
+
+
+async def test_legacy_units_freeze_until_the_last_second_of_2024_and_are_refused_at_once_after_it(
+    new_registry: Svc,
+) -> None:
+    """Seed 000 一 第四步: legacy CCER offset 2023 obligations only, "应于2024年12月31日前…完成"; after
+    that no period accepts them, so a freeze is refused with a finding instead of waiting for a recall."""
+    project = legacy_number()
+    account, _ = await legacy_holding(new_registry, project, item(project, 1, 100))
+
+    await new_registry.set_clock(LAST_SECOND + timedelta(microseconds=999_999))
+    assert (await freeze_legacy(new_registry, account, project, 10)).quantity == 10
+    await new_registry.sent()
+
+    await new_registry.set_clock(LAST_SECOND + timedelta(seconds=1))
+    with pytest.raises(Conflict) as refused:
+        await freeze_legacy(new_registry, account, project, 10)
+    [finding] = refused.value.findings
+    assert (finding.code, finding.field) == ("LEGACY_UNITS_NOT_ACCEPTED", "origin")
+    assert "2024-12-31T23:59:59+08:00" in finding.message and "2023" in finding.message
+    assert await new_registry.sent_types() == []
+    assert (await rows(new_registry, account, project))["legacy"]["available"] == 90

@@ -1,7 +1,8 @@
-"""The province's weekly summary of confirmed offset forms for NCSC (seed 001 第四步), made by a due
-job every Friday at 17:00 (+08:00): per province, the forms confirmed since the previous Friday 17:00;
-once per Friday whatever the clock jump; an empty summary for a province with forms but no
-confirmation that week; a province reads its own summaries, NCSC all of them."""
+"""The province's weekly summary of its offset forms for NCSC (seed 001 第四步 "每周汇总申请表信息"), made
+by a due job every Friday at 17:00 (+08:00): per province, every form received or decided since the
+previous Friday 17:00, with its status at the week's end (not only the confirmed ones); once per
+Friday whatever the clock jump; an empty summary for a province with forms but none received or
+decided that week; a province reads its own summaries, NCSC all of them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from services.provincial_review.service_layer.commands import GetOffsetForm, ListFormSummaries
 from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_
-from tests.unit.service_layer.test_review_forms_support import Unit, confirm, review_at
+from tests.unit.service_layer.test_review_forms_support import Unit, confirm, review_at, send_back
 
 
 def friday(month: int, day: int, hour: int = 17, minute: int = 0, second: int = 0) -> datetime:
@@ -35,7 +36,7 @@ async def summaries(review: ServiceUnderTest[Any], reader: Any = None, **kw: Any
     return list(page.summaries)
 
 
-async def test_on_friday_at_17_00_each_province_summarises_the_forms_it_confirmed_that_week(
+async def test_on_friday_at_17_00_each_province_summarises_every_form_received_that_week_with_its_status(
     review: ServiceUnderTest[Any],
 ) -> None:
     first = await Unit(name="火电测试企业").issued(review)
@@ -54,12 +55,22 @@ async def test_on_friday_at_17_00_each_province_summarises_the_forms_it_confirme
     assert (hubei.province, hubei.week_ending, hubei.forms) == ("420000", date(2021, 11, 5), 2)
     assert (hubei.requested_total, hubei.confirmed_total) == (80_000, 80_000)
     assert (hubei.covers_from, hubei.covers_until) == (friday(10, 29), friday(11, 5))
-    assert sorted((i["unit"]["name"], i["obligation"], i["requested_quantity"]) for i in hubei.items) == [
-        ("火电测试企业", 1_000_000, 50_000),
-        ("第二电厂", 600_000, 30_000),
+    assert sorted(
+        (i["unit"]["name"], i["status"], i["obligation"], i["requested_quantity"], i["confirmed_quantity"])
+        for i in hubei.items
+    ) == [
+        ("火电测试企业", "confirmed", 1_000_000, 50_000, 50_000),
+        ("第二电厂", "confirmed", 600_000, 30_000, 30_000),
     ]
-    # Beijing has a form, submitted but not confirmed: an empty summary.
-    assert (peking.province, peking.forms, peking.requested_total, peking.items) == ("110000", 0, 0, [])
+    # Beijing's form was received, not yet confirmed: it is in the summary, as submitted.
+    assert (peking.province, peking.forms, peking.requested_total, peking.confirmed_total) == ("110000", 1, 50_000, 0)
+    [item] = peking.items
+    assert (item["form_id"], item["status"], item["confirmed_quantity"], item["confirmed_at"]) == (
+        form_ids[2],
+        "submitted",
+        0,
+        None,
+    )
     reported = await review.handle(GetOffsetForm(form_id=form_ids[0]), first.initiator())
     assert reported.form.summary_id == hubei.id
 
@@ -74,8 +85,8 @@ async def test_a_form_confirmed_at_17_00_00_on_friday_goes_into_the_next_weeks_s
 
     await review.set_clock(friday(11, 12))
 
-    by_week = {s.week_ending: s.forms for s in await summaries(review)}
-    assert by_week == {date(2021, 11, 5): 0, date(2021, 11, 12): 1}
+    by_week = {s.week_ending: [i["status"] for i in s.items] for s in await summaries(review)}
+    assert by_week == {date(2021, 11, 5): ["submitted"], date(2021, 11, 12): ["confirmed"]}
 
 
 async def test_a_jump_over_three_fridays_makes_three_summaries_each_once(review: ServiceUnderTest[Any]) -> None:
@@ -119,7 +130,10 @@ async def test_a_confirmation_after_the_window_is_still_reported_on_the_friday_a
     await review.set_clock(datetime(2022, 1, 31, 9, 0, tzinfo=CST))
 
     reported = [s for s in await summaries(review) if s.forms]
-    assert [(s.week_ending, s.forms) for s in reported] == [(date(2021, 12, 31), 1)]
+    assert [(s.week_ending, s.items[0]["status"]) for s in reported] == [
+        (date(2021, 11, 5), "submitted"),
+        (date(2021, 12, 31), "confirmed"),
+    ]
 
 
 async def test_no_summary_before_any_form_and_none_for_a_province_without_forms(backend: str) -> None:
@@ -151,3 +165,28 @@ async def test_a_province_reads_its_own_summaries_and_ncsc_reads_all_of_them(rev
     assert [s.week_ending for s in await summaries(review, week_ending=date(2021, 11, 5), limit=1)] == [
         date(2021, 11, 5)
     ]
+
+
+async def test_a_returned_form_and_its_correction_are_in_the_summaries_of_their_weeks(
+    review: ServiceUnderTest[Any],
+) -> None:
+    unit = await Unit().issued(review)
+    form_id = (await unit.submit(review)).form.id
+    await send_back(review, unit, form_id, "申请抵销量有误")
+    await review.set_clock(datetime(2021, 11, 9, 10, 0, tzinfo=CST))
+    await unit.resubmit(review, form_id, requested_quantity=40_000)
+
+    await review.set_clock(friday(11, 19, 18))  # both Fridays' summaries made after the correction
+
+    weeks = {s.week_ending: s for s in await summaries(review)}
+    [returned] = weeks[date(2021, 11, 5)].items
+    assert (returned["status"], returned["reasons"], returned["requested_quantity"], returned["revision"]) == (
+        "returned",
+        ["申请抵销量有误"],
+        50_000,
+        1,
+    )
+    [corrected] = weeks[date(2021, 11, 12)].items
+    assert (corrected["status"], corrected["requested_quantity"], corrected["revision"]) == ("submitted", 40_000, 2)
+    assert weeks[date(2021, 11, 12)].confirmed_total == 0
+    assert weeks[date(2021, 11, 19)].forms == 0

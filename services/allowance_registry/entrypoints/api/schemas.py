@@ -112,7 +112,11 @@ class PeriodIn(BaseModel):
         description="offset cap in basis points of the obligation — 抵销比例上限（基点，500 = 5%）",
     )
     eligibility: Eligibility | None = Field(default=None, description="eligible CCER — CCER 履约范围（抵销规则）")
-    application_deadline: Instant | None = Field(default=None, description="application deadline — 履约申请截止时间")
+    application_deadline: Instant | None = Field(
+        default=None,
+        description="application deadline, the last instant to apply (2024年12月31日前: 2024-12-31T23:59:59+08:00) "
+        "— 履约申请截止时间（含该时刻）",
+    )
     target_date: Instant | None = Field(default=None, description="date of the 95% target — 95% 履约目标时间")
     recall_after_working_days: StrictInt | None = Field(
         default=None,
@@ -544,12 +548,15 @@ class ComplianceStatsOut(BaseModel):
     final: bool = Field(
         description="the deadline has passed; before it, complete means complete so far — 是否已过履约截止时间"
     )
-    deadline: LocalDateTime = Field(description="application deadline — 履约截止时间 (2021-12-31 17:00 for 2019-2020)")
+    deadline: LocalDateTime = Field(
+        description="application deadline, the last instant to comply (2021-12-31T17:00:00 for 2019-2020) — "
+        "履约截止时间（含该时刻）"
+    )
     target_date: LocalDateTime | None = Field(description="date of the 95% target — 95% 履约目标时间")
     target_share: Share | None = Field(description="share of units to be complete by the target date — 目标完成率")
     target_met: bool | None = Field(description="complete_by_target_date / units ≥ target_share — 是否达到目标")
     units: int = Field(description="units with an enterprise notice of the period — 重点排放单位数")
-    complete: int = Field(description="complete before the deadline — 截止前完成履约的单位数")
+    complete: int = Field(description="complete by the deadline (inclusive) — 截止前完成履约的单位数")
     share_complete: Share | None = Field(description="complete / units, 0-1 (null without units) — 完成率")
     complete_by_target_date: int | None = Field(description="complete before the target date — 目标时间前完成数")
     share_complete_by_target_date: Share | None = Field(description="0-1 — 目标时间前完成率")

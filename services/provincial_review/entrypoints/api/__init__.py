@@ -20,7 +20,13 @@ API = ApiSpec(
         },
         {
             "name": "offset form summaries",
-            "description": "Weekly summaries of confirmed forms for NCSC (Fridays 17:00) — 申请表周汇总（每周五17点）",
+            "description": "Weekly summaries of the forms received or decided, for NCSC (Fridays 17:00) — "
+            "申请表周汇总（每周五17点）",
+        },
+        {
+            "name": "overdue handling",
+            "description": "The handling of units that did not surrender in time, reported to the ministry — "
+            "未按时足额清缴单位处理情况",
         },
     ],
 )

@@ -5,7 +5,7 @@ route × role."""
 
 from __future__ import annotations
 
-from shared.api_deps import COMMON_ACCESS, HOLDER, NCSC, PROVINCE, AccessTable, allow
+from shared.api_deps import COMMON_ACCESS, HOLDER, NCSC, PROVINCE, REGISTRY, AccessTable, allow
 
 __all__ = ["ACCESS"]
 
@@ -27,4 +27,8 @@ ACCESS: AccessTable = COMMON_ACCESS | {
     f"GET {API}/offset-forms/{{form_id}}": allow(own=HOLDER | PROVINCE),
     # the weekly summaries go to NCSC; a province reads its own
     f"GET {API}/offset-form-summaries": allow(own=PROVINCE, every=NCSC),
+    # the handling of overdue units: the province records it; its report goes to the ministry, read by
+    # the national registry's operators on its behalf (seed 001 二 报送我部)
+    f"GET {API}/overdue-handling": allow(own=PROVINCE, every=REGISTRY),
+    f"PUT {API}/overdue-handling/{{notice_id}}": allow(own=PROVINCE),
 }

@@ -13,6 +13,7 @@ __all__ = [
     "BusDep",
     "Enterprise",
     "FormReader",
+    "HandlingReportReader",
     "Page",
     "ProvinceConfirmer",
     "ProvinceInitiator",
@@ -26,6 +27,9 @@ ProvinceReviewer = roles("province_initiator", "province_confirmer")
 FormReader = roles("enterprise", "province_initiator", "province_confirmer")
 # The weekly summaries go to NCSC; a province reads its own.
 SummaryReader = roles("province_initiator", "province_confirmer", "ncsc_operator")
+# The report on the handling of overdue units goes to the ministry, read by the national registry's
+# operators on its behalf (``domain/access.py``); a province reads its own.
+HandlingReportReader = roles("province_initiator", "province_confirmer", "registry_initiator", "registry_confirmer")
 
 CSV: dict[int | str, dict[str, Any]] = {
     200: {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.provincial_review.domain.checks import CheckCode
 from services.provincial_review.domain.offset_forms import CancellationCheck, FormDecision, FormStatus
+from services.provincial_review.domain.overdue_handling import HandlingKind
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 from shared.bounds import MAX_ITEMS, Remark, Sha256, SignedQuantity
 from shared.domain_types import Holder, ProvinceCode
@@ -284,14 +285,22 @@ class OffsetFormPage(BaseModel):
 
 
 class SummaryItemOut(BaseModel):
+    """A form received or decided in the week, as it stood at the week's end."""
+
     form_id: str
     unit: UnitOut
     notice_id: str
+    status: FormStatus | None = Field(
+        default=None, description="the form's status at the week's end — 周末（周五17点）时的申请表状态"
+    )
     obligation: int
     requested_quantity: int
-    confirmed_quantity: int
+    confirmed_quantity: int = Field(description="the requested quantity once confirmed, else 0 — 确认抵销量")
     revision: int
+    submitted_at: LocalDateTime | None = Field(default=None, description="last (re)submission — 最近提交时间")
+    decided_at: LocalDateTime | None = Field(default=None, description="confirmed or returned at — 确认/退回时间")
     confirmed_at: LocalDateTime | None = None
+    reasons: list[str] = Field(default=[], description="the reasons of a return — 退回理由")
 
 
 class FormSummaryOut(BaseModel):
@@ -301,7 +310,7 @@ class FormSummaryOut(BaseModel):
     week_ending: date = Field(description="the Friday the week ends on, at 17:00 — 汇总周（周五17点截止）")
     covers_from: LocalDateTime = Field(description="previous Friday 17:00 — 上周五17点")
     covers_until: LocalDateTime = Field(description="this Friday 17:00 (exclusive) — 本周五17点（不含）")
-    forms: int = Field(description="forms confirmed in the week — 本周确认的申请表数")
+    forms: int = Field(description="forms received or decided in the week — 本周收到或处理的申请表数")
     requested_total: int = Field(description="申请抵销量合计")
     confirmed_total: int = Field(description="确认抵销量合计")
     items: list[SummaryItemOut]
@@ -311,3 +320,59 @@ class FormSummaryOut(BaseModel):
 class FormSummaryPage(BaseModel):
     items: list[FormSummaryOut]
     next_cursor: str | None = None
+
+
+# --- the handling of overdue units (seed 001 二) ---------------------------------------------------
+class OverdueHandlingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: HandlingKind = Field(description=f"how the unit was handled — 处理方式: {HandlingKind.__doc__}")
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        description="what was decided, with its reference (e.g. the decision's number) — 处理情况说明"
+    )
+
+
+class OverdueHandlingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    notice_id: str
+    period_code: str
+    province: str
+    kind: HandlingKind
+    description: str
+    revision: int = Field(description="1 for the first record, then one more per correction — 登记版本")
+    recorded_at: LocalDateTime
+    recorded_by: str
+
+
+class OverdueUnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    notice_id: str
+    account_id: str
+    name: str
+    uscc: str
+    obligation: int
+    deadline: LocalDateTime = Field(
+        description="the notice's deadline, the last instant to comply — 履约截止时间（含）"
+    )
+    completed_at: LocalDateTime | None = Field(
+        description="completed late, or not at all (null) — 完成履约时间（逾期）"
+    )
+    handling: OverdueHandlingOut | None = Field(description="null: not handled yet — 处理情况（未登记为空）")
+
+
+class HandlingReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period_code: str
+    province: str
+    due: LocalDateTime = Field(
+        description="the last instant to report to the ministry (2019-2020: 2022-01-15 23:59:59) — 报送截止时间（含）"
+    )
+    past_due: bool = Field(description="the due instant has passed — 已过报送截止时间")
+    overdue: int = Field(description="units that did not surrender in time — 未按时足额清缴的单位数")
+    handled: int = Field(description="of which the handling is recorded — 已登记处理情况的单位数")
+    not_handled: int = Field(description="of which the handling is not recorded yet — 尚未登记处理情况的单位数")
+    units: list[OverdueUnitOut]
+    made_at: LocalDateTime

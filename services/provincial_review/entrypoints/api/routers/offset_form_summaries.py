@@ -1,4 +1,5 @@
-"""The weekly summaries of confirmed offset forms for NCSC (seed 001 第四步), made every Friday 17:00."""
+"""The weekly summaries of the offset forms for NCSC (seed 001 第四步): every form received or decided in
+the week, with its status, made every Friday 17:00."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def summary_out(row: OffsetFormSummary) -> FormSummaryOut:
     "",
     response_model=FormSummaryPage,
     responses=CSV,
-    summary="Weekly summaries of confirmed forms: a province its own, NCSC all — 申请表周汇总",
+    summary="Weekly summaries of the forms received or decided, with their status: a province its own, NCSC all — 申请表周汇总",
 )
 async def list_summaries(
     request: Request,

@@ -118,9 +118,9 @@ def _fields(body: OffsetFormIn) -> dict[str, Any]:
     status_code=201,
     response_model=OffsetFormOut,
     summary="Submit the unit's offset application form to its province — 提交 CCER 抵销配额清缴申请表",
-    description="Accepted from 2021-10-26 00:00:00 to 2021-12-10 23:59:59 (+08:00); outside it 409 "
-    "FORM_WINDOW_NOT_OPEN / FORM_WINDOW_CLOSED. Every other problem (422) is listed at once. "
-    "受理时间 2021-10-26 至 2021-12-10。",
+    description="Accepted inside the period's form window, both ends inclusive (2019-2020: 2021-10-26 "
+    "00:00:00 to 2021-12-10 23:59:59, +08:00); outside it 409 FORM_WINDOW_NOT_OPEN / FORM_WINDOW_CLOSED. "
+    "Every other problem (422) is listed at once. 受理时间 2021-10-26 至 2021-12-10（含）。",
 )
 async def submit_form(body: OffsetFormIn, bus: BusDep, principal: Enterprise) -> OffsetFormOut:
     return form_out(await bus.handle(SubmitOffsetForm(**_fields(body)), principal))
