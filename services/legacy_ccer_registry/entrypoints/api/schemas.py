@@ -364,7 +364,9 @@ class SyncApplicationOut(BaseModel):
     )
     sent_at: LocalDateTime
     sla_due_at: LocalDateTime = Field(
-        description="end of the 5th working day after sending — 处理时限（发送次日起第5个工作日结束）"
+        description="the first instant after the 5th working day counted from the day after sending (exclusive: "
+        "00:00 of the next day), from which the unit may check and confirm the sync in the new registry — "
+        "发送次日起第5个工作日之后的首个时刻（不含该时刻之前），自此可在新CCER注登系统查看并确认同步情况"
     )
     auto_approve_at: LocalDateTime | None = Field(None, description="auto-processing instant — 自动处理时间")
     decided_at: LocalDateTime | None = None
