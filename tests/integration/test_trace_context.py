@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import aio_pika
 import pytest
 from sqlalchemy import select
 
+from shared.messaging.dlq import republish_dead_letters
 from shared.observability import _CorrelationFilter, _JsonFormatter
 from tests.harness import Stack, uscc
 from tests.integration.test_binding_handshake import open_pair
@@ -102,3 +104,34 @@ async def test_the_binding_round_trip_keeps_the_requests_trace_id_in_rows_header
     applied = [json.loads(line) for line in json_lines.getvalue().splitlines()]
     traces = {doc["msg"].split()[0]: doc["trace_id"] for doc in applied if doc["msg"].endswith(" applied")}
     assert traces.get(REQUESTED) == TRACE_ID and traces.get(CONFIRMED) == TRACE_ID, applied
+
+
+async def test_a_dead_letter_republished_by_an_operator_stays_in_its_trace(
+    stack: Stack, json_lines: io.StringIO
+) -> None:
+    event_id = str(uuid.uuid4())
+    connection = await aio_pika.connect(stack.settings.amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange("ccer.events")
+        await exchange.publish(
+            aio_pika.Message(
+                b'{"event_type": "' + REQUESTED.encode() + b'"}',  # does not validate: straight to the DLQ
+                message_id=event_id,
+                type=REQUESTED,
+                content_type="application/json",
+                headers={"traceparent": CALLER},
+            ),
+            routing_key=REQUESTED,
+            mandatory=True,
+        )
+    finally:
+        await connection.close()
+    await stack.quiet()
+
+    moved = await republish_dead_letters(stack.settings.amqp_url, ["allowance_registry"], limit=100, event_id=event_id)
+    assert moved == 1
+    await stack.quiet()
+
+    poison = [json.loads(line) for line in json_lines.getvalue().splitlines() if event_id in line]
+    assert len(poison) == 2 and {doc["trace_id"] for doc in poison} == {TRACE_ID}, poison
