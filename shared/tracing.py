@@ -28,6 +28,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 __all__ = [
     "SpanKind",
+    "annotate_current_span",
     "configure_tracing",
     "current_traceparent",
     "parse_traceparent",
@@ -166,6 +167,18 @@ def start_span(
     started = _tracer.start_span(name, context=ctx, kind=kind, attributes=attributes)
     sc = started.get_span_context()
     return _Started(format_traceparent(sc.trace_id, sc.span_id, int(sc.trace_flags)), started)
+
+
+def annotate_current_span(name: str | None = None, **attributes: Any) -> None:
+    """Rename the current span or add attributes to it, when spans are recorded (a request's span is
+    named by its route once routing has found it, as the metrics label it: ``POST /accounts/{account_id}/binding``)."""
+    if _tracer is None:
+        return
+    current = otel.get_current_span()
+    if name:
+        current.update_name(name)
+    if attributes:
+        current.set_attributes(attributes)
 
 
 def use_tracer_provider(provider: otel.TracerProvider | None) -> None:

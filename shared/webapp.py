@@ -31,7 +31,7 @@ from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.timeutil import LocalDateTime, LocalJSON, local
-from shared.tracing import SpanKind, configure_tracing, span
+from shared.tracing import SpanKind, annotate_current_span, configure_tracing, span
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -342,6 +342,10 @@ class MetricsAndCauseMiddleware:
                     await send(message)
 
                 await self.app(scope, receive, send_status)
+                route = getattr(scope.get("route"), "path", None)
+                annotate_current_span(
+                    f"{scope['method']} {route}" if route else None, **{"http.response.status_code": status}
+                )
         finally:
             cause_var.reset(token)
             route = getattr(scope.get("route"), "path", "unmatched")

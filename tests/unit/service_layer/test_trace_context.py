@@ -276,7 +276,10 @@ async def test_with_an_exporter_the_request_publish_and_consume_are_spans_linked
         (confirmed,) = [p for p in await allowance.sent() if p.event_type == "allowance_registry.binding.confirmed"]
         spans = exporter.get_finished_spans()
 
+    # The request's span is named by its route, not by the account id in its path.
     binding = next(s for s in by_kind(spans, SpanKind.SERVER) if s.name.endswith("/binding"))
+    assert binding.name == "POST /accounts/{account_id}/binding"  # the route, as the metrics label it
+    assert binding.attributes is not None and binding.attributes["http.response.status_code"] == 202
     publish = next(s for s in by_kind(spans, SpanKind.PRODUCER) if s.name == f"publish {REQUESTED}")
     consume = next(s for s in by_kind(spans, SpanKind.CONSUMER) if s.name == f"consume {REQUESTED}")
     reply = next(
