@@ -138,6 +138,8 @@ class EventRecord(BaseModel):
     occurred_at: LocalDateTime
     recorded_at: LocalDateTime
     published_at: LocalDateTime | None = None
+    # The W3C traceparent the event was sent with (produced events; see shared.tracing).
+    traceparent: str | None = None
     envelope: LocalJSON
 
 
@@ -193,6 +195,7 @@ def _admin_router() -> APIRouter:
                         occurred_at=local(r.occurred_at),
                         recorded_at=local(r.recorded_at),
                         published_at=local(r.published_at) if r.published_at else None,
+                        traceparent=r.traceparent,
                         envelope=env.model_dump(mode="json"),
                     )
                 )

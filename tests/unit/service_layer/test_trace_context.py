@@ -157,12 +157,18 @@ async def test_a_request_with_a_traceparent_writes_and_publishes_its_events_in_t
 
         stored = await outbox_traceparents(runtime, REQUESTED)
         sent = await published(runtime, REQUESTED)
+        operator = {"Authorization": f"Bearer {mint_token(secret, 'ncsc_operator', sub='op-1')}"}
+        thread = await http.get(
+            "/api/v1/admin/events", params={"correlation_id": sent[0].envelope.correlation_id}, headers=operator
+        )
 
     # The request's own span: the caller's trace, a span id of its own, named in the answer.
     request_trace, request_span = parts(answer.headers["traceresponse"])
     assert request_trace == TRACE_ID and request_span != CALLER_SPAN
     assert stored == [answer.headers["traceresponse"]]
     assert [p.traceparent for p in sent] == stored
+    # Operators see it with the events of the thread.
+    assert [e["traceparent"] for e in thread.json() if e["event_type"] == REQUESTED] == stored
 
 
 async def test_the_outbox_insert_stays_one_statement_and_an_untraced_span_costs_microseconds(tmp_path: Path) -> None:
