@@ -132,6 +132,8 @@ def infra_tables(metadata: MetaData) -> InfraTables:
         Column("last_error", Text, nullable=True),
         # The lease of the relay that claimed the row and is publishing it (see shared.messaging.relay).
         Column("claimed_until", UTCDateTime, nullable=True),
+        # The W3C traceparent of the request, event or job that wrote the row; sent with the event.
+        Column("traceparent", String(55), nullable=True),
         Index("ix_outbox_unpublished", "published_at", "seq"),
     )
     inbox = Table(

@@ -1,4 +1,4 @@
-"""Logging (text or JSON, correlation id attached) and per-app Prometheus metrics."""
+"""Logging (text or JSON, correlation id, and in JSON the trace and span id, attached) and per-app Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import logging
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from shared.tracing import trace_var
 
 __all__ = ["Metrics", "cause_var", "configure_logging", "correlation_var", "db_source_var"]
 
@@ -22,6 +24,10 @@ db_source_var: contextvars.ContextVar[str] = contextvars.ContextVar("db_source",
 class _CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_var.get() or "-"
+        # The W3C trace this line belongs to (see shared.tracing): a request, an event, a job.
+        traceparent = trace_var.get()
+        record.trace_id = traceparent[3:35] if traceparent else "-"
+        record.span_id = traceparent[36:52] if traceparent else "-"
         return True
 
 
@@ -33,6 +39,8 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
             "correlation_id": getattr(record, "correlation_id", "-"),
+            "trace_id": getattr(record, "trace_id", None) or (tp[3:35] if (tp := trace_var.get()) else "-"),
+            "span_id": getattr(record, "span_id", None) or (tp[36:52] if (tp := trace_var.get()) else "-"),
         }
         if record.exc_info:
             doc["exc"] = self.formatException(record.exc_info)

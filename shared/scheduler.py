@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import InfraTables
 from shared.observability import db_source_var
 from shared.timeutil import local, start_of_day_after
+from shared.tracing import span
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["JobHandler", "NextDue", "Scheduler", "next_midnight", "schedule_job"]
@@ -107,14 +108,16 @@ class Scheduler:
                 row = (await uow.session.execute(due)).first()
                 if row is None:
                     return ran, housekeeping
-                uow.cause = f"job:{row.kind}:{row.key}"
-                handler = self.handlers.get(row.kind)
-                result = await handler(uow, dict(row.payload), row.due_at) if handler else "no handler"
-                await uow.session.execute(
-                    update(jobs).where(jobs.c.id == row.id).values(done_at=now, result=result or "ok")
-                )
-                await uow.commit()
-            log.info("job %s %s due %s ran: %s", row.kind, row.key, row.due_at.isoformat(), result or "ok")
+                # Each job run is a trace of its own (see shared.tracing): its log lines and events carry it.
+                with span(f"job {row.kind}", root=True):
+                    uow.cause = f"job:{row.kind}:{row.key}"
+                    handler = self.handlers.get(row.kind)
+                    result = await handler(uow, dict(row.payload), row.due_at) if handler else "no handler"
+                    await uow.session.execute(
+                        update(jobs).where(jobs.c.id == row.id).values(done_at=now, result=result or "ok")
+                    )
+                    await uow.commit()
+                    log.info("job %s %s due %s ran: %s", row.kind, row.key, row.due_at.isoformat(), result or "ok")
             if row.kind in self.recurring:
                 housekeeping += 1
             else:

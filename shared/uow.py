@@ -25,6 +25,7 @@ from shared.messaging.relay import HANDOFF_LEASE_SECONDS, OutboxRow
 from shared.observability import cause_var, correlation_var
 from shared.reference import CompliancePeriods
 from shared.timeutil import json_default
+from shared.tracing import trace_var
 from shared.workdays import WorkdayCalendar
 
 __all__ = ["Handoff", "U", "UnitOfWork", "UnitOfWorkFactory"]
@@ -118,7 +119,12 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         wall = datetime.now(UTC)
-        rows = [OutboxRow(str(e.event_id), e.event_type, e.occurred_at, e.model_dump_json()) for e in self.events]
+        # Where in its trace the work that emitted the events stands: the relay sends it on.
+        traceparent = trace_var.get()
+        rows = [
+            OutboxRow(str(e.event_id), e.event_type, e.occurred_at, e.model_dump_json(), traceparent)
+            for e in self.events
+        ]
         events: list[dict[str, Any]] = [
             {
                 "event_id": r.event_id,
@@ -129,6 +135,7 @@ class UnitOfWork:
                 "recorded_at": wall,
                 # Leased to this process's relay, which publishes them as soon as this commits.
                 "claimed_until": wall + timedelta(seconds=HANDOFF_LEASE_SECONDS) if self._handoff else None,
+                "traceparent": traceparent,
             }
             for e, r in zip(self.events, rows, strict=True)
         ]
@@ -161,6 +168,7 @@ OUTBOX_COLUMNS = {
     "body": "TEXT",
     "recorded_at": "TIMESTAMPTZ",
     "claimed_until": "TIMESTAMPTZ",
+    "traceparent": "VARCHAR",
 }
 AUDIT_COLUMNS = {
     "at": "TIMESTAMPTZ",

@@ -31,6 +31,7 @@ from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.timeutil import LocalDateTime, LocalJSON, local
+from shared.tracing import SpanKind, annotate_current_span, configure_tracing, span
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -137,6 +138,8 @@ class EventRecord(BaseModel):
     occurred_at: LocalDateTime
     recorded_at: LocalDateTime
     published_at: LocalDateTime | None = None
+    # The W3C traceparent the event was sent with (produced events; see shared.tracing).
+    traceparent: str | None = None
     envelope: LocalJSON
 
 
@@ -192,6 +195,7 @@ def _admin_router() -> APIRouter:
                         occurred_at=local(r.occurred_at),
                         recorded_at=local(r.recorded_at),
                         published_at=local(r.published_at) if r.published_at else None,
+                        traceparent=r.traceparent,
                         envelope=env.model_dump(mode="json"),
                     )
                 )
@@ -306,7 +310,8 @@ def create_service_app(
 
 
 class MetricsAndCauseMiddleware:
-    """Counts and times each request by route, and sets the audit cause ("POST /api/v1/...") for it."""
+    """Counts and times each request by route, sets the audit cause ("POST /api/v1/...") for it, and
+    runs it in its trace (see shared.tracing)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -318,15 +323,32 @@ class MetricsAndCauseMiddleware:
         start = time.perf_counter()
         status = 500
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         token = cause_var.set(f"{scope['method']} {scope['path']}"[:120])
+        # The request continues the caller's trace (a valid W3C traceparent header) or starts one;
+        # the answer names the request's span in a ``traceresponse`` header.
+        incoming = next((v for k, v in scope["headers"] if k == b"traceparent"), None)
         try:
-            await self.app(scope, receive, send_status)
+            with span(
+                f"{scope['method']} {scope['path']}"[:120],
+                parent=incoming,
+                root=True,
+                kind=SpanKind.SERVER,
+                attributes={"http.request.method": scope["method"], "url.path": scope["path"][:500]},
+            ) as traceparent:
+                trace_header = (b"traceresponse", traceparent.encode())
+
+                async def send_status(message: Message) -> None:
+                    nonlocal status
+                    if message["type"] == "http.response.start":
+                        status = message["status"]
+                        message["headers"] = [*message.get("headers", ()), trace_header]
+                    await send(message)
+
+                await self.app(scope, receive, send_status)
+                route = getattr(scope.get("route"), "path", None)
+                annotate_current_span(
+                    f"{scope['method']} {route}" if route else None, **{"http.response.status_code": status}
+                )
         finally:
             cause_var.reset(token)
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -449,6 +471,7 @@ def service_main(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
 
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level, name)
+    configure_tracing(name)  # spans only when an OpenTelemetry exporter is configured
     app = create_app(settings)
     uvicorn.run(
         app,

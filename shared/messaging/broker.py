@@ -43,8 +43,11 @@ class BrokerPort(Protocol):
 
     async def wait_connected(self) -> None: ...
 
-    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
-        """Returns once the event is safely with the broker; raises otherwise."""
+    async def publish(
+        self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime, traceparent: str | None = None
+    ) -> None:
+        """Returns once the event is safely with the broker; raises otherwise. ``traceparent`` travels
+        with it (the AMQP header of that name)."""
 
     async def consume(self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None: ...
 
@@ -93,7 +96,9 @@ class Broker:
     async def wait_connected(self) -> None:
         await self._connected.wait()
 
-    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
+    async def publish(
+        self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime, traceparent: str | None = None
+    ) -> None:
         """Publish persistently; returns once the broker confirmed it. Raises on nack, return or timeout."""
         if self._exchange is None:
             raise BrokerUnavailable("not connected to RabbitMQ")
@@ -104,6 +109,8 @@ class Broker:
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             timestamp=occurred_at,
+            # W3C Trace Context: the consumer continues this trace (see shared.tracing).
+            headers={"traceparent": traceparent} if traceparent else None,
         )
         await self._exchange.publish(message, routing_key=event_type, mandatory=True, timeout=10)
 

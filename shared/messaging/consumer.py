@@ -24,6 +24,7 @@ from shared.errors import DomainError, ErrorKind
 from shared.events import Envelope, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
 from shared.observability import Metrics, correlation_var, db_source_var
+from shared.tracing import SpanKind, span
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["EventConsumer", "EventHandler", "aggregate_key", "retry_cannot_cure"]
@@ -116,7 +117,16 @@ class EventConsumer:
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         self.in_flight += 1
         try:
-            await self._on_message(message)
+            # Continue the trace the event was sent in (its ``traceparent`` header) with a span of
+            # this consumer: what the handler emits carries the same trace id. None: a new trace.
+            with span(
+                f"consume {message.type}",
+                parent=(message.headers or {}).get("traceparent"),  # type: ignore[arg-type]
+                root=True,
+                kind=SpanKind.CONSUMER,
+                attributes={"messaging.system": "rabbitmq", "ccer.service": self.service},
+            ):
+                await self._on_message(message)
         finally:
             self.in_flight -= 1
 
@@ -152,6 +162,7 @@ class EventConsumer:
         finally:
             correlation_var.reset(token)
         self._count(envelope.event_type, outcome)
+        log.debug("%s %s %s", envelope.event_type, envelope.event_id, outcome)
         await self._settle(message.ack())
 
     async def _retry(self, message: AbstractIncomingMessage, envelope: Envelope, exc: Exception) -> None:

@@ -98,6 +98,8 @@ async def republish_dead_letters(
                         content_type="application/json",
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                         timestamp=message.timestamp,
+                        # Still in the trace it was first sent in (see shared.tracing).
+                        headers={"traceparent": tp} if (tp := (message.headers or {}).get("traceparent")) else None,
                     ),
                     routing_key=queue_name(service),
                     mandatory=True,

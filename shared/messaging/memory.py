@@ -25,6 +25,7 @@ __all__ = ["InMemoryBroker", "Published"]
 class Published:
     event_type: str
     envelope: Envelope
+    traceparent: str | None = None
 
 
 class InMemoryBroker:
@@ -43,11 +44,13 @@ class InMemoryBroker:
     async def wait_connected(self) -> None:
         return None
 
-    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
+    async def publish(
+        self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime, traceparent: str | None = None
+    ) -> None:
         if not any(event_type in bindings_for(s) for s in SERVICES):
             # RabbitMQ returns a mandatory message nobody is bound for; so does this double.
             raise LookupError(f"unroutable event type {event_type}")
-        self.published.append(Published(event_type, Envelope.model_validate_json(body)))
+        self.published.append(Published(event_type, Envelope.model_validate_json(body), traceparent))
 
     async def consume(self, service: str, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None:
         raise NotImplementedError("deliver events with EventConsumer.apply in tests")

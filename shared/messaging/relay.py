@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db import InfraTables, one_statement
 from shared.messaging.broker import BrokerPort
 from shared.observability import Metrics, db_source_var
+from shared.tracing import SpanKind, start_span
 
 __all__ = ["HANDOFF_LEASE_SECONDS", "MAX_HANDED", "OutboxRelay", "OutboxRow"]
 
@@ -48,6 +49,8 @@ class OutboxRow:
     event_type: str
     occurred_at: datetime
     body: str
+    # W3C traceparent of the work that wrote it (see shared.tracing), sent as the AMQP header.
+    traceparent: str | None = None
 
 
 class OutboxRelay:
@@ -123,15 +126,7 @@ class OutboxRelay:
             rows = await self._next_batch()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(
-                    self.broker.publish(
-                        r.body.encode(), event_id=r.event_id, event_type=r.event_type, occurred_at=r.occurred_at
-                    )
-                    for r in rows
-                ),
-                return_exceptions=True,
-            )
+            results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
             sent = [r for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
             failed = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
             # After a failure, give back what failed and everything handed over since: the next
@@ -143,6 +138,27 @@ class OutboxRelay:
         if failed:
             raise RuntimeError(f"{len(failed)} of {len(rows)} events not confirmed: {failed[0][1]!r}")
         return len(sent)
+
+    async def _publish(self, row: OutboxRow) -> None:
+        # A span of the row's trace when spans are recorded; the consumer continues from it.
+        publishing = start_span(
+            f"publish {row.event_type}",
+            parent=row.traceparent,
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "rabbitmq", "messaging.message.id": row.event_id},
+        )
+        try:
+            await self.broker.publish(
+                row.body.encode(),
+                event_id=row.event_id,
+                event_type=row.event_type,
+                occurred_at=row.occurred_at,
+                traceparent=publishing.traceparent,
+            )
+        except BaseException as exc:
+            publishing.end(exc)
+            raise
+        publishing.end()
 
     def _give_back(self) -> list[OutboxRow]:
         """Take back what was handed over, to be released in the outbox and drained by claim first."""
@@ -201,11 +217,19 @@ class OutboxRelay:
                     .where(outbox.c.seq.in_(free.scalar_subquery()))
                     .values(claimed_until=now + timedelta(seconds=self.lease_seconds))
                     .returning(
-                        outbox.c.seq, outbox.c.event_id, outbox.c.event_type, outbox.c.occurred_at, outbox.c.body
+                        outbox.c.seq,
+                        outbox.c.event_id,
+                        outbox.c.event_type,
+                        outbox.c.occurred_at,
+                        outbox.c.body,
+                        outbox.c.traceparent,
                     )
                 )
             ).all()
-        return [OutboxRow(r.event_id, r.event_type, r.occurred_at, r.body) for r in sorted(rows, key=lambda r: r.seq)]
+        return [
+            OutboxRow(r.event_id, r.event_type, r.occurred_at, r.body, r.traceparent)
+            for r in sorted(rows, key=lambda r: r.seq)
+        ]
 
     async def settle(
         self,

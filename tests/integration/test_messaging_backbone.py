@@ -51,7 +51,9 @@ class RecordingBroker:
     async def wait_connected(self) -> None:
         await self.connected.wait()
 
-    async def publish(self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime) -> None:
+    async def publish(
+        self, body: bytes, *, event_id: str, event_type: str, occurred_at: datetime, traceparent: str | None = None
+    ) -> None:
         await asyncio.sleep(0.01)
         if not self.ready:
             raise ConnectionError("broker unavailable")
