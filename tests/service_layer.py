@@ -101,15 +101,22 @@ class ServiceUnderTest(Generic[U]):
 
 @contextlib.asynccontextmanager
 async def service_under_test(
-    name: str, backend: str = "sqlite", *, now: datetime = DEFAULT_NOW, **settings: Any
+    name: str,
+    backend: str = "sqlite",
+    *,
+    now: datetime = DEFAULT_NOW,
+    broker: InMemoryBroker | None = None,
+    **settings: Any,
 ) -> AsyncIterator[ServiceUnderTest[Any]]:
+    """One service at ``now``; pass ``broker`` to share one in-process broker between services
+    (``tests/system.py``)."""
     if backend == "sqlite":
         url = "sqlite+aiosqlite:///:memory:"
     elif backend == "postgresql":
         url = f"{PG_BASE}/{_PG_PREFIX}_{name}"
     else:
         raise ValueError(f"unknown backend {backend!r} (CCER_UNIT_BACKENDS: sqlite, postgresql)")
-    broker = InMemoryBroker()
+    broker = broker or InMemoryBroker()
     bootstrap = importlib.import_module(f"services.{name}.bootstrap").bootstrap
     runtime: Runtime[Any] = bootstrap(Settings(db_url=url, **settings), clock=Clock("simulated"), broker=broker)
     try:
