@@ -121,6 +121,7 @@ async def service_under_test(
     broker = broker or InMemoryBroker()
     bootstrap = importlib.import_module(f"services.{name}.bootstrap").bootstrap
     runtime: Runtime[Any] = bootstrap(Settings(db_url=url, **settings), clock=Clock("simulated"), broker=broker)
+    _share_compiled_statements(runtime, backend)
     try:
         await _migrate(runtime, backend)
         await runtime.open(migrated=True)
@@ -137,6 +138,18 @@ async def service_under_test(
 # PostgreSQL database is migrated once and wiped by ``Runtime.reset`` before each test.
 _SQLITE_TEMPLATES: dict[str, sqlite3.Connection] = {}
 _PG_MIGRATED: set[str] = set()
+
+
+_SHARED: dict[str, tuple[Any, Any]] = {}
+
+
+def _share_compiled_statements(runtime: Runtime[Any], backend: str) -> None:
+    """SQLAlchemy caches compiled statements per engine, keyed by its dialect: the tests' engines of
+    one backend share both, so a statement is compiled once per session rather than once per test."""
+    engine = runtime.engine.sync_engine
+    shared = _SHARED.setdefault(backend, (engine.dialect, engine._compiled_cache))
+    engine.dialect, engine._compiled_cache = shared
+    engine.pool._dialect = shared[0]
 
 
 async def _driver_connection(runtime: Runtime[Any]) -> Any:
