@@ -133,13 +133,6 @@ async def service_under_test(
         await runtime.engine.dispose()
 
 
-# Alembic runs once per service and backend in a session, not once per test: an in-memory SQLite
-# database is migrated once and copied (SQLite's backup API) into each test's fresh database; a
-# PostgreSQL database is migrated once and wiped by ``Runtime.reset`` before each test.
-_SQLITE_TEMPLATES: dict[str, sqlite3.Connection] = {}
-_PG_MIGRATED: set[str] = set()
-
-
 _SHARED: dict[str, tuple[Any, Any]] = {}
 
 
@@ -150,6 +143,13 @@ def _share_compiled_statements(runtime: Runtime[Any], backend: str) -> None:
     shared = _SHARED.setdefault(backend, (engine.dialect, engine._compiled_cache))
     engine.dialect, engine._compiled_cache = shared
     engine.pool._dialect = shared[0]
+
+
+# Alembic runs once per service and backend in a session, not once per test: an in-memory SQLite
+# database is migrated once and copied (SQLite's backup API) into each test's fresh database; a
+# PostgreSQL database is migrated once and wiped by ``Runtime.reset`` before each test.
+_SQLITE_TEMPLATES: dict[str, sqlite3.Connection] = {}
+_PG_MIGRATED: set[str] = set()
 
 
 async def _driver_connection(runtime: Runtime[Any]) -> Any:
