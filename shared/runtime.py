@@ -125,10 +125,12 @@ class Runtime(Generic[U]):
         self.tasks: list[asyncio.Task[Any]] = []
         self.clock_lock = asyncio.Lock()
 
-    async def open(self) -> None:
-        """The database, migrated, with the clock and reference data loaded: enough to run handlers."""
-        await ensure_database(self.url)
-        await run_migrations(self.engine, self.definition.migrations_dir)
+    async def open(self, *, migrated: bool = False) -> None:
+        """The database, migrated, with the clock and reference data loaded: enough to run handlers.
+        ``migrated``: the schema is at head already (the tests copy a migrated database)."""
+        if not migrated:
+            await ensure_database(self.url)
+            await run_migrations(self.engine, self.definition.migrations_dir)
         await self.clock.load(self.sessions, self.infra)
         if self.definition.on_start:
             await self.definition.on_start(self)

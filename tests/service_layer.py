@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 
 from shared.bus import Command
 from shared.clock import Clock
+from shared.db import ensure_database, run_migrations
 from shared.events import Envelope, make_envelope
 from shared.events.contracts import payload_model
 from shared.messaging.memory import InMemoryBroker, Published
@@ -101,25 +103,81 @@ class ServiceUnderTest(Generic[U]):
 
 @contextlib.asynccontextmanager
 async def service_under_test(
-    name: str, backend: str = "sqlite", *, now: datetime = DEFAULT_NOW, **settings: Any
+    name: str,
+    backend: str = "sqlite",
+    *,
+    now: datetime = DEFAULT_NOW,
+    broker: InMemoryBroker | None = None,
+    **settings: Any,
 ) -> AsyncIterator[ServiceUnderTest[Any]]:
+    """One service at ``now``; pass ``broker`` to share one in-process broker between services
+    (``tests/system.py``)."""
     if backend == "sqlite":
         url = "sqlite+aiosqlite:///:memory:"
     elif backend == "postgresql":
         url = f"{PG_BASE}/{_PG_PREFIX}_{name}"
     else:
         raise ValueError(f"unknown backend {backend!r} (CCER_UNIT_BACKENDS: sqlite, postgresql)")
-    broker = InMemoryBroker()
+    broker = broker or InMemoryBroker()
     bootstrap = importlib.import_module(f"services.{name}.bootstrap").bootstrap
     runtime: Runtime[Any] = bootstrap(Settings(db_url=url, **settings), clock=Clock("simulated"), broker=broker)
+    _share_compiled_statements(runtime, backend)
     try:
-        await runtime.open()
+        await _migrate(runtime, backend)
+        await runtime.open(migrated=True)
         if backend == "postgresql":
             await runtime.reset()
         await runtime.set_clock(now)
         yield ServiceUnderTest(runtime, broker, serialise=backend == "sqlite")
     finally:
         await runtime.engine.dispose()
+
+
+_SHARED: dict[str, tuple[Any, Any]] = {}
+
+
+def _share_compiled_statements(runtime: Runtime[Any], backend: str) -> None:
+    """SQLAlchemy caches compiled statements per engine, keyed by its dialect: the tests' engines of
+    one backend share both, so a statement is compiled once per session rather than once per test."""
+    engine = runtime.engine.sync_engine
+    shared = _SHARED.setdefault(backend, (engine.dialect, engine._compiled_cache))
+    engine.dialect, engine._compiled_cache = shared
+    engine.pool._dialect = shared[0]
+
+
+# Alembic runs once per service and backend in a session, not once per test: an in-memory SQLite
+# database is migrated once and copied (SQLite's backup API) into each test's fresh database; a
+# PostgreSQL database is migrated once and wiped by ``Runtime.reset`` before each test.
+_SQLITE_TEMPLATES: dict[str, sqlite3.Connection] = {}
+_PG_MIGRATED: set[str] = set()
+
+
+async def _driver_connection(runtime: Runtime[Any]) -> Any:
+    """The aiosqlite connection under the engine's one pooled connection."""
+    async with runtime.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        return raw.driver_connection
+
+
+async def _migrate(runtime: Runtime[Any], backend: str) -> None:
+    name = runtime.name
+    if backend == "postgresql":
+        if name not in _PG_MIGRATED:
+            await ensure_database(runtime.url)
+            await run_migrations(runtime.engine, runtime.definition.migrations_dir)
+            _PG_MIGRATED.add(name)
+        return
+    # In-memory SQLite is one connection (StaticPool), driven by aiosqlite's thread, which is idle
+    # between awaits: the template is copied into it directly.
+    target = await _driver_connection(runtime)
+    template = _SQLITE_TEMPLATES.get(name)
+    if template is None:
+        await run_migrations(runtime.engine, runtime.definition.migrations_dir)
+        template = sqlite3.connect(":memory:", check_same_thread=False)
+        await target.backup(template)  # on aiosqlite's thread, which owns the source
+        _SQLITE_TEMPLATES[name] = template
+    else:
+        template.backup(target._conn)  # the target's thread is not checked, only the source's
 
 
 async def drop_unit_databases() -> None:
