@@ -317,7 +317,7 @@ class PeriodRef(Contract):
 
 class NoticeRef(Contract):
     """The notice as it stood before the submission it travels with (so a reviewer recomputes the
-    checks of domain.md §6.3 with the same figures the registry used)."""
+    compliance application checks with the same figures the registry used)."""
 
     id: str
     obligation: Quantity

@@ -1,4 +1,4 @@
-"""The topology of events.md, as data: declared at start by every service and written out as
+"""The event topology, as data: declared at start by every service, written out as
 RabbitMQ definitions for operators (deploy/rabbitmq/definitions.json)."""
 
 from __future__ import annotations

@@ -97,7 +97,9 @@ async def test_a_refused_event_commits_nothing_not_even_its_inbox_row(
 ) -> None:
     unit = Unit()
     _, envelope = submission(unit, review.now)
-    monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, failing_with(InconsistentEvent("unknown lot")))
+    monkeypatch.setitem(
+        review.runtime.consumer.handlers, ApplicationSubmittedV1, failing_with(InconsistentEvent("unknown lot"))
+    )
 
     with pytest.raises(InconsistentEvent) as refused:
         await review.deliver(SUBMITTED, {}, envelope=envelope)
