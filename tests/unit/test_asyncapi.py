@@ -134,8 +134,11 @@ async def test_each_service_serves_its_part_at_asyncapi_json_without_a_token(tmp
     body = served.json()
     assert body["asyncapi"] == "3.0.0"
     assert sorted(body["channels"]) == sorted(
-        bindings_for("provincial_review")
-        + ["provincial_review.application.approved", "provincial_review.application.rejected"]
+        [
+            *bindings_for("provincial_review"),
+            "provincial_review.application.approved",
+            "provincial_review.application.rejected",
+        ]
     )
     assert "/asyncapi.json" not in openapi.json()["paths"]
 
