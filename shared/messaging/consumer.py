@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from shared.db import insert_or_ignore
 from shared.errors import DomainError, ErrorKind
-from shared.events import Envelope, Event, InvalidEvent, parse_event
+from shared.events import EVENT_TYPES, PAYLOADS, Envelope, Event, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
 from shared.observability import Metrics, correlation_var, db_source_var
 from shared.uow import UnitOfWorkFactory
@@ -57,10 +57,18 @@ def check_handlers(service: str, handlers: EventHandlers, bound: Iterable[str]) 
     handled but not bound would never arrive; one bound but not handled would be acknowledged unapplied.
     A handler whose payload annotation is another class than its key is refused too."""
     problems: list[str] = []
-    handled = {event.routing_key for event in handlers}
     bound = set(bound)
-    problems += [f"handles {key} but its queue is not bound to it" for key in sorted(handled - bound)]
-    problems += [f"is bound to {key} but has no handler for it" for key in sorted(bound - handled)]
+    problems += [
+        f"handles {key} but its queue is not bound to it"
+        for key in sorted({event.routing_key for event in handlers} - bound)
+    ]
+    # Every version of a bound routing key needs its handler: a v2 beside v1 is a second entry.
+    unhandled = [event for (key, _), event in PAYLOADS.items() if key in bound and event not in handlers]
+    problems += [
+        f"is bound to {event.routing_key} but has no handler for it (v{event.version}, {event.__name__})"
+        for event in unhandled
+    ]
+    problems += [f"is bound to {key}, which no event class declares" for key in sorted(bound - set(EVENT_TYPES))]
     for event, handler in handlers.items():
         declared = _payload_annotation(handler)
         if declared is not None and not (isinstance(declared, type) and issubclass(event, declared)):
@@ -243,7 +251,12 @@ class EventConsumer:
                 if handler is not None:
                     await handler(uow, envelope, payload)
                 await uow.commit()
-        return "applied" if handler is not None else "ignored"
+        if handler is None:
+            # Only an event this service is not bound to (start checks the bindings): e.g. a binding
+            # an operator added by hand. Recorded in the inbox and acknowledged.
+            log.warning("%s %s has no handler in %s: ignored", envelope.event_type, envelope.event_id, self.service)
+            return "ignored"
+        return "applied"
 
     def _count(self, event_type: str, outcome: str) -> None:
         if self.metrics:

@@ -113,3 +113,17 @@ def test_events_of_one_lot_share_one_ordering_key_whichever_class_they_are() -> 
     registered = OffsetRegisteredV1.model_construct(lot_id="LOT-1", application_id="APP-9")
 
     assert aggregate_key(frozen) == aggregate_key(registered) == "lot_id=LOT-1"
+
+
+async def test_a_second_version_of_a_bound_event_needs_its_own_handler_entry() -> None:
+    class SyncAcceptedV2(SyncAcceptedV1):
+        routing_key: ClassVar[str] = "new_ccer_registry.sync.accepted"
+        version: ClassVar[int] = 2
+
+    try:
+        with pytest.raises(HandlersDisagreeWithBindings) as refused:
+            build("legacy_ccer_registry", bootstrap_module("legacy_ccer_registry").definition())
+    finally:
+        del PAYLOADS[("new_ccer_registry.sync.accepted", 2)]
+
+    assert "has no handler for it (v2, SyncAcceptedV2)" in str(refused.value)
