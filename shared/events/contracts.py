@@ -112,6 +112,9 @@ class RecordedRange(Contract):
 
 
 class CancellationRecordedV1(Event):
+    """A cancellation recorded in the legacy registry (NCSC's daily records): the allowance registry
+    drafts an offset-CCER creation request from it, the province checks offset forms against it."""
+
     routing_key: ClassVar[str] = "legacy_ccer_registry.cancellation.recorded"
     aggregate: ClassVar[str] = "cancellation_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry", "provincial_review")
@@ -190,6 +193,9 @@ class SyncRefusedV1(Event):
 
 # --- binding ---------------------------------------------------------------------------------
 class BindingRequestedV1(Event):
+    """A holder asks to bind its new-registry account to its allowance account; the allowance
+    registry answers ``binding.confirmed`` or ``binding.rejected``."""
+
     routing_key: ClassVar[str] = "new_ccer_registry.binding.requested"
     aggregate: ClassVar[str] = "binding_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -201,6 +207,8 @@ class BindingRequestedV1(Event):
 
 
 class BindingConfirmedV1(Event):
+    """The allowance registry bound the two accounts."""
+
     routing_key: ClassVar[str] = "allowance_registry.binding.confirmed"
     aggregate: ClassVar[str] = "binding_id"
     consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
@@ -211,6 +219,8 @@ class BindingConfirmedV1(Event):
 
 
 class BindingRejectedV1(Event):
+    """The allowance registry refused the binding, with every reason."""
+
     routing_key: ClassVar[str] = "allowance_registry.binding.rejected"
     aggregate: ClassVar[str] = "binding_id"
     consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
@@ -223,6 +233,9 @@ class BindingRejectedV1(Event):
 
 # --- offset lots -----------------------------------------------------------------------------
 class OffsetFrozenV1(Event):
+    """Units frozen in the new registry into an offset lot for the holder's bound allowance account
+    (全国履约抵销); the allowance registry records a pending offset or refuses the lot."""
+
     routing_key: ClassVar[str] = "new_ccer_registry.offset.frozen"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -244,6 +257,8 @@ class OffsetFrozenV1(Event):
 
 
 class OffsetRefusedV1(Event):
+    """The allowance registry refused the lot, with every reason; the new registry releases its units."""
+
     routing_key: ClassVar[str] = "allowance_registry.offset.refused"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
@@ -253,6 +268,9 @@ class OffsetRefusedV1(Event):
 
 
 class OffsetRegisteredV1(Event):
+    """An approved compliance application registered (抵销登记) units of the lot for a period; the
+    new registry cancels exactly those units (注销登记)."""
+
     routing_key: ClassVar[str] = "allowance_registry.offset.registered"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
@@ -269,6 +287,8 @@ class OffsetRegisteredV1(Event):
 
 
 class OffsetCancelledV1(Event):
+    """The new registry cancelled the registered units of the lot."""
+
     routing_key: ClassVar[str] = "new_ccer_registry.offset.cancelled"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -281,6 +301,9 @@ class OffsetCancelledV1(Event):
 
 
 class OffsetRecalledV1(Event):
+    """The allowance registry recalls (召回) units of the lot; the new registry returns them to the
+    general holding account, once per recall."""
+
     routing_key: ClassVar[str] = "allowance_registry.offset.recalled"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
@@ -297,6 +320,8 @@ class OffsetRecalledV1(Event):
 
 
 class OffsetReleasedV1(Event):
+    """The new registry released recalled (or refused) units back to the general holding account."""
+
     routing_key: ClassVar[str] = "new_ccer_registry.offset.released"
     aggregate: ClassVar[str] = "lot_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -359,6 +384,9 @@ class OffsetCcerItem(Contract):
 
 
 class ApplicationSubmittedV1(Event):
+    """A compliance application submitted to the province, with the notice and period figures its
+    checks need."""
+
     routing_key: ClassVar[str] = "allowance_registry.application.submitted"
     aggregate: ClassVar[str] = "application_id"
     consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
@@ -380,6 +408,8 @@ class ReviewFinding(Contract):
 
 
 class ApplicationApprovedV1(Event):
+    """The province approved the application (a first and a second reviewer)."""
+
     routing_key: ClassVar[str] = "provincial_review.application.approved"
     aggregate: ClassVar[str] = "application_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -393,6 +423,8 @@ class ApplicationApprovedV1(Event):
 
 
 class ApplicationRejectedV1(Event):
+    """The province rejected the application, with every finding."""
+
     routing_key: ClassVar[str] = "provincial_review.application.rejected"
     aggregate: ClassVar[str] = "application_id"
     consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
@@ -405,6 +437,8 @@ class ApplicationRejectedV1(Event):
 
 
 class NoticeIssuedV1(Event):
+    """A compliance notice: the unit's obligation for a period and its deadline."""
+
     routing_key: ClassVar[str] = "allowance_registry.notice.issued"
     aggregate: ClassVar[str] = "notice_id"
     consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
@@ -417,6 +451,8 @@ class NoticeIssuedV1(Event):
 
 
 class ComplianceCompletedV1(Event):
+    """The unit fulfilled its obligation for the period."""
+
     routing_key: ClassVar[str] = "allowance_registry.compliance.completed"
     aggregate: ClassVar[str] = "notice_id"
     consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
