@@ -1,4 +1,4 @@
-"""``ccer``: the project's command line (tokens, running the stack, migrations, topology, DLQ, replay)."""
+"""``ccer``: the project's command line (tokens, running the stack, migrations, topology, AsyncAPI, DLQ, replay)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,16 @@ def topology(out: Annotated[Path, typer.Option()] = ROOT / "deploy" / "rabbitmq"
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(definitions(), indent=2) + "\n")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def asyncapi(out: Annotated[Path, typer.Option()] = ROOT / "docs" / "asyncapi.yaml") -> None:
+    """Write the AsyncAPI 3.0 document of the events, generated from the event catalogue and the topology."""
+    from shared.asyncapi import document, to_yaml
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_yaml(document()))
     typer.echo(f"wrote {out}")
 
 

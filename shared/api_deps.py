@@ -120,6 +120,7 @@ AccessTable = dict[str, Allow]
 _BUS_READERS = SIM_ADMIN | NCSC | REGISTRY
 COMMON_ACCESS: AccessTable = {
     "GET /openapi.json": PUBLIC,
+    "GET /asyncapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,

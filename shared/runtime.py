@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.bus import Command, CommandHandler, MessageBus
 from shared.clock import Clock
 from shared.db import InfraTables, create_engine_for, ensure_database, run_migrations, session_factory
+from shared.events import Event
 from shared.messaging.broker import Broker, BrokerPort
-from shared.messaging.consumer import EventConsumer, EventHandler
+from shared.messaging.consumer import EventConsumer, EventHandler, check_handlers
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.topology import bindings_for
 from shared.observability import Metrics, db_source_var
 from shared.reference import CompliancePeriods
 from shared.scheduler import JobHandler, NextDue, Scheduler
@@ -47,7 +49,8 @@ class ServiceDefinition(Generic[U]):
     migrations_dir: Path
     unit_of_work: type[U]
     commands: Mapping[type[Command[Any]], CommandHandler] = field(default_factory=dict)
-    event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    # Keyed by event class; must match the routing keys the service's queue is bound to.
+    event_handlers: Mapping[type[Event], EventHandler] = field(default_factory=dict)
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     # Jobs that recur (kind → its next instant after now), e.g. the nightly reconciliation.
     recurring_jobs: Mapping[str, NextDue] = field(default_factory=dict)
@@ -78,6 +81,8 @@ class Runtime(Generic[U]):
         clock: Clock | None = None,
         broker: BrokerPort | None = None,
     ) -> None:
+        # A handler table that disagrees with the queue's bindings is a wiring bug: refuse to start.
+        check_handlers(definition.name, definition.event_handlers, bindings_for(definition.name))
         self.definition = definition
         self.name = definition.name
         self.settings = settings

@@ -14,13 +14,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy import TextClause, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.db import InfraTables
-from shared.events import Envelope, make_envelope
+from shared.events import Envelope, Event, make_envelope
 from shared.messaging.relay import HANDOFF_LEASE_SECONDS, OutboxRow
 from shared.observability import cause_var, correlation_var
 from shared.reference import CompliancePeriods
@@ -83,13 +82,16 @@ class UnitOfWork:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def emit(self, event_type: str, payload: BaseModel, *, correlation_id: str | None = None) -> Envelope:
+    def emit(self, payload: Event, *, correlation_id: str | None = None) -> Envelope:
+        """Send ``payload`` when this unit of work commits (the outbox), under its class's routing key
+        and version."""
         envelope = make_envelope(
-            event_type,
+            payload.routing_key,
             payload,
             occurred_at=self.now(),
             correlation_id=correlation_id or self.correlation_id or correlation_var.get() or "none",
             causation_id=self.causation_id,
+            schema_version=payload.version,
         )
         self.events.append(envelope)
         return envelope

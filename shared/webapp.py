@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asyncapi import document_for
 from shared.audit_api import install_audit
 from shared.auth import Principal, get_principal, require
 from shared.bounds import Id, Instant
@@ -246,6 +247,12 @@ def _ops_router() -> APIRouter:
         ).body()
         body["checks"] = checks
         return JSONResponse(body, status_code=503, media_type="application/problem+json")
+
+    @router.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi(runtime: RuntimeDep) -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of the events this service sends and receives (public, like
+        /openapi.json); the whole system's is docs/asyncapi.yaml."""
+        return document_for(runtime.name, runtime.settings.delivery_limit)
 
     @router.get(
         "/metrics",

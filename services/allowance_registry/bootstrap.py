@@ -24,6 +24,16 @@ from services.allowance_registry.service_layer import commands as c
 from services.allowance_registry.service_layer.unit_of_work import AllowanceUnitOfWork
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
+from shared.events.contracts import (
+    ApplicationApprovedV1,
+    ApplicationRejectedV1,
+    BindingRequestedV1,
+    CancellationRecordedV1,
+    Event,
+    OffsetCancelledV1,
+    OffsetFrozenV1,
+    OffsetReleasedV1,
+)
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
@@ -82,19 +92,17 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.ListReconciliationLots: reconciliation.list_lots,
 }
 
-EVENT_HANDLERS = cast(
-    dict[str, EventHandler],
-    {
-        "new_ccer_registry.binding.requested": accounts.on_binding_requested,
-        "new_ccer_registry.offset.frozen": offsets.on_offset_frozen,
-        "new_ccer_registry.offset.cancelled": offsets.on_offset_cancelled,
-        "new_ccer_registry.offset.released": offsets.on_offset_released,
-        "provincial_review.application.approved": applications.on_application_approved,
-        "provincial_review.application.rejected": applications.on_application_rejected,
-        # first period: NCSC's daily cancellation records draft offset-CCER creation requests
-        "legacy_ccer_registry.cancellation.recorded": offset_ccer_requests.on_cancellation_recorded,
-    },
-)
+# Each event this service consumes, by its class: its queue is bound to exactly these (checked at start).
+EVENT_HANDLERS: dict[type[Event], EventHandler] = {
+    BindingRequestedV1: accounts.on_binding_requested,
+    OffsetFrozenV1: offsets.on_offset_frozen,
+    OffsetCancelledV1: offsets.on_offset_cancelled,
+    OffsetReleasedV1: offsets.on_offset_released,
+    ApplicationApprovedV1: applications.on_application_approved,
+    ApplicationRejectedV1: applications.on_application_rejected,
+    # first period: NCSC's daily cancellation records draft offset-CCER creation requests
+    CancellationRecordedV1: offset_ccer_requests.on_cancellation_recorded,
+}
 
 JOB_HANDLERS = cast(
     dict[str, JobHandler],
@@ -114,7 +122,7 @@ def definition() -> ServiceDefinition[AllowanceUnitOfWork]:
         migrations_dir=Path(__file__).resolve().parent / "migrations",
         unit_of_work=AllowanceUnitOfWork,
         commands=dict(COMMANDS),
-        event_handlers=dict(EVENT_HANDLERS),
+        event_handlers=EVENT_HANDLERS,
         job_handlers=dict(JOB_HANDLERS),
         recurring_jobs=RECURRING,
     )

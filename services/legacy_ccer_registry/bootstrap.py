@@ -41,6 +41,11 @@ from services.legacy_ccer_registry.service_layer.commands import (
 from services.legacy_ccer_registry.service_layer.unit_of_work import LegacyUnitOfWork
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
+from shared.events.contracts import (
+    Event,
+    SyncAcceptedV1,
+    SyncRefusedV1,
+)
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
@@ -79,13 +84,11 @@ def commands(*, auto_sync: bool = False) -> dict[type[Command[Any]], CommandHand
     }
 
 
-EVENT_HANDLERS = cast(
-    dict[str, EventHandler],
-    {
-        "new_ccer_registry.sync.accepted": sync.on_sync_accepted,
-        "new_ccer_registry.sync.refused": sync.on_sync_refused,
-    },
-)
+# Each event this service consumes, by its class: its queue is bound to exactly these (checked at start).
+EVENT_HANDLERS: dict[type[Event], EventHandler] = {
+    SyncAcceptedV1: sync.on_sync_accepted,
+    SyncRefusedV1: sync.on_sync_refused,
+}
 
 JOB_HANDLERS = cast(
     dict[str, JobHandler],

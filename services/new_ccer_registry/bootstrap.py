@@ -24,6 +24,15 @@ from services.new_ccer_registry.service_layer import commands as c
 from services.new_ccer_registry.service_layer.unit_of_work import NewRegistryUnitOfWork
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
+from shared.events.contracts import (
+    BindingConfirmedV1,
+    BindingRejectedV1,
+    Event,
+    OffsetRecalledV1,
+    OffsetRefusedV1,
+    OffsetRegisteredV1,
+    SyncApprovedV1,
+)
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.reconciliation import NIGHTLY_RECONCILIATION, RECURRING
@@ -67,17 +76,15 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     c.GetSerialHistory: serials.get_serial_history,
 }
 
-EVENT_HANDLERS = cast(
-    dict[str, EventHandler],
-    {
-        "allowance_registry.binding.confirmed": accounts.on_binding_confirmed,
-        "allowance_registry.binding.rejected": accounts.on_binding_rejected,
-        "allowance_registry.offset.registered": lot_events.on_offset_registered,
-        "allowance_registry.offset.recalled": lot_events.on_offset_recalled,
-        "allowance_registry.offset.refused": lot_events.on_offset_refused,
-        "legacy_ccer_registry.sync.approved": legacy.on_sync_approved,
-    },
-)
+# Each event this service consumes, by its class: its queue is bound to exactly these (checked at start).
+EVENT_HANDLERS: dict[type[Event], EventHandler] = {
+    BindingConfirmedV1: accounts.on_binding_confirmed,
+    BindingRejectedV1: accounts.on_binding_rejected,
+    OffsetRegisteredV1: lot_events.on_offset_registered,
+    OffsetRecalledV1: lot_events.on_offset_recalled,
+    OffsetRefusedV1: lot_events.on_offset_refused,
+    SyncApprovedV1: legacy.on_sync_approved,
+}
 
 JOB_HANDLERS = cast(
     dict[str, JobHandler],

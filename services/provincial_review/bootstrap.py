@@ -36,6 +36,13 @@ from services.provincial_review.service_layer.commands import (
 from services.provincial_review.service_layer.unit_of_work import ReviewUnitOfWork
 from shared.bus import Command, CommandHandler
 from shared.clock import Clock
+from shared.events.contracts import (
+    ApplicationSubmittedV1,
+    CancellationRecordedV1,
+    ComplianceCompletedV1,
+    Event,
+    NoticeIssuedV1,
+)
 from shared.messaging.broker import BrokerPort
 from shared.messaging.consumer import EventHandler
 from shared.runtime import Runtime, ServiceDefinition
@@ -63,15 +70,13 @@ COMMANDS: dict[type[Command[Any]], CommandHandler] = {
     GetHandlingReport: overdue_handling.get_handling_report,
 }
 
-EVENT_HANDLERS = cast(
-    dict[str, EventHandler],
-    {
-        "allowance_registry.application.submitted": intake.on_application_submitted,
-        "allowance_registry.notice.issued": intake.on_notice_issued,
-        "allowance_registry.compliance.completed": intake.on_compliance_completed,
-        "legacy_ccer_registry.cancellation.recorded": cancellations.on_cancellation_recorded,
-    },
-)
+# Each event this service consumes, by its class: its queue is bound to exactly these (checked at start).
+EVENT_HANDLERS: dict[type[Event], EventHandler] = {
+    ApplicationSubmittedV1: intake.on_application_submitted,
+    NoticeIssuedV1: intake.on_notice_issued,
+    ComplianceCompletedV1: intake.on_compliance_completed,
+    CancellationRecordedV1: cancellations.on_cancellation_recorded,
+}
 
 JOB_HANDLERS = cast(dict[str, JobHandler], {form_summaries.WEEKLY_SUMMARY_JOB: form_summaries.summarise_week})
 

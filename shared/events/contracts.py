@@ -1,17 +1,24 @@
-"""Payload contracts, one pydantic model per event type and schema version (events.md "Catalogue").
+"""The event catalogue: one pydantic class per event type and schema version.
 
-Adding an optional field keeps the version; anything else is a new version registered beside the
-old one, which consumers keep accepting for a release.
+Each event class says, once, everything the backbone needs to know about it: its routing key (the
+``event_type`` on the wire), its schema version, the payload field naming the aggregate it belongs to
+(events of one aggregate are applied one at a time, in order), and the services that consume it (the
+topology binds each one's queue to the routing key). Handlers are keyed by the class
+(``EVENT_HANDLERS = {OffsetFrozenV1: on_offset_frozen}``), ``uow.emit(OffsetFrozenV1(...))`` takes the
+payload alone, and ``ccer asyncapi`` writes the catalogue out as AsyncAPI (docs/asyncapi.yaml).
+
+Adding an optional field keeps the version; anything else is a new version: a new class beside the
+old one (same routing key, ``version = 2``), which consumers keep accepting for a release.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-__all__ = ["EVENT_TYPES", "PAYLOADS", "payload_model"]
+__all__ = ["EVENTS", "EVENT_TYPES", "PAYLOADS", "Contract", "Event", "consumers_of", "payload_model"]
 
 Quantity = int
 SerialRange = tuple[str, str]
@@ -19,6 +26,43 @@ SerialRange = tuple[str, str]
 
 class Contract(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Event(Contract):
+    """A payload sent on the ``ccer.events`` exchange. Subclasses declare their routing key, version,
+    aggregate field and consumers as class attributes and are registered in :data:`PAYLOADS`."""
+
+    routing_key: ClassVar[str]
+    version: ClassVar[int] = 1
+    # The payload field naming the aggregate (lot, application, binding ...) the event belongs to.
+    aggregate: ClassVar[str]
+    # The services whose queue is bound to this routing key (the catalogue's "consumers" column).
+    consumers: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "routing_key" not in cls.__dict__:
+            raise TypeError(f"event class {cls.__name__} declares no routing_key")
+        if cls.aggregate not in cls.model_fields or not cls.model_fields[cls.aggregate].is_required():
+            raise TypeError(f"{cls.__name__}.aggregate {cls.aggregate!r} is not a required payload field")
+        key = (cls.routing_key, cls.version)
+        if key in PAYLOADS:
+            raise TypeError(f"{cls.__name__}: {key} is already {PAYLOADS[key].__name__}")
+        PAYLOADS[key] = cls
+
+    @classmethod
+    def producer(cls) -> str:
+        """The service that sends it: the routing key's first part."""
+        return cls.routing_key.split(".", 1)[0]
+
+    def aggregate_key(self) -> str:
+        """``lot_id=…``: one key per aggregate, whichever of its events this is."""
+        return f"{self.aggregate}={getattr(self, self.aggregate)}"
+
+
+# Every event class, by (routing key, version), in the order they are declared.
+PAYLOADS: dict[tuple[str, int], type[Event]] = {}
 
 
 class Holder(Contract):
@@ -67,7 +111,14 @@ class RecordedRange(Contract):
     units_recorded_at: date
 
 
-class CancellationRecordedV1(Contract):
+class CancellationRecordedV1(Event):
+    """A cancellation recorded in the legacy registry (NCSC's daily records): the allowance registry
+    drafts an offset-CCER creation request from it, the province checks offset forms against it."""
+
+    routing_key: ClassVar[str] = "legacy_ccer_registry.cancellation.recorded"
+    aggregate: ClassVar[str] = "cancellation_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry", "provincial_review")
+
     cancellation_id: str
     legacy_account_id: str
     holder: Holder
@@ -94,9 +145,13 @@ class SyncItem(Contract):
     cancellation_quantity: Quantity | None = Field(default=None, gt=0)
 
 
-class SyncApprovedV1(Contract):
+class SyncApprovedV1(Event):
     """NCSC approved the form: a request the new registry accepts (``sync.accepted``) or refuses
     (``sync.refused``); the legacy registry counts the units synced only once it is accepted."""
+
+    routing_key: ClassVar[str] = "legacy_ccer_registry.sync.approved"
+    aggregate: ClassVar[str] = "sync_application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
 
     sync_application_id: str
     holder: Holder
@@ -109,8 +164,12 @@ class SyncApprovedV1(Contract):
 
 
 # --- new_ccer_registry: its answer to an approved sync ----------------------------------------
-class SyncAcceptedV1(Contract):
+class SyncAcceptedV1(Event):
     """The units came into ``new_account_id``, awaiting the holder's confirmation (``legacy_sync_id``)."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.sync.accepted"
+    aggregate: ClassVar[str] = "sync_application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("legacy_ccer_registry",)
 
     sync_application_id: str
     legacy_sync_id: str
@@ -119,8 +178,12 @@ class SyncAcceptedV1(Contract):
     accepted_at: AwareDatetime
 
 
-class SyncRefusedV1(Contract):
+class SyncRefusedV1(Event):
     """The form cannot be synced as written (e.g. its new account is another unit's): every finding."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.sync.refused"
+    aggregate: ClassVar[str] = "sync_application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("legacy_ccer_registry",)
 
     sync_application_id: str
     new_account_id: str
@@ -129,20 +192,39 @@ class SyncRefusedV1(Contract):
 
 
 # --- binding ---------------------------------------------------------------------------------
-class BindingRequestedV1(Contract):
+class BindingRequestedV1(Event):
+    """A holder asks to bind its new-registry account to its allowance account; the allowance
+    registry answers ``binding.confirmed`` or ``binding.rejected``."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.binding.requested"
+    aggregate: ClassVar[str] = "binding_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     binding_id: str
     registry_account_id: str
     holder: Holder
     allowance_account_id: str
 
 
-class BindingConfirmedV1(Contract):
+class BindingConfirmedV1(Event):
+    """The allowance registry bound the two accounts."""
+
+    routing_key: ClassVar[str] = "allowance_registry.binding.confirmed"
+    aggregate: ClassVar[str] = "binding_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
+
     binding_id: str
     allowance_account_id: str
     registry_account_id: str
 
 
-class BindingRejectedV1(Contract):
+class BindingRejectedV1(Event):
+    """The allowance registry refused the binding, with every reason."""
+
+    routing_key: ClassVar[str] = "allowance_registry.binding.rejected"
+    aggregate: ClassVar[str] = "binding_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
+
     binding_id: str
     allowance_account_id: str
     registry_account_id: str
@@ -150,7 +232,14 @@ class BindingRejectedV1(Contract):
 
 
 # --- offset lots -----------------------------------------------------------------------------
-class OffsetFrozenV1(Contract):
+class OffsetFrozenV1(Event):
+    """Units frozen in the new registry into an offset lot for the holder's bound allowance account
+    (全国履约抵销); the allowance registry records a pending offset or refuses the lot."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.offset.frozen"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     lot_id: str
     registry_account_id: str
     allowance_account_id: str
@@ -167,12 +256,25 @@ class OffsetFrozenV1(Contract):
     recorded_ranges: list[RecordedRange] | None = None
 
 
-class OffsetRefusedV1(Contract):
+class OffsetRefusedV1(Event):
+    """The allowance registry refused the lot, with every reason; the new registry releases its units."""
+
+    routing_key: ClassVar[str] = "allowance_registry.offset.refused"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
+
     lot_id: str
     reasons: list[Reason] = Field(min_length=1)
 
 
-class OffsetRegisteredV1(Contract):
+class OffsetRegisteredV1(Event):
+    """An approved compliance application registered (抵销登记) units of the lot for a period; the
+    new registry cancels exactly those units (注销登记)."""
+
+    routing_key: ClassVar[str] = "allowance_registry.offset.registered"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
+
     registration_id: str
     lot_id: str
     application_id: str
@@ -184,7 +286,13 @@ class OffsetRegisteredV1(Contract):
     serial_ranges: list[SerialRange] | None = None
 
 
-class OffsetCancelledV1(Contract):
+class OffsetCancelledV1(Event):
+    """The new registry cancelled the registered units of the lot."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.offset.cancelled"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     lot_id: str
     registration_id: str
     quantity: Quantity = Field(gt=0)
@@ -192,7 +300,14 @@ class OffsetCancelledV1(Contract):
     cancelled_at: AwareDatetime
 
 
-class OffsetRecalledV1(Contract):
+class OffsetRecalledV1(Event):
+    """The allowance registry recalls (召回) units of the lot; the new registry returns them to the
+    general holding account, once per recall."""
+
+    routing_key: ClassVar[str] = "allowance_registry.offset.recalled"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("new_ccer_registry",)
+
     lot_id: str
     # Optional (v1-compatible): identifies one recall, so a re-sent recall is applied once.
     recall_id: str | None = None
@@ -204,7 +319,13 @@ class OffsetRecalledV1(Contract):
     serial_ranges: list[SerialRange] | None = None
 
 
-class OffsetReleasedV1(Contract):
+class OffsetReleasedV1(Event):
+    """The new registry released recalled (or refused) units back to the general holding account."""
+
+    routing_key: ClassVar[str] = "new_ccer_registry.offset.released"
+    aggregate: ClassVar[str] = "lot_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     lot_id: str
     quantity: Quantity = Field(gt=0)
     serial_ranges: list[SerialRange]
@@ -221,7 +342,7 @@ class PeriodRef(Contract):
 
 class NoticeRef(Contract):
     """The notice as it stood before the submission it travels with (so a reviewer recomputes the
-    checks of domain.md §6.3 with the same figures the registry used)."""
+    compliance application checks with the same figures the registry used)."""
 
     id: str
     obligation: Quantity
@@ -262,7 +383,14 @@ class OffsetCcerItem(Contract):
     project: LegacyProject | None = None
 
 
-class ApplicationSubmittedV1(Contract):
+class ApplicationSubmittedV1(Event):
+    """A compliance application submitted to the province, with the notice and period figures its
+    checks need."""
+
+    routing_key: ClassVar[str] = "allowance_registry.application.submitted"
+    aggregate: ClassVar[str] = "application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
+
     application_id: str
     revision: int = Field(ge=1)
     account: AccountRef
@@ -279,7 +407,13 @@ class ReviewFinding(Contract):
     item: int | None = None
 
 
-class ApplicationApprovedV1(Contract):
+class ApplicationApprovedV1(Event):
+    """The province approved the application (a first and a second reviewer)."""
+
+    routing_key: ClassVar[str] = "provincial_review.application.approved"
+    aggregate: ClassVar[str] = "application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     application_id: str
     revision: int
     case_id: str
@@ -288,7 +422,13 @@ class ApplicationApprovedV1(Contract):
     decided_at: AwareDatetime
 
 
-class ApplicationRejectedV1(Contract):
+class ApplicationRejectedV1(Event):
+    """The province rejected the application, with every finding."""
+
+    routing_key: ClassVar[str] = "provincial_review.application.rejected"
+    aggregate: ClassVar[str] = "application_id"
+    consumers: ClassVar[tuple[str, ...]] = ("allowance_registry",)
+
     application_id: str
     revision: int
     case_id: str
@@ -296,7 +436,13 @@ class ApplicationRejectedV1(Contract):
     decided_at: AwareDatetime
 
 
-class NoticeIssuedV1(Contract):
+class NoticeIssuedV1(Event):
+    """A compliance notice: the unit's obligation for a period and its deadline."""
+
+    routing_key: ClassVar[str] = "allowance_registry.notice.issued"
+    aggregate: ClassVar[str] = "notice_id"
+    consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
+
     notice_id: str
     period_code: str
     account: AccountRef
@@ -304,60 +450,30 @@ class NoticeIssuedV1(Contract):
     deadline: AwareDatetime
 
 
-class ComplianceCompletedV1(Contract):
+class ComplianceCompletedV1(Event):
+    """The unit fulfilled its obligation for the period."""
+
+    routing_key: ClassVar[str] = "allowance_registry.compliance.completed"
+    aggregate: ClassVar[str] = "notice_id"
+    consumers: ClassVar[tuple[str, ...]] = ("provincial_review",)
+
     notice_id: str
     period_code: str
     account: AccountRef
     completed_at: AwareDatetime
 
 
-PAYLOADS: dict[tuple[str, int], type[Contract]] = {
-    ("legacy_ccer_registry.cancellation.recorded", 1): CancellationRecordedV1,
-    ("legacy_ccer_registry.sync.approved", 1): SyncApprovedV1,
-    ("new_ccer_registry.sync.accepted", 1): SyncAcceptedV1,
-    ("new_ccer_registry.sync.refused", 1): SyncRefusedV1,
-    ("new_ccer_registry.binding.requested", 1): BindingRequestedV1,
-    ("allowance_registry.binding.confirmed", 1): BindingConfirmedV1,
-    ("allowance_registry.binding.rejected", 1): BindingRejectedV1,
-    ("new_ccer_registry.offset.frozen", 1): OffsetFrozenV1,
-    ("allowance_registry.offset.refused", 1): OffsetRefusedV1,
-    ("allowance_registry.application.submitted", 1): ApplicationSubmittedV1,
-    ("provincial_review.application.approved", 1): ApplicationApprovedV1,
-    ("provincial_review.application.rejected", 1): ApplicationRejectedV1,
-    ("allowance_registry.offset.registered", 1): OffsetRegisteredV1,
-    ("new_ccer_registry.offset.cancelled", 1): OffsetCancelledV1,
-    ("allowance_registry.offset.recalled", 1): OffsetRecalledV1,
-    ("new_ccer_registry.offset.released", 1): OffsetReleasedV1,
-    ("allowance_registry.notice.issued", 1): NoticeIssuedV1,
-    ("allowance_registry.compliance.completed", 1): ComplianceCompletedV1,
-}
+EVENTS: tuple[type[Event], ...] = tuple(PAYLOADS.values())
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in PAYLOADS))
 
-# Who consumes what (the catalogue's "producer → consumers" column). The topology binds each
-# consuming service's queue to exactly these routing keys.
-CONSUMERS: dict[str, tuple[str, ...]] = {
-    "legacy_ccer_registry.cancellation.recorded": ("allowance_registry", "provincial_review"),
-    "legacy_ccer_registry.sync.approved": ("new_ccer_registry",),
-    "new_ccer_registry.sync.accepted": ("legacy_ccer_registry",),
-    "new_ccer_registry.sync.refused": ("legacy_ccer_registry",),
-    "new_ccer_registry.binding.requested": ("allowance_registry",),
-    "allowance_registry.binding.confirmed": ("new_ccer_registry",),
-    "allowance_registry.binding.rejected": ("new_ccer_registry",),
-    "new_ccer_registry.offset.frozen": ("allowance_registry",),
-    "allowance_registry.offset.refused": ("new_ccer_registry",),
-    "allowance_registry.application.submitted": ("provincial_review",),
-    "provincial_review.application.approved": ("allowance_registry",),
-    "provincial_review.application.rejected": ("allowance_registry",),
-    "allowance_registry.offset.registered": ("new_ccer_registry",),
-    "new_ccer_registry.offset.cancelled": ("allowance_registry",),
-    "allowance_registry.offset.recalled": ("new_ccer_registry",),
-    "new_ccer_registry.offset.released": ("allowance_registry",),
-    "allowance_registry.notice.issued": ("provincial_review",),
-    "allowance_registry.compliance.completed": ("provincial_review",),
-}
+
+def consumers_of(event_type: str) -> tuple[str, ...]:
+    """The services bound to ``event_type`` (every version of it)."""
+    return tuple(dict.fromkeys(s for (t, _), e in PAYLOADS.items() if t == event_type for s in e.consumers))
 
 
-def payload_model(event_type: str, version: int = 1) -> type[Contract]:
+def payload_model(event_type: str, version: int = 1) -> type[Event]:
+    """The class of ``event_type`` at ``version``, as named on the wire."""
     try:
         return PAYLOADS[(event_type, version)]
     except KeyError:

@@ -1,4 +1,4 @@
-"""The JSON envelope every event travels in (events.md "Envelope")."""
+"""The JSON envelope every event travels in: its identity, type, version, producer, correlation and payload."""
 
 from __future__ import annotations
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import ChannelInvalidStateError
@@ -21,30 +24,78 @@ from pydantic import BaseModel
 
 from shared.db import insert_or_ignore
 from shared.errors import DomainError, ErrorKind
-from shared.events import Envelope, InvalidEvent, parse_event
+from shared.events import EVENT_TYPES, PAYLOADS, Envelope, Event, InvalidEvent, parse_event
 from shared.messaging.broker import delivery_count
 from shared.observability import Metrics, correlation_var, db_source_var
 from shared.tracing import SpanKind, span
-from shared.uow import UnitOfWork, UnitOfWorkFactory
+from shared.uow import UnitOfWorkFactory
 
-__all__ = ["EventConsumer", "EventHandler", "aggregate_key", "retry_cannot_cure"]
+__all__ = [
+    "EventConsumer",
+    "EventHandler",
+    "EventHandlers",
+    "HandlersDisagreeWithBindings",
+    "aggregate_key",
+    "check_handlers",
+    "retry_cannot_cure",
+]
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[UnitOfWork, Envelope, BaseModel], Awaitable[None]]
+# ``(uow, envelope, event)``: the unit of work and the payload are the service's own types (its
+# unit of work, the event class it is keyed by), hence ``Any`` here; ``check_handlers`` verifies at
+# start that each handler's payload annotation is the class it is keyed by.
+EventHandler = Callable[[Any, Envelope, Any], Awaitable[None]]
+EventHandlers = Mapping[type[Event], EventHandler]
 
 
-# The aggregate an event belongs to, by the first of these payload fields it carries: events of one
-# aggregate are applied one at a time and in delivery order; different aggregates run side by side.
-AGGREGATE_FIELDS = ("lot_id", "application_id", "binding_id", "sync_application_id", "cancellation_id", "notice_id")
+class HandlersDisagreeWithBindings(RuntimeError):
+    """A service's handler table and its queue's bindings differ: it must not start."""
 
 
-def aggregate_key(envelope: Envelope) -> str:
-    for name in AGGREGATE_FIELDS:
-        value = envelope.payload.get(name)
-        if value:
-            return f"{name}={value}"
-    return f"type={envelope.event_type}"
+def check_handlers(service: str, handlers: EventHandlers, bound: Iterable[str]) -> None:
+    """Refuse a handler table that does not match the queue's bindings, in either direction: an event
+    handled but not bound would never arrive; one bound but not handled would be acknowledged unapplied.
+    A handler whose payload annotation is another class than its key is refused too."""
+    problems: list[str] = []
+    bound = set(bound)
+    problems += [
+        f"handles {key} but its queue is not bound to it"
+        for key in sorted({event.routing_key for event in handlers} - bound)
+    ]
+    # Every version of a bound routing key needs its handler: a v2 beside v1 is a second entry.
+    unhandled = [event for (key, _), event in PAYLOADS.items() if key in bound and event not in handlers]
+    problems += [
+        f"is bound to {event.routing_key} but has no handler for it (v{event.version}, {event.__name__})"
+        for event in unhandled
+    ]
+    problems += [f"is bound to {key}, which no event class declares" for key in sorted(bound - set(EVENT_TYPES))]
+    for event, handler in handlers.items():
+        declared = _payload_annotation(handler)
+        if declared is not None and not (isinstance(declared, type) and issubclass(event, declared)):
+            problems.append(f"keys {handler.__qualname__} by {event.__name__} but it takes {declared!r}")
+    if problems:
+        raise HandlersDisagreeWithBindings(
+            f"{service} refuses to start: its event handlers and its queue bindings disagree: " + "; ".join(problems)
+        )
+
+
+def _payload_annotation(handler: EventHandler) -> object | None:
+    """The annotation of the handler's third parameter (the event), or None if it has none."""
+    try:
+        hints = typing.get_type_hints(handler)
+        params = list(inspect.signature(handler).parameters)
+    except (NameError, TypeError, ValueError):
+        return None
+    return hints.get(params[2]) if len(params) >= 3 else None
+
+
+def aggregate_key(payload: BaseModel, event_type: str = "") -> str:
+    """The aggregate an event belongs to, by the payload field its class declares: events of one
+    aggregate are applied one at a time and in delivery order; different aggregates run side by side."""
+    if isinstance(payload, Event):
+        return payload.aggregate_key()
+    return f"type={event_type}"
 
 
 class KeyedLocks:
@@ -95,7 +146,7 @@ class EventConsumer:
         self,
         service: str,
         uow: UnitOfWorkFactory,
-        handlers: dict[str, EventHandler],
+        handlers: dict[type[Event], EventHandler],
         *,
         metrics: Metrics | None = None,
         max_backoff: float = 5.0,
@@ -185,8 +236,8 @@ class EventConsumer:
     async def apply(self, envelope: Envelope, payload: BaseModel) -> str:
         """Apply the event once: returns ``applied``, ``duplicate`` or ``ignored``."""
         inbox = self.uow.infra.inbox
-        handler = self.handlers.get(envelope.event_type)
-        async with self.locks.hold(aggregate_key(envelope)):
+        handler = self.handlers.get(type(payload)) if isinstance(payload, Event) else None
+        async with self.locks.hold(aggregate_key(payload, envelope.event_type)):
             async with self.uow(
                 actor=f"event:{envelope.producer}",
                 cause=f"event:{envelope.event_type}:{envelope.event_id}",
@@ -211,7 +262,12 @@ class EventConsumer:
                 if handler is not None:
                     await handler(uow, envelope, payload)
                 await uow.commit()
-        return "applied" if handler is not None else "ignored"
+        if handler is None:
+            # Only an event this service is not bound to (start checks the bindings): e.g. a binding
+            # an operator added by hand. Recorded in the inbox and acknowledged.
+            log.warning("%s %s has no handler in %s: ignored", envelope.event_type, envelope.event_id, self.service)
+            return "ignored"
+        return "applied"
 
     def _count(self, event_type: str, outcome: str) -> None:
         if self.metrics:

@@ -1,11 +1,11 @@
-"""The topology of events.md, as data: declared at start by every service and written out as
+"""The event topology, as data: declared at start by every service, written out as
 RabbitMQ definitions for operators (deploy/rabbitmq/definitions.json)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.events.contracts import CONSUMERS
+from shared.events.contracts import EVENT_TYPES, consumers_of
 from shared.settings import SERVICES
 
 __all__ = ["DLX", "EXCHANGE", "bindings_for", "definitions", "dlq_name", "queue_arguments", "queue_name"]
@@ -23,7 +23,8 @@ def dlq_name(service: str) -> str:
 
 
 def bindings_for(service: str) -> list[str]:
-    return sorted(key for key, consumers in CONSUMERS.items() if service in consumers)
+    """The routing keys ``service``'s queue is bound to: each event class that names it a consumer."""
+    return sorted(key for key in EVENT_TYPES if service in consumers_of(key))
 
 
 def consuming_services() -> list[str]:

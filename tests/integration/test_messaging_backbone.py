@@ -159,7 +159,7 @@ async def test_one_event_delivered_to_two_replicas_at_once_is_applied_once(
 
     def replica() -> EventConsumer:
         uow = UnitOfWorkFactory(session_factory(engine), infra, Clock(), None)
-        return EventConsumer("allowance_registry", uow, {EVENT: handler}, concurrency=4)
+        return EventConsumer("allowance_registry", uow, {payload_model(EVENT): handler}, concurrency=4)
 
     payload = payload_model(EVENT, 1).model_validate(
         {
@@ -197,7 +197,7 @@ async def test_a_unit_of_work_writes_its_events_and_audit_rows_together(
         }
     )
     async with UnitOfWorkFactory(session_factory(engine), infra, clock, None)(actor="tester", cause="test") as uow:
-        sent = [uow.emit(EVENT, payload, correlation_id=f"c{i}") for i in range(3)]
+        sent = [uow.emit(payload, correlation_id=f"c{i}") for i in range(3)]
         uow.audit("issue_notice", "notice", "NTC-2", obligation=7, note="通知")
         uow.audit("second", "notice", "NTC-2")
         await uow.commit()
@@ -256,7 +256,7 @@ def notice_payload(n: int) -> BaseModel:
 
 async def commit_events(factory: UnitOfWorkFactory[UnitOfWork], first: int, count: int) -> list[str]:
     async with factory(actor="tester", cause="test") as uow:
-        sent = [uow.emit(EVENT, notice_payload(n)) for n in range(first, first + count)]
+        sent = [uow.emit(notice_payload(n)) for n in range(first, first + count)]
         await uow.commit()
     return [str(e.event_id) for e in sent]
 

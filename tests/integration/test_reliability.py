@@ -99,7 +99,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(fresh_
         raise RuntimeError("simulated handler bug")
 
     service = allowance_bootstrap.definition()
-    service.event_handlers = {**service.event_handlers, "new_ccer_registry.binding.requested": failing}
+    service.event_handlers = {**service.event_handlers, BindingRequestedV1: failing}
     settings = stack_settings(vhost=fresh_vhost, db_prefix=f"{db_prefix}f", delivery_limit=2)
     app = allowance_app.create_app(settings, service=service)
     try:

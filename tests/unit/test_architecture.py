@@ -149,3 +149,19 @@ def test_shared_holds_only_the_backbone() -> None:
     assert offenders == []
     assert not (ROOT / "shared" / "replay").exists()
     assert not (ROOT / "shared" / "cli.py").exists()
+
+
+def test_routing_keys_are_written_once_in_the_event_catalogue() -> None:
+    """An event is named by its class: a routing key spelled as a string anywhere else in the code is
+    a second place to change (handler tables, emits and the topology all go through the class)."""
+    from shared.events.contracts import EVENT_TYPES
+
+    catalogue = ROOT / "shared" / "events" / "contracts.py"
+    found = []
+    for path in sorted([*(ROOT / "services").rglob("*.py"), *(ROOT / "shared").rglob("*.py")]):
+        if path == catalogue or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in EVENT_TYPES:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
+    assert found == [], "name the event class instead:\n" + "\n".join(found)

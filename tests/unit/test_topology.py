@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shared.events.contracts import CONSUMERS, EVENT_TYPES
+from shared.events.contracts import EVENTS
 from shared.messaging.topology import bindings_for, definitions, queue_arguments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,10 +17,10 @@ def test_deploy_definitions_are_generated_from_the_topology_code() -> None:
 
 
 def test_every_catalogued_event_is_bound_to_each_of_its_consumers() -> None:
-    assert set(CONSUMERS) == set(EVENT_TYPES)
-    for event_type, consumers in CONSUMERS.items():
-        for service in consumers:
-            assert event_type in bindings_for(service)
+    for event in EVENTS:
+        assert event.consumers, f"{event.__name__} names no consumer"
+        for service in event.consumers:
+            assert event.routing_key in bindings_for(service)
 
 
 def test_queues_are_quorum_with_an_explicit_delivery_limit_and_at_least_once_dead_lettering() -> None:

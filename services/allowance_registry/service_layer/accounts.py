@@ -67,7 +67,7 @@ async def on_binding_requested(uow: AllowanceUnitOfWork, envelope: Envelope, pay
     }
     if findings:
         reasons = [Reason(code=f.code, message=f.message, message_zh=f.message_zh) for f in findings]
-        uow.emit("allowance_registry.binding.rejected", BindingRejectedV1(**common, reasons=reasons))
+        uow.emit(BindingRejectedV1(**common, reasons=reasons))
     else:
-        uow.emit("allowance_registry.binding.confirmed", BindingConfirmedV1(**common))
+        uow.emit(BindingConfirmedV1(**common))
     uow.audit(f"binding_{status}", "binding", payload.binding_id, reasons=[f.code for f in findings])

@@ -266,7 +266,6 @@ async def submit_application(uow: AllowanceUnitOfWork, cmd: SubmitApplication, p
         history=_history(uow, application, step),
     )
     uow.emit(
-        "allowance_registry.application.submitted",
         ApplicationSubmittedV1(
             application_id=application.id,
             revision=step.revision,
@@ -553,7 +552,6 @@ async def _register_offset(
     )
     uow.registrations.add(registration)
     uow.emit(
-        "allowance_registry.offset.registered",
         OffsetRegisteredV1(
             registration_id=registration.id,
             lot_id=lot_id,
@@ -669,7 +667,6 @@ async def _fulfil(uow: AllowanceUnitOfWork, notice: Notice, account: Account, qu
         )
     if complete and not was_complete:
         uow.emit(
-            "allowance_registry.compliance.completed",
             ComplianceCompletedV1(
                 notice_id=notice.id,
                 period_code=notice.period_code,

@@ -129,7 +129,6 @@ async def issue_notice(uow: AllowanceUnitOfWork, cmd: IssueNotice, principal: Pr
     assert provincial is not None  # refused above otherwise
     provincial.issued_total += cmd.obligation
     uow.emit(
-        "allowance_registry.notice.issued",
         NoticeIssuedV1(
             notice_id=notice.id,
             period_code=cmd.period_code,

@@ -134,7 +134,6 @@ def _refuse_lot(uow: AllowanceUnitOfWork, payload: OffsetFrozenV1, findings: lis
         )
     )
     uow.emit(
-        "allowance_registry.offset.refused",
         OffsetRefusedV1(lot_id=payload.lot_id, reasons=reasons),
         correlation_id=payload.lot_id,
     )
@@ -196,7 +195,6 @@ async def _recall(uow: AllowanceUnitOfWork, lot_id: str, quantity: int, period_c
         uow.lot_units.log("recalled", lot_id, blocks, uow.now(), recall_id=recall_id, period_code=period_code)
         serial_ranges = serial_labels(blocks)
     uow.emit(
-        "allowance_registry.offset.recalled",
         OffsetRecalledV1(
             lot_id=lot_id,
             recall_id=recall_id,

@@ -42,7 +42,6 @@ __all__ = [
     "send_daily_records",
 ]
 
-CANCELLATION_RECORDED = "legacy_ccer_registry.cancellation.recorded"
 DAILY_RECORDS_JOB = "send_daily_cancellation_records"
 
 
@@ -81,7 +80,7 @@ def _announce(uow: LegacyUnitOfWork, record: Cancellation, account: Account, pro
         cancelled_at=record.cancelled_at,
         recorded_ranges=_recorded(record.recorded_ranges),
     )
-    uow.emit(CANCELLATION_RECORDED, payload, correlation_id=record.id)
+    uow.emit(payload, correlation_id=record.id)
 
 
 async def cancel_units(uow: LegacyUnitOfWork, cmd: CancelUnits, principal: Principal) -> Cancellation:

@@ -66,7 +66,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SYNC_APPROVED = "legacy_ccer_registry.sync.approved"
 AUTO_APPROVE_JOB = "legacy.sync.auto_approve"
 
 
@@ -189,7 +188,6 @@ async def _approve(uow: LegacyUnitOfWork, application: SyncApplication, decided_
     ):
         raise ConcurrentChange(f"sync application {application.id}")
     uow.emit(
-        SYNC_APPROVED,
         SyncApprovedV1(
             sync_application_id=application.id,
             holder=Holder(name=account.holder_name, uscc=account.holder_uscc),

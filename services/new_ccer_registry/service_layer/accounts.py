@@ -91,7 +91,6 @@ async def request_binding(uow: NewRegistryUnitOfWork, cmd: RequestBinding, princ
     )
     await uow.bindings.add(binding)
     uow.emit(
-        "new_ccer_registry.binding.requested",
         BindingRequestedV1(
             binding_id=binding.id,
             registry_account_id=account.id,

@@ -55,9 +55,6 @@ __all__ = ["confirm_legacy_sync", "dispute_legacy_sync", "get_legacy_sync", "lis
 
 log = logging.getLogger(__name__)
 
-SYNC_ACCEPTED = "new_ccer_registry.sync.accepted"
-SYNC_REFUSED = "new_ccer_registry.sync.refused"
-
 
 # --- the legacy registry's approval: a request, accepted or refused by event --------------------
 async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, payload: SyncApprovedV1) -> None:
@@ -105,7 +102,6 @@ async def on_sync_approved(uow: NewRegistryUnitOfWork, envelope: Envelope, paylo
         )
     await _receive(uow, sync, blocks)
     uow.emit(
-        SYNC_ACCEPTED,
         SyncAcceptedV1(
             sync_application_id=sync.sync_application_id,
             legacy_sync_id=sync.id,
@@ -131,7 +127,6 @@ def _refuse(uow: NewRegistryUnitOfWork, payload: SyncApprovedV1, findings: list[
     request sent again is checked again (and refused again, unless the account changed)."""
     log.info("sync application %s refused: %s", payload.sync_application_id, ", ".join(f.code for f in findings))
     uow.emit(
-        SYNC_REFUSED,
         SyncRefusedV1(
             sync_application_id=payload.sync_application_id,
             new_account_id=payload.new_account_id,

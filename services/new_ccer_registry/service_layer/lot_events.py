@@ -117,7 +117,6 @@ async def on_offset_registered(uow: NewRegistryUnitOfWork, envelope: Envelope, p
     moved = await _take_from_lot(uow, lot, payload.quantity, payload.serial_ranges, cancelled=payload.quantity)
     cancellation = _record_cancellation(uow, lot, payload, moved)
     uow.emit(
-        "new_ccer_registry.offset.cancelled",
         OffsetCancelledV1(
             lot_id=lot.id,
             registration_id=payload.registration_id,
@@ -213,7 +212,6 @@ async def _release(
         lot_id=lot.id,
     )
     uow.emit(
-        "new_ccer_registry.offset.released",
         OffsetReleasedV1(
             lot_id=lot.id, quantity=quantity, serial_ranges=[tuple(r) for r in ranges], released_at=uow.now()
         ),

@@ -159,7 +159,6 @@ def _send_frozen(
     legacy = lot.origin == Origin.legacy
     dates = [d for _, d in recorded]
     uow.emit(
-        "new_ccer_registry.offset.frozen",
         OffsetFrozenV1(
             lot_id=lot.id,
             registry_account_id=account.id,

@@ -137,7 +137,6 @@ def _announce_decision(
     """A final decision goes to the allowance registry; a case sent back tells nobody yet."""
     if outcome.status is ReviewStatus.approved:
         uow.emit(
-            "provincial_review.application.approved",
             ApplicationApprovedV1(
                 application_id=case.application_id,
                 revision=case.revision,
@@ -151,7 +150,6 @@ def _announce_decision(
     elif outcome.status is ReviewStatus.rejected:
         # 一次性告知: every finding of the recommendation travels in the one rejection.
         uow.emit(
-            "provincial_review.application.rejected",
             ApplicationRejectedV1(
                 application_id=case.application_id,
                 revision=case.revision,

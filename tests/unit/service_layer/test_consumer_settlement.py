@@ -97,7 +97,9 @@ async def test_a_refused_event_commits_nothing_not_even_its_inbox_row(
 ) -> None:
     unit = Unit()
     _, envelope = submission(unit, review.now)
-    monkeypatch.setitem(review.runtime.consumer.handlers, SUBMITTED, failing_with(InconsistentEvent("unknown lot")))
+    monkeypatch.setitem(
+        review.runtime.consumer.handlers, ApplicationSubmittedV1, failing_with(InconsistentEvent("unknown lot"))
+    )
 
     with pytest.raises(InconsistentEvent) as refused:
         await review.deliver(SUBMITTED, {}, envelope=envelope)
@@ -114,7 +116,7 @@ async def test_a_concurrent_change_leaves_the_event_to_be_applied_on_the_next_de
 ) -> None:
     unit = Unit()
     _, envelope = submission(unit, review.now)
-    original = review.runtime.consumer.handlers[SUBMITTED]
+    original = review.runtime.consumer.handlers[ApplicationSubmittedV1]
     attempts: list[int] = []
 
     async def changed_once(uow: Any, env: Envelope, payload: BaseModel) -> None:
@@ -123,7 +125,7 @@ async def test_a_concurrent_change_leaves_the_event_to_be_applied_on_the_next_de
             raise ConcurrentChange("review case")
         await original(uow, env, payload)
 
-    monkeypatch.setitem(review.runtime.consumer.handlers, SUBMITTED, changed_once)
+    monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, changed_once)
 
     with pytest.raises(ConcurrentChange) as first:
         await review.deliver(SUBMITTED, {}, envelope=envelope)
@@ -149,7 +151,7 @@ async def test_a_duplicate_envelope_is_acknowledged_as_duplicate_with_one_effect
 async def test_an_event_without_a_handler_is_recorded_and_ignored_once(
     review: ServiceUnderTest[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delitem(review.runtime.consumer.handlers, COMPLETED)
+    monkeypatch.delitem(review.runtime.consumer.handlers, ComplianceCompletedV1)
     unit = Unit()
     envelope = make_envelope(
         COMPLETED, ComplianceCompletedV1.model_validate(unit.completed()), occurred_at=review.now, correlation_id="t"
@@ -173,7 +175,7 @@ async def test_the_consumer_dead_letters_a_refused_event_at_once(
 ) -> None:
     unit = Unit()
     _, envelope = submission(unit, review.now)
-    monkeypatch.setitem(review.runtime.consumer.handlers, SUBMITTED, failing_with(error))
+    monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, failing_with(error))
 
     assert await settle(review, envelope) == ["dead-letter"]
     assert await case_count(review, unit) == 0
@@ -185,7 +187,7 @@ async def test_the_consumer_requeues_an_event_that_may_pass_next_time(
 ) -> None:
     unit = Unit()
     _, envelope = submission(unit, review.now)
-    monkeypatch.setitem(review.runtime.consumer.handlers, SUBMITTED, failing_with(error))
+    monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, failing_with(error))
 
     assert await settle(review, envelope) == ["requeue"]
     assert await case_count(review, unit) == 0
