@@ -259,7 +259,7 @@ async def allowance_registry_world(svc: ServiceUnderTest[Any]) -> World:
     await allocate(svc, unit, 1000)
     notice = (await issue_notice(svc, period.code, unit, 500)).notice
     lot = frozen_payload(unit, 100)
-    await svc.deliver("new_ccer_registry.offset.frozen", lot)
+    await svc.deliver(lot)
     draft = await svc.handle(DraftApplication(notice_id=notice.id, items=(allowances(10),)), unit.principal)
     request = await drafted(svc, unit.org, 1000)
     await svc.sent()

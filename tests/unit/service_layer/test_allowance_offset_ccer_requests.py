@@ -67,7 +67,7 @@ async def unit_account(svc: Svc, *, province: str = "420000") -> tuple[str, str]
 async def drafted(svc: Svc, org: str, quantity: int = 50_000, **changes: Any) -> Any:
     """Deliver a record of ``org`` and return the request it drafted."""
     payload = cancellation(org, quantity, **changes)
-    await svc.deliver(RECORDED, payload)
+    await svc.deliver(payload)
     [request] = [
         r
         for r in await svc.handle(ListOffsetCcerRequests(limit=500), MAKER)
@@ -94,7 +94,7 @@ async def test_a_first_period_record_of_a_unit_with_an_account_drafts_one_reques
     org, account_id = await unit_account(allowance)
     payload = cancellation(org)
 
-    assert await allowance.deliver(RECORDED, payload) == "applied"
+    assert await allowance.deliver(payload) == "applied"
 
     [request] = await allowance.handle(ListOffsetCcerRequests(status="draft"), MAKER)
     assert (request.account_id, request.cancellation_id, request.quantity) == (
@@ -114,7 +114,7 @@ async def test_a_record_of_a_unit_without_an_allowance_account_is_listed_as_unma
     org = new_uscc()
     payload = cancellation(org, 3_000)
 
-    await allowance.deliver(RECORDED, payload)
+    await allowance.deliver(payload)
 
     assert await allowance.handle(ListOffsetCcerRequests(), MAKER) == []
     [unmatched] = await allowance.handle(ListUnmatchedCancellations(), CHECKER)
@@ -129,7 +129,7 @@ async def test_a_record_cancelled_for_another_purpose_changes_nothing(allowance:
     org, _ = await unit_account(allowance)
 
     for purpose in ("offset_2023", "voluntary"):
-        assert await allowance.deliver(RECORDED, cancellation(org, purpose=purpose)) == "applied"
+        assert await allowance.deliver(cancellation(org, purpose=purpose)) == "applied"
 
     assert await allowance.handle(ListOffsetCcerRequests(), MAKER) == []
     assert await allowance.handle(ListUnmatchedCancellations(), MAKER) == []
@@ -138,12 +138,12 @@ async def test_a_record_cancelled_for_another_purpose_changes_nothing(allowance:
 async def test_a_duplicated_record_drafts_one_request(allowance: Svc) -> None:
     org, _ = await unit_account(allowance)
     payload = cancellation(org)
-    same = envelope(allowance, RECORDED, payload)
+    same = envelope(allowance, payload)
 
-    assert await allowance.deliver(RECORDED, payload, envelope=same) == "applied"
-    assert await allowance.deliver(RECORDED, payload, envelope=same) == "duplicate"
+    assert await allowance.deliver(envelope=same) == "applied"
+    assert await allowance.deliver(envelope=same) == "duplicate"
     # The same record again in another envelope (NCSC's batch re-sent): acknowledged, nothing new.
-    assert await allowance.deliver(RECORDED, payload) == "applied"
+    assert await allowance.deliver(payload) == "applied"
 
     assert len(await allowance.handle(ListOffsetCcerRequests(), MAKER)) == 1
 
@@ -153,14 +153,14 @@ async def test_one_request_per_record_is_kept_by_the_database_when_two_deliverie
 ) -> None:
     org, _ = await unit_account(allowance)
     payload = cancellation(org)
-    await allowance.deliver(RECORDED, payload)
+    await allowance.deliver(payload)
 
     async def not_seen_yet(self: OffsetCcerRequestRepository, cancellation_id: str) -> bool:
         return False  # as a replica sees it before the other one commits
 
     monkeypatch.setattr(OffsetCcerRequestRepository, "is_known", not_seen_yet)
     with pytest.raises(ConcurrentChange):  # retried by the consumer, then found known
-        await allowance.deliver(RECORDED, payload)
+        await allowance.deliver(payload)
 
     assert len(await allowance.handle(ListOffsetCcerRequests(), MAKER)) == 1
 

@@ -65,12 +65,12 @@ async def test_a_lot_without_account_or_binding_is_refused_with_every_reason(all
 async def test_the_same_lot_delivered_twice_is_recorded_once(allowance: Svc) -> None:
     unit = await bound_unit(allowance)
     payload = frozen_payload(unit, 70)
-    event = envelope(allowance, "new_ccer_registry.offset.frozen", payload)
+    event = envelope(allowance, payload)
 
     outcomes = [
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, payload),  # the same lot, another event id
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(payload),  # the same lot, another event id
     ]
 
     assert outcomes == ["applied", "duplicate", "applied"]
@@ -83,8 +83,8 @@ async def test_a_refused_lot_delivered_again_under_another_event_id_is_refused_o
     payload = frozen_payload(unit, 5, allowance_account_id="ALA-none")
 
     outcomes = [
-        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
-        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
+        await allowance.deliver(payload),
+        await allowance.deliver(payload),
     ]
 
     assert outcomes == ["applied", "applied"]
@@ -108,7 +108,7 @@ async def _registered(allowance: Svc) -> tuple[Any, str, dict[str, Any]]:
     issued = await issue_notice(allowance, period.code, unit, 1_000)
     lot_id = await freeze_lot(allowance, unit, 100)
     application = await submitted(allowance, unit, issued.notice.id, from_lot(lot_id, 40))
-    await allowance.deliver("provincial_review.application.approved", approved(application.id))
+    await allowance.deliver(approved(application.id))
     [registered] = [p for p in await allowance.sent() if p.event_type == "allowance_registry.offset.registered"]
     return unit, lot_id, registered.envelope.payload
 
@@ -123,8 +123,8 @@ async def test_the_new_registrys_cancellation_confirms_the_registration_once(all
         "cancelled_at": "2025-06-03T11:00:00+08:00",
     }
 
-    await allowance.deliver("new_ccer_registry.offset.cancelled", cancelled)
-    await allowance.deliver("new_ccer_registry.offset.cancelled", cancelled)  # re-sent: already confirmed
+    await allowance.deliver(cancelled)
+    await allowance.deliver(cancelled)  # re-sent: already confirmed
 
     pending = await lot(allowance, unit, lot_id)
     assert (pending.registered, pending.cancelled, pending.status) == (40, 40, "pending")
@@ -138,12 +138,9 @@ async def test_a_cancellation_that_disagrees_with_the_registration_is_inconsiste
     base = {"lot_id": lot_id, "serial_ranges": [], "cancelled_at": "2025-06-03T11:00:00+08:00"}
 
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver(
-            "new_ccer_registry.offset.cancelled", {**base, "registration_id": "REG-unknown", "quantity": 40}
-        )
+        await allowance.deliver({**base, "registration_id": "REG-unknown", "quantity": 40})
     with pytest.raises(InconsistentEvent):
         await allowance.deliver(
-            "new_ccer_registry.offset.cancelled",
             {**base, "registration_id": registered["registration_id"], "quantity": 41},
         )
 
@@ -210,7 +207,7 @@ async def test_a_rejection_after_the_recall_instant_recalls_the_released_part_at
     await allowance.set_clock(RECALL_2024)
     await allowance.sent()
 
-    await allowance.deliver("provincial_review.application.rejected", rejected(application.id))
+    await allowance.deliver(rejected(application.id))
 
     pending = await lot(allowance, unit, lot_id)
     assert (pending.recalled, pending.reserved, pending.status) == (100, 0, "recalled")
@@ -226,9 +223,9 @@ async def test_a_release_confirms_a_recall_and_one_beyond_it_is_inconsistent(all
     await allowance.set_clock(RECALL_2024)
     released = {"lot_id": lot_id, "quantity": 20, "serial_ranges": [], "released_at": "2026-01-23T00:00:05+08:00"}
 
-    await allowance.deliver("new_ccer_registry.offset.released", released)
+    await allowance.deliver(released)
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver("new_ccer_registry.offset.released", released)
+        await allowance.deliver(released)
 
     assert (await lot(allowance, unit, lot_id)).released == 20
 
@@ -238,6 +235,6 @@ async def test_the_release_of_a_refused_lot_changes_nothing(allowance: Svc) -> N
     lot_id = await freeze_lot(allowance, unit, 5, registry_account_id="NCR-unbound")
     released = {"lot_id": lot_id, "quantity": 5, "serial_ranges": [], "released_at": "2025-06-02T10:00:00+08:00"}
 
-    assert await allowance.deliver("new_ccer_registry.offset.released", released) == "applied"
+    assert await allowance.deliver(released) == "applied"
 
     assert await allowance.handle(ListPendingOffsets(account_id=unit.account_id), unit.principal) == []

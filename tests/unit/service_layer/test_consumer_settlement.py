@@ -102,12 +102,12 @@ async def test_a_refused_event_commits_nothing_not_even_its_inbox_row(
     )
 
     with pytest.raises(InconsistentEvent) as refused:
-        await review.deliver(SUBMITTED, {}, envelope=envelope)
+        await review.deliver(envelope=envelope)
 
     assert retry_cannot_cure(refused.value)
     assert await case_count(review, unit) == 0
     monkeypatch.undo()  # once an operator fixed the cause, the same event applies
-    assert await review.deliver(SUBMITTED, {}, envelope=envelope) == "applied"
+    assert await review.deliver(envelope=envelope) == "applied"
     assert await case_count(review, unit) == 1
 
 
@@ -128,8 +128,8 @@ async def test_a_concurrent_change_leaves_the_event_to_be_applied_on_the_next_de
     monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, changed_once)
 
     with pytest.raises(ConcurrentChange) as first:
-        await review.deliver(SUBMITTED, {}, envelope=envelope)
-    second = await review.deliver(SUBMITTED, {}, envelope=envelope)
+        await review.deliver(envelope=envelope)
+    second = await review.deliver(envelope=envelope)
 
     assert not retry_cannot_cure(first.value)
     assert (second, len(attempts)) == ("applied", 2)
@@ -142,7 +142,7 @@ async def test_a_duplicate_envelope_is_acknowledged_as_duplicate_with_one_effect
     unit = Unit()
     _, envelope = submission(unit, review.now)
 
-    outcomes = [await review.deliver(SUBMITTED, {}, envelope=envelope) for _ in range(3)]
+    outcomes = [await review.deliver(envelope=envelope) for _ in range(3)]
 
     assert outcomes == ["applied", "duplicate", "duplicate"]
     assert await case_count(review, unit) == 1
@@ -157,7 +157,7 @@ async def test_an_event_without_a_handler_is_recorded_and_ignored_once(
         COMPLETED, ComplianceCompletedV1.model_validate(unit.completed()), occurred_at=review.now, correlation_id="t"
     )
 
-    assert [await review.deliver(COMPLETED, {}, envelope=envelope) for _ in range(2)] == ["ignored", "duplicate"]
+    assert [await review.deliver(envelope=envelope) for _ in range(2)] == ["ignored", "duplicate"]
 
 
 async def test_the_consumer_acknowledges_an_applied_event_and_a_duplicate(review: ServiceUnderTest[Any]) -> None:

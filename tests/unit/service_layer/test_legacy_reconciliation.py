@@ -77,7 +77,6 @@ async def test_a_form_awaiting_the_new_registry_is_in_transit_and_a_refused_one_
     for application in (refused, waiting):
         await legacy.handle(DecideSyncApplication(application_id=application.id, decision=Decision.approve), ncsc())
     await legacy.deliver(
-        "new_ccer_registry.sync.refused",
         {
             "sync_application_id": refused.id,
             "new_account_id": "NA-000000000001",

@@ -79,7 +79,7 @@ async def accept(svc: ServiceUnderTest[Any], application_id: str, quantity: int,
         quantity=quantity,
         accepted_at=svc.now,
     )
-    return await svc.deliver(ACCEPTED, payload)
+    return await svc.deliver(payload)
 
 
 async def refuse(svc: ServiceUnderTest[Any], application_id: str, *codes: str) -> str:
@@ -90,7 +90,7 @@ async def refuse(svc: ServiceUnderTest[Any], application_id: str, *codes: str) -
         reasons=[ContractReason(code=c, message=f"{c} (en)", message_zh=f"{c}（中文）") for c in codes],
         refused_at=svc.now,
     )
-    return await svc.deliver(REFUSED, payload)
+    return await svc.deliver(payload)
 
 
 async def test_a_valid_form_is_submitted_with_its_sla_and_claims_the_quantity_on_the_record(

@@ -130,10 +130,10 @@ async def test_a_binding_answer_delivered_twice_has_one_effect_and_a_later_contr
         RequestBinding(account_id=account.account_id, allowance_account_id="ALW-1"), account.principal
     )
     ids = {"binding_id": binding.id, "allowance_account_id": "ALW-1", "registry_account_id": account.account_id}
-    confirmed = envelope(new_registry, "allowance_registry.binding.confirmed", **ids)
+    confirmed = envelope(new_registry, **ids)
 
-    first = await new_registry.deliver("allowance_registry.binding.confirmed", {}, envelope=confirmed)
-    second = await new_registry.deliver("allowance_registry.binding.confirmed", {}, envelope=confirmed)
+    first = await new_registry.deliver(envelope=confirmed)
+    second = await new_registry.deliver(envelope=confirmed)
     await deliver(
         new_registry,
         "allowance_registry.binding.rejected",

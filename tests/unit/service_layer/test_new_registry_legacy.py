@@ -126,7 +126,7 @@ def approved(
 async def synced(svc: Svc, account: Holding, *items: dict[str, Any]) -> str:
     """Deliver an approved sync and return its id in this registry."""
     payload = approved(account, *items)
-    await svc.deliver(SYNC, payload)
+    await svc.deliver(payload)
     listed = await svc.handle(ListLegacySyncs(account_id=account.account_id), NCSC)
     return next(s.id for s in listed.items if s.sync_application_id == payload["sync_application_id"])
 
@@ -196,11 +196,11 @@ async def test_the_same_sync_delivered_twice_even_under_another_event_id_has_one
     project = legacy_number()
     account = await open_account(new_registry)
     payload = approved(account, item(project, 1, 100))
-    event = envelope(new_registry, SYNC, **payload)
+    event = envelope(new_registry, **payload)
 
-    first = await new_registry.deliver(SYNC, payload, envelope=event)
-    again = await new_registry.deliver(SYNC, payload, envelope=event)
-    under_another_id = await new_registry.deliver(SYNC, payload)
+    first = await new_registry.deliver(envelope=event)
+    again = await new_registry.deliver(envelope=event)
+    under_another_id = await new_registry.deliver(payload)
 
     assert (first, again, under_another_id) == ("applied", "duplicate", "applied")
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 100
@@ -216,8 +216,8 @@ async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_
     first = approved(account, item(project, 1, 30, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
     second = approved(account, item(project, 31, 50, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
 
-    await new_registry.deliver(SYNC, first)
-    await new_registry.deliver(SYNC, second)
+    await new_registry.deliver(first)
+    await new_registry.deliver(second)
 
     answers = await new_registry.sent()
     assert [
@@ -237,7 +237,7 @@ async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_
     # A third part whose serials came in already (45..50) is refused by event, with the serials and,
     # the record being whole here, the quantity it would exceed: every finding.
     third = approved(account, item(project, 45, 60, cancellation_id="LCN-parts"))
-    assert await new_registry.deliver(SYNC, third) == "applied"
+    assert await new_registry.deliver(third) == "applied"
     [refused] = await new_registry.sent()
     assert refused.event_type == REFUSED
     overlap, exceeded = refused.envelope.payload["reasons"]
@@ -294,7 +294,7 @@ async def test_a_sync_naming_another_units_account_or_an_unknown_one_is_refused_
 
     for target in (others_account, nowhere):
         payload = approved(target, item(project, 1, 10), unit_name="别的企业")
-        assert await new_registry.deliver(SYNC, payload) == "applied"  # answered, not dead-lettered
+        assert await new_registry.deliver(payload) == "applied"  # answered, not dead-lettered
         [refused] = await new_registry.sent()
         assert refused.event_type == REFUSED
         answer = refused.envelope.payload
@@ -316,13 +316,13 @@ async def test_a_sync_whose_unit_name_is_not_the_account_holders_is_refused_but_
     project = legacy_number()
     account = await open_account(new_registry, name="华能（北京）热电有限公司")
 
-    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name="华能北京热电有限公司"))
+    await new_registry.deliver(approved(account, item(project, 1, 10), unit_name="华能北京热电有限公司"))
     [refused] = await new_registry.sent()
     assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_UNIT_NAME_MISMATCH"]
     assert "华能（北京）热电有限公司" in refused.envelope.payload["reasons"][0]["message_zh"]
     assert await rows(new_registry, account, project) == {}
 
-    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name=" 华能(北京)热电有限公司　"))
+    await new_registry.deliver(approved(account, item(project, 1, 10), unit_name=" 华能(北京)热电有限公司　"))
     assert await new_registry.sent_types() == [ACCEPTED]
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 10
 

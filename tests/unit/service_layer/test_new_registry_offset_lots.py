@@ -127,10 +127,10 @@ async def test_a_registration_cancels_that_quantity_and_delivered_twice_or_resen
     lot = await freeze(new_registry, account, project, 400)
     await new_registry.sent()
     answer = registered(lot.id, 150)
-    event = envelope(new_registry, REGISTERED, **answer)
+    event = envelope(new_registry, **answer)
 
-    first = await new_registry.deliver(REGISTERED, {}, envelope=event)
-    again = await new_registry.deliver(REGISTERED, {}, envelope=event)
+    first = await new_registry.deliver(envelope=event)
+    again = await new_registry.deliver(envelope=event)
     resent = await deliver(new_registry, REGISTERED, **answer)  # same registration, new event id
 
     assert (first, again, resent) == ("applied", "duplicate", "applied")

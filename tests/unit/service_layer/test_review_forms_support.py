@@ -89,7 +89,7 @@ class Unit:
         }
 
     async def issued(self, review: ServiceUnderTest[Any]) -> Unit:
-        assert await review.deliver(NOTICE_ISSUED, self.notice_issued()) == "applied"
+        assert await review.deliver(self.notice_issued()) == "applied"
         return self
 
     async def submit(self, review: ServiceUnderTest[Any], **kw: Any) -> FormView:

@@ -134,9 +134,9 @@ async def cases_of(review: ServiceUnderTest[Any], unit: Unit, application_id: st
 async def open_case(review: ServiceUnderTest[Any], unit: Unit, *, notice: bool = True, **kw: Any) -> CaseView:
     """The notice issued (unless ``notice`` is false), then one application submitted: its case."""
     if notice:
-        await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+        await review.deliver(unit.notice_issued())
     payload = unit.submitted(**kw)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
+    assert await review.deliver(payload) == "applied"
     [case] = await cases_of(review, unit, payload["application_id"])
     return case
 
@@ -170,7 +170,7 @@ async def test_the_same_submission_event_delivered_twice_opens_one_case(review: 
         SUBMITTED, ApplicationSubmittedV1.model_validate(payload), occurred_at=review.now, correlation_id="t"
     )
 
-    outcomes = [await review.deliver(SUBMITTED, payload, envelope=envelope) for _ in range(2)]
+    outcomes = [await review.deliver(envelope=envelope) for _ in range(2)]
 
     assert outcomes == ["applied", "duplicate"]
     assert len(await cases_of(review, unit, payload["application_id"])) == 1
@@ -182,7 +182,7 @@ async def test_the_same_revision_sent_again_as_another_event_opens_no_second_cas
     unit = Unit()
     payload = unit.submitted()
 
-    outcomes = [await review.deliver(SUBMITTED, payload) for _ in range(2)]
+    outcomes = [await review.deliver(payload) for _ in range(2)]
 
     assert outcomes == ["applied", "applied"]
     [view] = await cases_of(review, unit, payload["application_id"])
@@ -193,7 +193,7 @@ async def test_a_new_revision_of_an_application_opens_a_case_of_its_own(review: 
     unit = Unit()
     first = await open_case(review, unit)
 
-    await review.deliver(SUBMITTED, unit.submitted(first.case.application_id, revision=2))
+    await review.deliver(unit.submitted(first.case.application_id, revision=2))
 
     cases = await cases_of(review, unit, first.case.application_id)
     assert sorted((v.case.revision, v.case.status) for v in cases) == [
@@ -210,7 +210,7 @@ async def test_checks_say_the_notice_is_missing_until_it_arrives_and_are_then_re
     assert failing(view) == ["HOLDER_MATCHES_NOTICE", "OBLIGATION_MATCHES_NOTICE"]
     assert {f["code"] for c in view.case.checks for f in c["findings"]} == {"NOTICE_NOT_RECEIVED"}
 
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+    await review.deliver(unit.notice_issued())
 
     again = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(again) == []
@@ -225,8 +225,8 @@ async def test_a_notice_reissued_with_another_obligation_fails_the_open_cases_ch
     view = await open_case(review, unit)
 
     reissued = unit.notice_issued(obligation=800_000)
-    await review.deliver(NOTICE_ISSUED, reissued)
-    await review.deliver(NOTICE_ISSUED, reissued)  # the same content again: nothing more to record
+    await review.deliver(reissued)
+    await review.deliver(reissued)  # the same content again: nothing more to record
 
     again = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(again) == ["OBLIGATION_MATCHES_NOTICE", "OFFSET_WITHIN_CAP"]
@@ -291,9 +291,9 @@ async def test_the_dashboard_shows_completion_units_short_and_reviews_of_the_own
     short = Unit(province="440000", period_code=period, name="乙电厂")
     elsewhere = Unit(province="450000", period_code=period)
     for unit in (done, short, elsewhere):
-        await review.deliver(NOTICE_ISSUED, unit.notice_issued())
-    await review.deliver(SUBMITTED, short.submitted())
-    await review.deliver(COMPLETED, done.completed())
+        await review.deliver(unit.notice_issued())
+    await review.deliver(short.submitted())
+    await review.deliver(done.completed())
 
     board = await review.handle(GetDashboard(period_code=period), confirmer(done))
 
@@ -305,9 +305,9 @@ async def test_the_dashboard_shows_completion_units_short_and_reviews_of_the_own
 
 async def test_a_completion_reported_twice_counts_once(review: ServiceUnderTest[Any]) -> None:
     unit = Unit(period_code=f"T{uuid.uuid4().hex[:8]}")
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+    await review.deliver(unit.notice_issued())
 
-    outcomes = [await review.deliver(COMPLETED, unit.completed()) for _ in range(2)]
+    outcomes = [await review.deliver(unit.completed()) for _ in range(2)]
 
     board = await review.handle(GetDashboard(period_code=unit.period_code), initiator(unit))
     assert outcomes == ["applied", "applied"]

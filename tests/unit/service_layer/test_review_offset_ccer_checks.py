@@ -12,7 +12,7 @@ from services.provincial_review.domain.review import Decision, Recommendation
 from services.provincial_review.service_layer.commands import ListCases, SubmitFirstReview, SubmitSecondReview
 from services.provincial_review.service_layer.views import CaseView
 from tests.service_layer import ServiceUnderTest
-from tests.unit.service_layer.test_review_forms_support import NOTICE_ISSUED, Unit
+from tests.unit.service_layer.test_review_forms_support import Unit
 
 SUBMITTED = "allowance_registry.application.submitted"
 ELIGIBILITY_2019_2020 = {"origins": ["offset_ccer"], "exclude_within_national_ets": True}
@@ -52,7 +52,7 @@ def application(unit: Unit, *, allowances: int = 950_000, items: list[dict[str, 
 
 async def case_of(review: ServiceUnderTest[Any], unit: Unit, payload: dict[str, Any]) -> CaseView:
     await unit.issued(review)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
+    assert await review.deliver(payload) == "applied"
     [case] = (await review.handle(ListCases(application_id=payload["application_id"]), unit.initiator())).cases
     return case
 
@@ -129,8 +129,8 @@ async def test_the_notice_arriving_first_or_last_makes_no_difference_to_the_offs
 ) -> None:
     unit = Unit()
     payload = application(unit)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
-    assert await review.deliver(NOTICE_ISSUED, unit.notice_issued()) == "applied"
+    assert await review.deliver(payload) == "applied"
+    assert await review.deliver(unit.notice_issued()) == "applied"
 
     [view] = (await review.handle(ListCases(application_id=payload["application_id"]), unit.initiator())).cases
     assert failing(view) == {}

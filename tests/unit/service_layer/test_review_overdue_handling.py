@@ -33,7 +33,7 @@ async def completed(review: ServiceUnderTest[Any], unit: Unit, at: datetime) -> 
         "account": {"id": unit.account_id, "name": unit.name, "uscc": unit.uscc, "province": unit.province},
         "completed_at": at.isoformat(),
     }
-    assert await review.deliver(COMPLETED, payload) == "applied"
+    assert await review.deliver(payload) == "applied"
 
 
 def handle(unit: Unit, kind: HandlingKind = HandlingKind.ordered_to_correct, text: str = "责令限期改正") -> Any:
@@ -106,7 +106,6 @@ async def test_a_period_without_a_handling_report_has_none(backend: str) -> None
     async with review_at(backend, now=datetime(2025, 2, 1, tzinfo=CST)) as review:
         unit = Unit()
         await review.deliver(
-            "allowance_registry.notice.issued",
             unit.notice_issued(period_code="2023", deadline="2024-12-31T23:59:59+08:00"),
         )
         with pytest.raises(Conflict) as refused:

@@ -14,7 +14,6 @@ from shared.errors import Conflict, ErrorKind, Forbidden, Invalid, NotFound
 from shared.findings import Finding
 from tests.service_layer import ServiceUnderTest, as_
 from tests.unit.service_layer.test_review_intake import (
-    NOTICE_ISSUED,
     Unit,
     confirmer,
     failing,
@@ -214,7 +213,7 @@ async def test_an_approval_is_not_confirmed_once_a_reissued_notice_breaks_a_chec
     unit = Unit()
     view = await open_case(review, unit)
     await recommend(review, view, unit, Recommendation.approve)
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued(obligation=800_000))
+    await review.deliver(unit.notice_issued(obligation=800_000))
 
     with pytest.raises(Conflict) as refused:
         await decide(review, view, unit, Decision.confirm)
@@ -235,7 +234,7 @@ async def test_a_decided_case_keeps_its_checks_when_the_notice_is_reissued(revie
     await recommend(review, view, unit, Recommendation.approve)
     decided = await decide(review, view, unit, Decision.confirm)
 
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued(obligation=800_000))
+    await review.deliver(unit.notice_issued(obligation=800_000))
 
     after = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(after) == []
