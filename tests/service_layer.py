@@ -22,7 +22,7 @@ from shared.bus import Command
 from shared.clock import Clock
 from shared.db import ensure_database, run_migrations
 from shared.events import Envelope, make_envelope, parse_event
-from shared.events.contracts import Event
+from shared.events.contracts import Contract, Event
 from shared.messaging.memory import InMemoryBroker, Published
 from shared.principal import Principal
 from shared.runtime import Runtime
@@ -40,7 +40,7 @@ DEFAULT_NOW = datetime(2025, 6, 2, 9, 0, tzinfo=CST)
 
 U = TypeVar("U", bound=UnitOfWork)
 R = TypeVar("R")
-E = TypeVar("E", bound=Event)
+E = TypeVar("E", bound=Contract)
 
 
 def as_(role: str, **claims: Any) -> Principal:

@@ -29,7 +29,7 @@ from services.allowance_registry.service_layer.commands import (
 )
 from shared.errors import Invalid, NotFound
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, as_, service_under_test
+from tests.service_layer import ServiceUnderTest, as_, changed, service_under_test
 from tests.unit.service_layer.test_allowance_offset_ccer_requests import (
     cancellation,
     generated,
@@ -201,7 +201,7 @@ async def test_the_cap_counts_offset_ccer_already_under_review(first_period: Svc
 async def test_offset_ccer_from_a_project_under_national_ets_is_refused(first_period: Svc) -> None:
     org, _, notice_id = await key_emitting_unit(first_period)
     record = cancellation(org)
-    project = {**record["project"], "within_national_ets": True}
+    project = changed(record.project, within_national_ets=True)
     code = (await generated(first_period, org, 10_000, project=project)).instrument
 
     with pytest.raises(Invalid) as refused:
@@ -214,7 +214,7 @@ async def test_offset_ccer_from_a_project_under_national_ets_is_refused(first_pe
 async def test_the_cap_and_the_ets_exclusion_are_reported_at_once(first_period: Svc) -> None:
     org, _, notice_id = await key_emitting_unit(first_period)
     record = cancellation(org)
-    project = {**record["project"], "within_national_ets": True}
+    project = changed(record.project, within_national_ets=True)
     code = (await generated(first_period, org, 60_000, project=project)).instrument
 
     with pytest.raises(Invalid) as refused:
@@ -442,7 +442,7 @@ async def test_the_ccer_holdings_are_searched_by_project_number_type_region_and_
     svc = first_period
     org, account_id, _ = await key_emitting_unit(svc)
     first = await generated(svc, org, 10_000)
-    second = await generated(svc, org, 20_000, project={**cancellation(org)["project"], "region": "北京市"})
+    second = await generated(svc, org, 20_000, project=changed(cancellation(org).project, region="北京市"))
     unit = as_("enterprise", org=org)
 
     async def rows(**filters: str) -> list[str]:

@@ -5,6 +5,7 @@ receives a CCER21000nnn instrument) or rejects them."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -26,36 +27,37 @@ from services.allowance_registry.service_layer.commands import (
     TransferAllowances,
 )
 from shared.errors import ConcurrentChange, Conflict, Forbidden, Invalid, NotFound
-from tests.service_layer import ServiceUnderTest, as_
+from shared.events.contracts import CancellationRecordedV1, Holder, LegacyProject
+from shared.timeutil import CST
+from tests.service_layer import ServiceUnderTest, as_, changed
 from tests.unit.service_layer.test_allowance_support import CHECKER, MAKER, envelope, new_uscc, open_account
 
 Svc = ServiceUnderTest[Any]
-RECORDED = "legacy_ccer_registry.cancellation.recorded"
 UNIT_NAME = "火电测试企业"
 
 
-def cancellation(org: str, quantity: int = 50_000, **changes: Any) -> dict[str, Any]:
+def cancellation(org: str, quantity: int = 50_000, **changes: Any) -> CancellationRecordedV1:
     """One of NCSC's daily cancellation records of the 2019-2020 offset (seed 001 第六步)."""
     number = f"{uuid.uuid4().int % 10_000:04d}"
-    payload = {
-        "cancellation_id": f"CXL-{uuid.uuid4().hex[:10]}",
-        "legacy_account_id": f"LGA-{uuid.uuid4().hex[:8]}",
-        "holder": {"name": UNIT_NAME, "uscc": org},
-        "project": {
-            "number": number,
-            "name": "湖北某风电项目",
-            "type": "能源工业",
-            "region": "湖北省",
-            "recorded_at": "2015-06-30",
-            "within_national_ets": False,
-        },
-        "units_recorded_at": "2016-03-01",
-        "quantity": quantity,
-        "serial_ranges": [[f"{number}-1", f"{number}-{quantity}"]],
-        "purpose": "offset_2019_2020",
-        "cancelled_at": "2021-11-01T10:00:00+08:00",
-    }
-    return {**payload, **changes}
+    payload = CancellationRecordedV1(
+        cancellation_id=f"CXL-{uuid.uuid4().hex[:10]}",
+        legacy_account_id=f"LGA-{uuid.uuid4().hex[:8]}",
+        holder=Holder(name=UNIT_NAME, uscc=org),
+        project=LegacyProject(
+            number=number,
+            name="湖北某风电项目",
+            type="能源工业",
+            region="湖北省",
+            recorded_at=date(2015, 6, 30),
+            within_national_ets=False,
+        ),
+        units_recorded_at=date(2016, 3, 1),
+        quantity=quantity,
+        serial_ranges=[(f"{number}-1", f"{number}-{quantity}")],
+        purpose="offset_2019_2020",
+        cancelled_at=datetime(2021, 11, 1, 10, 0, tzinfo=CST),
+    )
+    return changed(payload, **changes)
 
 
 async def unit_account(svc: Svc, *, province: str = "420000") -> tuple[str, str]:
@@ -71,7 +73,7 @@ async def drafted(svc: Svc, org: str, quantity: int = 50_000, **changes: Any) ->
     [request] = [
         r
         for r in await svc.handle(ListOffsetCcerRequests(limit=500), MAKER)
-        if r.cancellation_id == payload["cancellation_id"]
+        if r.cancellation_id == payload.cancellation_id
     ]
     return request
 
@@ -99,13 +101,13 @@ async def test_a_first_period_record_of_a_unit_with_an_account_drafts_one_reques
     [request] = await allowance.handle(ListOffsetCcerRequests(status="draft"), MAKER)
     assert (request.account_id, request.cancellation_id, request.quantity) == (
         account_id,
-        payload["cancellation_id"],
+        payload.cancellation_id,
         50_000,
     )
     assert (request.status, request.instrument, request.province) == ("draft", None, "420000")
-    assert request.project["number"] == payload["project"]["number"]
+    assert request.project["number"] == payload.project.number
     assert request.project["within_national_ets"] is False
-    assert request.serial_ranges == payload["serial_ranges"]
+    assert request.serial_ranges == [list(r) for r in payload.serial_ranges]
     assert [h["action"] for h in request.history] == ["drafted"]
     assert await allowance.sent_types() == []  # the catalogue has no event for this
 
@@ -119,7 +121,7 @@ async def test_a_record_of_a_unit_without_an_allowance_account_is_listed_as_unma
     assert await allowance.handle(ListOffsetCcerRequests(), MAKER) == []
     [unmatched] = await allowance.handle(ListUnmatchedCancellations(), CHECKER)
     assert (unmatched.cancellation_id, unmatched.holder_uscc, unmatched.quantity) == (
-        payload["cancellation_id"],
+        payload.cancellation_id,
         org,
         3_000,
     )

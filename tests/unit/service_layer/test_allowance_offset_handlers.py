@@ -10,8 +10,9 @@ import pytest
 
 from services.allowance_registry.service_layer.commands import GetHoldings, ListOffsetRegistrations, ListPendingOffsets
 from shared.errors import InconsistentEvent
+from shared.events.contracts import OffsetCancelledV1, OffsetReleasedV1
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, as_
+from tests.service_layer import ServiceUnderTest, as_, changed
 from tests.unit.service_layer.test_allowance_support import (
     active_period,
     allocate,
@@ -115,13 +116,13 @@ async def _registered(allowance: Svc) -> tuple[Any, str, dict[str, Any]]:
 
 async def test_the_new_registrys_cancellation_confirms_the_registration_once(allowance: Svc) -> None:
     unit, lot_id, registered = await _registered(allowance)
-    cancelled = {
-        "lot_id": lot_id,
-        "registration_id": registered["registration_id"],
-        "quantity": 40,
-        "serial_ranges": [["CCER-X-2024-1", "CCER-X-2024-40"]],
-        "cancelled_at": "2025-06-03T11:00:00+08:00",
-    }
+    cancelled = OffsetCancelledV1(
+        lot_id=lot_id,
+        registration_id=registered["registration_id"],
+        quantity=40,
+        serial_ranges=[("CCER-X-2024-1", "CCER-X-2024-40")],
+        cancelled_at=datetime(2025, 6, 3, 11, 0, tzinfo=CST),
+    )
 
     await allowance.deliver(cancelled)
     await allowance.deliver(cancelled)  # re-sent: already confirmed
@@ -135,14 +136,18 @@ async def test_the_new_registrys_cancellation_confirms_the_registration_once(all
 
 async def test_a_cancellation_that_disagrees_with_the_registration_is_inconsistent(allowance: Svc) -> None:
     unit, lot_id, registered = await _registered(allowance)
-    base = {"lot_id": lot_id, "serial_ranges": [], "cancelled_at": "2025-06-03T11:00:00+08:00"}
+    base = OffsetCancelledV1(
+        lot_id=lot_id,
+        registration_id="REG-unknown",
+        quantity=40,
+        serial_ranges=[],
+        cancelled_at=datetime(2025, 6, 3, 11, 0, tzinfo=CST),
+    )
 
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver({**base, "registration_id": "REG-unknown", "quantity": 40})
+        await allowance.deliver(base)
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver(
-            {**base, "registration_id": registered["registration_id"], "quantity": 41},
-        )
+        await allowance.deliver(changed(base, registration_id=registered["registration_id"], quantity=41))
 
     [row] = await allowance.handle(ListOffsetRegistrations(lot_id=lot_id), unit.principal)
     assert row.cancelled_at is None
@@ -221,7 +226,9 @@ async def test_a_release_confirms_a_recall_and_one_beyond_it_is_inconsistent(all
     unit = await bound_unit(allowance)
     lot_id = await freeze_lot(allowance, unit, 20)
     await allowance.set_clock(RECALL_2024)
-    released = {"lot_id": lot_id, "quantity": 20, "serial_ranges": [], "released_at": "2026-01-23T00:00:05+08:00"}
+    released = OffsetReleasedV1(
+        lot_id=lot_id, quantity=20, serial_ranges=[], released_at=datetime(2026, 1, 23, 0, 0, 5, tzinfo=CST)
+    )
 
     await allowance.deliver(released)
     with pytest.raises(InconsistentEvent):
@@ -233,7 +240,9 @@ async def test_a_release_confirms_a_recall_and_one_beyond_it_is_inconsistent(all
 async def test_the_release_of_a_refused_lot_changes_nothing(allowance: Svc) -> None:
     unit = await bound_unit(allowance)
     lot_id = await freeze_lot(allowance, unit, 5, registry_account_id="NCR-unbound")
-    released = {"lot_id": lot_id, "quantity": 5, "serial_ranges": [], "released_at": "2025-06-02T10:00:00+08:00"}
+    released = OffsetReleasedV1(
+        lot_id=lot_id, quantity=5, serial_ranges=[], released_at=datetime(2025, 6, 2, 10, 0, tzinfo=CST)
+    )
 
     assert await allowance.deliver(released) == "applied"
 
