@@ -26,7 +26,7 @@ from shared.events import Envelope, make_envelope
 from shared.events.contracts import ApplicationSubmittedV1, ComplianceCompletedV1
 from shared.messaging.consumer import retry_cannot_cure
 from tests.service_layer import ServiceUnderTest, as_
-from tests.unit.service_layer.test_review_intake import COMPLETED, SUBMITTED, Unit
+from tests.unit.service_layer.test_review_intake import Unit
 
 REFUSALS: list[DomainError] = [
     NotFound.of("review case", "审核案件", "RVW-x"),
@@ -37,10 +37,9 @@ REFUSALS: list[DomainError] = [
 ]
 
 
-def submission(unit: Unit, now: Any) -> tuple[dict[str, Any], Envelope]:
+def submission(unit: Unit, now: Any) -> tuple[ApplicationSubmittedV1, Envelope]:
     payload = unit.submitted()
-    model = ApplicationSubmittedV1.model_validate(payload)
-    return payload, make_envelope(SUBMITTED, model, occurred_at=now, correlation_id=payload["application_id"])
+    return payload, make_envelope(payload.routing_key, payload, occurred_at=now, correlation_id=payload.application_id)
 
 
 def failing_with(error: Exception) -> Any:
@@ -153,9 +152,7 @@ async def test_an_event_without_a_handler_is_recorded_and_ignored_once(
 ) -> None:
     monkeypatch.delitem(review.runtime.consumer.handlers, ComplianceCompletedV1)
     unit = Unit()
-    envelope = make_envelope(
-        COMPLETED, ComplianceCompletedV1.model_validate(unit.completed()), occurred_at=review.now, correlation_id="t"
-    )
+    envelope = review.envelope(unit.completed(), correlation_id="t")
 
     assert [await review.deliver(envelope=envelope) for _ in range(2)] == ["ignored", "duplicate"]
 
@@ -194,7 +191,7 @@ async def test_the_consumer_requeues_an_event_that_may_pass_next_time(
 
 
 async def test_the_consumer_dead_letters_a_message_that_is_no_event(review: ServiceUnderTest[Any]) -> None:
-    message = FakeMessage(b'{"not": "an envelope"}', type=SUBMITTED)
+    message = FakeMessage(b'{"not": "an envelope"}', type=ApplicationSubmittedV1.routing_key)
 
     await review.runtime.consumer.on_message(cast(AbstractIncomingMessage, message))
 

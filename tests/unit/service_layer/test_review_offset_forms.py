@@ -121,7 +121,7 @@ async def test_a_form_outside_the_window_reports_its_other_problems_too(backend:
 
 async def test_a_unit_without_a_2019_2020_notice_cannot_submit_a_form(review: ServiceUnderTest[Any]) -> None:
     unit = Unit()  # no notice.issued received
-    await review.deliver({**unit.notice_issued(), "period_code": "2023"})
+    await review.deliver(unit.notice_issued(period_code="2023"))
 
     with pytest.raises(Invalid) as refused:
         await unit.submit(review)
