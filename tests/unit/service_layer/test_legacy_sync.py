@@ -40,9 +40,6 @@ from tests.unit.service_layer.test_legacy_support import (
     to_registry,
 )
 
-ACCEPTED = "new_ccer_registry.sync.accepted"
-REFUSED = "new_ccer_registry.sync.refused"
-
 
 @pytest.fixture
 async def auto_legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:

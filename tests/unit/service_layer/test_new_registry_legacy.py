@@ -47,10 +47,8 @@ from tests.unit.service_layer.test_new_registry_support import (
     registered,
 )
 
-SYNC = "legacy_ccer_registry.sync.approved"
 ACCEPTED = "new_ccer_registry.sync.accepted"
 REFUSED = "new_ccer_registry.sync.refused"
-REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
 OLD, NEWER = date(2016, 5, 10), date(2016, 11, 20)
 

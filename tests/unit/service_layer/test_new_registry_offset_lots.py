@@ -28,9 +28,7 @@ from tests.unit.service_layer.test_new_registry_support import (
     registered,
 )
 
-REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
-REFUSED = "allowance_registry.offset.refused"
 
 
 # --- freezing ------------------------------------------------------------------------------------
