@@ -18,13 +18,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-
 from shared.bus import Command
 from shared.clock import Clock
 from shared.db import ensure_database, run_migrations
-from shared.events import Envelope, make_envelope
-from shared.events.contracts import payload_model
+from shared.events import Envelope, make_envelope, parse_event
+from shared.events.contracts import Contract, Event
 from shared.messaging.memory import InMemoryBroker, Published
 from shared.principal import Principal
 from shared.runtime import Runtime
@@ -32,7 +30,7 @@ from shared.settings import Settings
 from shared.timeutil import CST
 from shared.uow import UnitOfWork
 
-__all__ = ["BACKENDS", "ServiceUnderTest", "as_", "service_under_test"]
+__all__ = ["BACKENDS", "ServiceUnderTest", "as_", "changed", "service_under_test"]
 
 BACKENDS = [b.strip() for b in os.environ.get("CCER_UNIT_BACKENDS", "sqlite").split(",") if b.strip()]
 PG_BASE = os.environ.get("CCER_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -42,12 +40,23 @@ DEFAULT_NOW = datetime(2025, 6, 2, 9, 0, tzinfo=CST)
 
 U = TypeVar("U", bound=UnitOfWork)
 R = TypeVar("R")
+E = TypeVar("E", bound=Contract)
 
 
 def as_(role: str, **claims: Any) -> Principal:
     """A principal of ``role`` with a fresh user id unless ``sub`` is given."""
     claims.setdefault("sub", f"{role}-{uuid.uuid4().hex[:6]}")
     return Principal(role=role, **claims)
+
+
+def changed(payload: E, **changes: Any) -> E:
+    """``payload`` with ``changes``, validated again by its class; a field the contract does not
+    declare is refused (its payloads allow extra fields), so a renamed field breaks the test here."""
+    model = type(payload)
+    unknown = sorted(set(changes) - set(model.model_fields))
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(unknown)}")
+    return model.model_validate({**payload.model_dump(), **changes})
 
 
 class ServiceUnderTest(Generic[U]):
@@ -64,23 +73,34 @@ class ServiceUnderTest(Generic[U]):
         async with self._lock:
             return await self.runtime.bus.handle(command, principal)
 
+    def envelope(self, payload: Event, *, correlation_id: str = "test") -> Envelope:
+        """One event of ``payload`` (its class's routing key and version), to deliver more than once
+        (``deliver(envelope=e)``) as RabbitMQ may."""
+        return make_envelope(
+            payload.routing_key,
+            payload,
+            occurred_at=self.runtime.clock.now(),
+            correlation_id=correlation_id,
+            schema_version=payload.version,
+        )
+
     async def deliver(
         self,
-        event_type: str,
-        payload: BaseModel | dict[str, Any],
+        payload: Event | None = None,
         *,
         envelope: Envelope | None = None,
         correlation_id: str = "test",
     ) -> str:
         """Hand one event to the service's inbox consumer, as RabbitMQ would; returns ``applied``,
-        ``duplicate`` or ``ignored``. Pass ``envelope`` to deliver the very same event again."""
+        ``duplicate`` or ``ignored``. The payload is the typed contract (its class names the routing
+        key), so a contract change breaks the test where the payload is built. Pass ``envelope``
+        instead to deliver the very same event again."""
         if envelope is None:
-            model = payload if isinstance(payload, BaseModel) else payload_model(event_type, 1).model_validate(payload)
-            envelope = make_envelope(
-                event_type, model, occurred_at=self.runtime.clock.now(), correlation_id=correlation_id
-            )
-        from shared.events import parse_event
-
+            if payload is None:
+                raise TypeError("deliver() needs a payload or an envelope")
+            envelope = self.envelope(payload, correlation_id=correlation_id)
+        elif payload is not None:
+            raise TypeError("deliver() takes a payload or an envelope, not both")
         envelope, parsed = parse_event(envelope.model_dump_json().encode())
         return await self.runtime.consumer.apply(envelope, parsed)
 

@@ -259,7 +259,7 @@ async def allowance_registry_world(svc: ServiceUnderTest[Any]) -> World:
     await allocate(svc, unit, 1000)
     notice = (await issue_notice(svc, period.code, unit, 500)).notice
     lot = frozen_payload(unit, 100)
-    await svc.deliver("new_ccer_registry.offset.frozen", lot)
+    await svc.deliver(lot)
     draft = await svc.handle(DraftApplication(notice_id=notice.id, items=(allowances(10),)), unit.principal)
     request = await drafted(svc, unit.org, 1000)
     await svc.sent()
@@ -269,10 +269,10 @@ async def allowance_registry_world(svc: ServiceUnderTest[Any]) -> World:
         "notice_id": notice.id,
         "application_id": draft.id,
         "request_id": request.id,
-        "serial": lot["serial_ranges"][0][0],
+        "serial": lot.serial_ranges[0][0],
         "instrument": INSTRUMENT_2024,
     }
-    world.secrets = {unit.org, unit.account_id, notice.id, draft.id, request.id, lot["lot_id"]}
+    world.secrets = {unit.org, unit.account_id, notice.id, draft.id, request.id, lot.lot_id}
     items = {"items": [{"kind": "allowance", "instrument": INSTRUMENT_2024, "quantity": 10}]}
     _common(world)
     world.requests |= {

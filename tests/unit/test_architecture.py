@@ -165,3 +165,48 @@ def test_routing_keys_are_written_once_in_the_event_catalogue() -> None:
             if isinstance(node, ast.Constant) and node.value in EVENT_TYPES:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
     assert found == [], "name the event class instead:\n" + "\n".join(found)
+
+
+def _deliveries_by_routing_key(paths: list[Path]) -> list[str]:
+    """Each ``deliver(...)`` call that names its event by a routing-key string (a literal, or a
+    module-level name bound to one) or hands over a dict, rather than the event's contract class."""
+    from shared.events.contracts import EVENT_TYPES
+
+    found = []
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value in EVENT_TYPES
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name != "deliver":
+                continue
+            arguments = [*node.args, *(k.value for k in node.keywords if k.arg != "envelope")]
+            for arg in arguments:
+                by_key = (isinstance(arg, ast.Constant) and arg.value in EVENT_TYPES) or (
+                    isinstance(arg, ast.Name) and arg.id in keys
+                )
+                by_attribute = isinstance(arg, ast.Attribute) and arg.attr == "event_type"
+                as_dict = isinstance(arg, ast.Dict | ast.DictComp) or (
+                    isinstance(arg, ast.Call) and getattr(arg.func, "id", None) == "dict"
+                )
+                if by_key or by_attribute or as_dict:
+                    found.append(f"{path.relative_to(path.parents[3])}:{node.lineno}: {ast.unparse(node)[:90]}")
+    return found
+
+
+def test_service_layer_tests_deliver_typed_events_not_routing_keys_and_dicts() -> None:
+    """A test hands a service the other service's event as its contract class (``OffsetFrozenV1(...)``),
+    so a contract change breaks the test where the payload is built; a routing-key string or a dict
+    payload would keep passing against a contract that no longer exists."""
+    paths = sorted((ROOT / "tests" / "unit" / "service_layer").glob("*.py"))
+    assert paths
+    found = _deliveries_by_routing_key(paths)
+    assert found == [], "deliver the contract class (deliver(OffsetFrozenV1(...))) instead:\n" + "\n".join(found)

@@ -3,6 +3,7 @@ allowance registry's handlers."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from services.allowance_registry.service_layer.commands import (
     TransferAllowances,
 )
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.contracts import Holder, OffsetFrozenV1, OffsetProject
+from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_
 from tests.unit.service_layer.test_allowance_support import (
     INSTRUMENT_2024,
@@ -76,41 +79,41 @@ async def test_a_matching_binding_request_is_confirmed_and_supersedes_the_older_
     org = new_uscc()
     first, second = await open_account(allowance, org=org), await open_account(allowance, org=org)
 
-    await allowance.deliver("new_ccer_registry.binding.requested", binding_requested(org, first, "NCR-1"))
-    await allowance.deliver("new_ccer_registry.binding.requested", binding_requested(org, second, "NCR-1"))
+    await allowance.deliver(binding_requested(org, first, "NCR-1"))
+    await allowance.deliver(binding_requested(org, second, "NCR-1"))
 
     sent = await allowance.sent()
     assert [p.event_type for p in sent] == ["allowance_registry.binding.confirmed"] * 2
     # The older binding no longer stands: a lot frozen against it is refused.
     lot = {"allowance_account_id": first, "registry_account_id": "NCR-1"}
-    await allowance.deliver("new_ccer_registry.offset.frozen", _frozen(org, **lot))
+    await allowance.deliver(_frozen(org, **lot))
     assert await allowance.sent_types() == ["allowance_registry.offset.refused"]
 
 
-def _frozen(org: str, **ids: str) -> dict[str, Any]:
-    return {
-        "lot_id": f"LOT-{new_uscc()}",
+def _frozen(org: str, **ids: str) -> OffsetFrozenV1:
+    return OffsetFrozenV1(
+        lot_id=f"LOT-{new_uscc()}",
         **ids,
-        "holder": {"name": "火电测试企业", "uscc": org},
-        "project": {
-            "number": "CCER-1",
-            "name": "风电",
-            "type": "风力发电",
-            "region": "内蒙古自治区",
-            "registered_or_recorded_at": "2024-03-01",
-        },
-        "origin": "new",
-        "vintage": 2024,
-        "quantity": 10,
-        "serial_ranges": [["A-1", "A-10"]],
-        "frozen_at": "2025-06-01T10:00:00+08:00",
-    }
+        holder=Holder(name="火电测试企业", uscc=org),
+        project=OffsetProject(
+            number="CCER-1",
+            name="风电",
+            type="风力发电",
+            region="内蒙古自治区",
+            registered_or_recorded_at=date(2024, 3, 1),
+        ),
+        origin="new",
+        vintage=2024,
+        quantity=10,
+        serial_ranges=[("A-1", "A-10")],
+        frozen_at=datetime(2025, 6, 1, 10, 0, tzinfo=CST),
+    )
 
 
 async def test_a_binding_request_is_rejected_with_every_reason(allowance: Svc) -> None:
     account_id = await open_account(allowance, account_type="non_key_emitter")
 
-    await allowance.deliver("new_ccer_registry.binding.requested", binding_requested(new_uscc(), account_id, "NCR-2"))
+    await allowance.deliver(binding_requested(new_uscc(), account_id, "NCR-2"))
 
     [rejection] = await allowance.sent()
     assert rejection.event_type == "allowance_registry.binding.rejected"
@@ -121,10 +124,10 @@ async def test_a_binding_request_is_rejected_with_every_reason(allowance: Svc) -
 async def test_the_same_binding_request_delivered_twice_has_one_effect(allowance: Svc) -> None:
     org = new_uscc()
     account_id = await open_account(allowance, org=org)
-    event = envelope(allowance, "new_ccer_registry.binding.requested", binding_requested(org, account_id, "NCR-3"))
+    event = envelope(allowance, binding_requested(org, account_id, "NCR-3"))
 
-    first = await allowance.deliver(event.event_type, {}, envelope=event)
-    second = await allowance.deliver(event.event_type, {}, envelope=event)
+    first = await allowance.deliver(envelope=event)
+    second = await allowance.deliver(envelope=event)
 
     assert (first, second) == ("applied", "duplicate")
     assert await allowance.sent_types() == ["allowance_registry.binding.confirmed"]

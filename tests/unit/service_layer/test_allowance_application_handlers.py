@@ -133,7 +133,7 @@ async def test_approval_surrenders_registers_the_lot_and_completes_the_notice(al
     lot_id = await freeze_lot(allowance, unit, 100)
     application = await submitted(allowance, unit, notice_id, allowances(950), from_lot(lot_id, 50))
 
-    await allowance.deliver("provincial_review.application.approved", approved(application.id))
+    await allowance.deliver(approved(application.id))
 
     assert await holding(allowance, unit) == (50, 0, 0)
     pending = await lot(allowance, unit, lot_id)
@@ -153,12 +153,12 @@ async def test_an_approval_delivered_twice_surrenders_once(allowance: Svc) -> No
     lot_id = await freeze_lot(allowance, unit, 100)
     application = await submitted(allowance, unit, notice_id, allowances(600), from_lot(lot_id, 40))
     decision = approved(application.id)
-    event = envelope(allowance, "provincial_review.application.approved", decision)
+    event = envelope(allowance, decision)
 
     outcomes = [
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, decision),  # the same decision, another event id
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(decision),  # the same decision, another event id
     ]
 
     assert outcomes == ["applied", "duplicate", "applied"]
@@ -174,7 +174,7 @@ async def test_rejection_releases_everything_and_the_amended_resubmission_is_rev
     lot_id = await freeze_lot(allowance, unit, 100)
     application = await submitted(allowance, unit, notice_id, allowances(900), from_lot(lot_id, 50))
 
-    await allowance.deliver("provincial_review.application.rejected", rejected(application.id))
+    await allowance.deliver(rejected(application.id))
 
     returned = await allowance.handle(GetApplication(application_id=application.id), unit.principal)
     assert (returned.status, returned.revision, [f["code"] for f in returned.findings]) == (
@@ -194,15 +194,15 @@ async def test_rejection_releases_everything_and_the_amended_resubmission_is_rev
     assert (amended.status, amended.revision) == ("returned", 1)
     assert (resubmitted.status, resubmitted.revision, resubmitted.findings) == ("submitted", 2, [])
     # The decision on revision 1 comes again: stale, it changes nothing.
-    await allowance.deliver("provincial_review.application.approved", approved(application.id, revision=1))
+    await allowance.deliver(approved(application.id, revision=1))
     assert await holding(allowance, unit) == (1_000, 0, 1_000)
 
 
 async def test_a_decision_on_an_unknown_application_is_an_inconsistent_event(allowance: Svc) -> None:
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver("provincial_review.application.approved", approved("APP-unknown"))
+        await allowance.deliver(approved("APP-unknown"))
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver("provincial_review.application.rejected", rejected("APP-unknown"))
+        await allowance.deliver(rejected("APP-unknown"))
 
     assert await allowance.sent() == []
 

@@ -29,7 +29,7 @@ from services.allowance_registry.service_layer.commands import (
 )
 from shared.errors import Invalid, NotFound
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, as_, service_under_test
+from tests.service_layer import ServiceUnderTest, as_, changed, service_under_test
 from tests.unit.service_layer.test_allowance_offset_ccer_requests import (
     cancellation,
     generated,
@@ -153,7 +153,7 @@ async def test_seed_002s_worked_example_from_the_notice_to_the_final_holdings(fi
     assert allowance_item == {"kind": "allowance", "instrument": ALLOWANCES, "quantity": 950_000}
 
     # The province approves (初审, 复审): both are surrendered.
-    assert await svc.deliver("provincial_review.application.approved", approved(application.id)) == "applied"
+    assert await svc.deliver(approved(application.id)) == "applied"
     assert await figures(svc, org, notice_id) == {
         "应履约量": 1_000_000,
         "已履约量": 1_000_000,
@@ -201,7 +201,7 @@ async def test_the_cap_counts_offset_ccer_already_under_review(first_period: Svc
 async def test_offset_ccer_from_a_project_under_national_ets_is_refused(first_period: Svc) -> None:
     org, _, notice_id = await key_emitting_unit(first_period)
     record = cancellation(org)
-    project = {**record["project"], "within_national_ets": True}
+    project = changed(record.project, within_national_ets=True)
     code = (await generated(first_period, org, 10_000, project=project)).instrument
 
     with pytest.raises(Invalid) as refused:
@@ -214,7 +214,7 @@ async def test_offset_ccer_from_a_project_under_national_ets_is_refused(first_pe
 async def test_the_cap_and_the_ets_exclusion_are_reported_at_once(first_period: Svc) -> None:
     org, _, notice_id = await key_emitting_unit(first_period)
     record = cancellation(org)
-    project = {**record["project"], "within_national_ets": True}
+    project = changed(record.project, within_national_ets=True)
     code = (await generated(first_period, org, 60_000, project=project)).instrument
 
     with pytest.raises(Invalid) as refused:
@@ -229,7 +229,7 @@ async def test_a_rejection_releases_the_offset_ccer_and_the_allowances(first_per
     code = (await generated(first_period, org, 50_000)).instrument
     application = await apply(first_period, org, notice_id, allowances(950_000), offset_ccer(code, 50_000))
 
-    await first_period.deliver("provincial_review.application.rejected", rejected(application.id))
+    await first_period.deliver(rejected(application.id))
 
     assert await figures(first_period, org, notice_id) == {
         "应履约量": 1_000_000,
@@ -276,7 +276,7 @@ async def test_an_approved_application_registers_its_generated_offset_ccer_for_t
     await svc.set_clock(datetime(2021, 11, 4, 10, 0, tzinfo=CST))
     await svc.sent()
 
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
 
     unit = as_("enterprise", org=org)
     [registration] = await svc.handle(ListOffsetRegistrations(), unit)
@@ -312,7 +312,7 @@ async def test_reconciliation_counts_first_period_registrations_with_the_notice_
     org, _, notice_id = await key_emitting_unit(svc)
     code = (await generated(svc, org, 60_000)).instrument
     application = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
 
     report = await svc.handle(Reconcile(), MAKER)
 
@@ -328,9 +328,9 @@ async def test_the_journal_of_a_generated_instrument_lists_every_movement_with_t
     request = await generated(svc, org, 60_000)
     code = request.instrument
     returned = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
-    await svc.deliver("provincial_review.application.rejected", rejected(returned.id))
+    await svc.deliver(rejected(returned.id))
     application = await apply(svc, org, notice_id, offset_ccer(code, 50_000), allowances(950_000))
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
 
     unit = as_("enterprise", org=org)
     journal = await svc.handle(ListHoldingMovements(account_id=account_id, instrument=code), unit)
@@ -407,7 +407,7 @@ async def test_notices_are_searched_by_issue_date_completion_status_and_year(fir
     await svc.set_clock(datetime(2021, 12, 1, 0, 30, tzinfo=CST))
     _, _, late = await key_emitting_unit(svc, held=0)
     application = await apply(svc, org_a, early, allowances(1_000_000))
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
     await svc.set_clock(datetime(2022, 1, 2, 9, 0, tzinfo=CST))  # the deadline passed: the late one is overdue
 
     async def found(**filters: Any) -> list[str]:
@@ -442,7 +442,7 @@ async def test_the_ccer_holdings_are_searched_by_project_number_type_region_and_
     svc = first_period
     org, account_id, _ = await key_emitting_unit(svc)
     first = await generated(svc, org, 10_000)
-    second = await generated(svc, org, 20_000, project={**cancellation(org)["project"], "region": "北京市"})
+    second = await generated(svc, org, 20_000, project=changed(cancellation(org).project, region="北京市"))
     unit = as_("enterprise", org=org)
 
     async def rows(**filters: str) -> list[str]:

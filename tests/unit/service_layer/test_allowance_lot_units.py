@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +20,9 @@ from services.allowance_registry.service_layer.commands import (
     SubmitApplication,
 )
 from shared.errors import Invalid, NotFound
+from shared.events.contracts import OffsetProject, RecordedRange
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, as_, service_under_test
+from tests.service_layer import ServiceUnderTest, as_, changed, service_under_test
 from tests.unit.service_layer.test_allowance_support import (
     Unit,
     active_period,
@@ -52,17 +53,17 @@ async def allowance_2023(backend: str) -> AsyncIterator[Svc]:
         yield svc
 
 
-def _legacy_project() -> tuple[str, dict[str, Any]]:
+def _legacy_project() -> tuple[str, OffsetProject]:
     number = f"L{uuid.uuid4().hex[:6].upper()}"
-    project = {
-        "number": number,
-        "name": "云南某水电项目",
-        "type": "水电",
-        "region": "云南省",
-        "methodology": "CM-001-V01",
-        "registered_or_recorded_at": "2014-09-01",
-        "within_national_ets": False,
-    }
+    project = OffsetProject(
+        number=number,
+        name="云南某水电项目",
+        type="水电",
+        region="云南省",
+        methodology="CM-001-V01",
+        registered_or_recorded_at=date(2014, 9, 1),
+        within_national_ets=False,
+    )
     return f"VER-{number}-2015", project
 
 
@@ -83,12 +84,13 @@ async def legacy_lot(
         "origin": "legacy",
         "vintage": 2015,
         "units_recorded_at": max(r for _, _, r in blocks),
-        "serial_ranges": [[s(prefix, first), s(prefix, last)] for first, last, _ in blocks],
-        "frozen_at": "2024-06-01T10:00:00+08:00",
+        "serial_ranges": [(s(prefix, first), s(prefix, last)) for first, last, _ in blocks],
+        "frozen_at": datetime(2024, 6, 1, 10, 0, tzinfo=CST),
     }
     if dated:
         changes["recorded_ranges"] = [
-            {"first": s(prefix, first), "last": s(prefix, last), "units_recorded_at": r} for first, last, r in blocks
+            RecordedRange(first=s(prefix, first), last=s(prefix, last), units_recorded_at=r)
+            for first, last, r in blocks
         ]
     return await freeze_lot(svc, unit, quantity, **changes), prefix
 
@@ -195,12 +197,19 @@ async def test_a_lot_whose_record_dates_do_not_cover_its_serials_is_refused(allo
     svc = allowance_2023
     unit, _, _ = await _unit_2023(svc)
     prefix, project = _legacy_project()
-    base = frozen_payload(unit, 100, project=project, origin="legacy", vintage=2015, units_recorded_at=EARLY)
-    base["serial_ranges"] = [[s(prefix, 1), s(prefix, 100)]]
-    half = [{"first": s(prefix, 1), "last": s(prefix, 50), "units_recorded_at": EARLY}]
+    base = frozen_payload(
+        unit,
+        100,
+        project=project,
+        origin="legacy",
+        vintage=2015,
+        units_recorded_at=EARLY,
+        serial_ranges=[(s(prefix, 1), s(prefix, 100))],
+    )
+    half = [RecordedRange(first=s(prefix, 1), last=s(prefix, 50), units_recorded_at=EARLY)]
 
-    await svc.deliver("new_ccer_registry.offset.frozen", {**base, "recorded_ranges": half})
-    await svc.deliver("new_ccer_registry.offset.frozen", {**base, "lot_id": "LOT-short", "quantity": 90})
+    await svc.deliver(changed(base, recorded_ranges=half))
+    await svc.deliver(changed(base, lot_id="LOT-short", quantity=90))
 
     refusals = await svc.sent()
     assert [p.event_type for p in refusals] == ["allowance_registry.offset.refused"] * 2
@@ -216,11 +225,11 @@ async def test_a_new_origin_lot_without_record_dates_still_works(allowance: Svc)
     unit = await bound_unit(allowance)
     issued = await issue_notice(allowance, period.code, unit, 1_000)
     payload = frozen_payload(unit, 100)
-    await allowance.deliver("new_ccer_registry.offset.frozen", payload)
-    first = payload["serial_ranges"][0][0]
+    await allowance.deliver(payload)
+    first = payload.serial_ranges[0][0]
     prefix = first.rsplit("-", 1)[0]
 
-    await submitted(allowance, unit, issued.notice.id, from_lot(payload["lot_id"], 30))
+    await submitted(allowance, unit, issued.notice.id, from_lot(payload.lot_id, 30))
 
     application_item = (await _draft_items(allowance, unit))[0]
     assert application_item["serial_ranges"] == [[s(prefix, 1), s(prefix, 30)]]
@@ -257,7 +266,7 @@ async def test_a_rejection_releases_exactly_the_reserved_ranges(allowance_2023: 
     first = await _submit(svc, unit, notice_id, lot_id, 50)
     await svc.sent()
 
-    await svc.deliver("provincial_review.application.rejected", rejected(first.id))
+    await svc.deliver(rejected(first.id))
 
     assert (await lot(svc, unit, lot_id)).reserved == 0
     again = await _submit(svc, unit, notice_id, lot_id, 50)  # the same early units are free again
@@ -276,7 +285,7 @@ async def test_an_approval_registers_exactly_the_reserved_ranges(allowance_2023:
     application = await _submit(svc, unit, notice_id, lot_id, 50)
     await svc.sent()
 
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
 
     [registered] = [p.envelope.payload for p in await svc.sent() if p.event_type == REGISTERED]
     assert registered["serial_ranges"] == [[s(prefix, 1), s(prefix, 50)]]
@@ -292,15 +301,15 @@ async def test_a_recall_names_exactly_the_available_ranges(allowance: Svc) -> No
     unit = await bound_unit(allowance)
     issued = await issue_notice(allowance, period.code, unit, 1_000)
     payload = frozen_payload(unit, 100)
-    prefix = payload["serial_ranges"][0][0].rsplit("-", 1)[0]
-    await allowance.deliver("new_ccer_registry.offset.frozen", payload)
-    application = await submitted(allowance, unit, issued.notice.id, from_lot(payload["lot_id"], 30))
+    prefix = payload.serial_ranges[0][0].rsplit("-", 1)[0]
+    await allowance.deliver(payload)
+    application = await submitted(allowance, unit, issued.notice.id, from_lot(payload.lot_id, 30))
 
     await allowance.set_clock(RECALL_2024)
     [recall] = [p.envelope.payload for p in await allowance.sent() if p.event_type == RECALLED]
     assert (recall["quantity"], recall["serial_ranges"]) == (70, [[s(prefix, 31), s(prefix, 100)]])
 
-    await allowance.deliver("provincial_review.application.rejected", rejected(application.id))
+    await allowance.deliver(rejected(application.id))
     [late] = [p.envelope.payload for p in await allowance.sent() if p.event_type == RECALLED]
     assert (late["quantity"], late["serial_ranges"]) == (30, [[s(prefix, 1), s(prefix, 30)]])
     assert late["recall_id"] != recall["recall_id"]
@@ -317,8 +326,8 @@ async def test_a_delivered_decision_twice_moves_the_ranges_once(allowance_2023: 
     await svc.sent()
     decision = approved(application.id)
 
-    await svc.deliver("provincial_review.application.approved", decision)
-    await svc.deliver("provincial_review.application.approved", decision)
+    await svc.deliver(decision)
+    await svc.deliver(decision)
 
     assert [t for t in await svc.sent_types() if t == REGISTERED] == [REGISTERED]
     history = await svc.handle(GetSerialHistory(serial=s(prefix, 1)), unit.principal)
@@ -331,7 +340,7 @@ async def test_a_units_history_shows_its_lot_application_and_registration(allowa
     unit, notice_id, period_code = await _unit_2023(svc)
     lot_id, prefix = await legacy_lot(svc, unit)
     application = await _submit(svc, unit, notice_id, lot_id, 50)
-    await svc.deliver("provincial_review.application.approved", approved(application.id))
+    await svc.deliver(approved(application.id))
     [registered] = [p.envelope.payload for p in await svc.sent() if p.event_type == REGISTERED]
 
     used = await svc.handle(GetSerialHistory(serial=s(prefix, 7)), unit.principal)
@@ -363,8 +372,8 @@ async def test_a_units_history_shows_its_lot_application_and_registration(allowa
 async def test_a_units_history_is_only_for_its_holder_province_and_operators(allowance: Svc) -> None:
     unit = await bound_unit(allowance, province="510000")
     payload = frozen_payload(unit, 10)
-    await allowance.deliver("new_ccer_registry.offset.frozen", payload)
-    serial = payload["serial_ranges"][0][0]
+    await allowance.deliver(payload)
+    serial = payload.serial_ranges[0][0]
 
     for reader in (
         unit.principal,
@@ -373,7 +382,7 @@ async def test_a_units_history_is_only_for_its_holder_province_and_operators(all
         as_("registry_confirmer"),
         as_("ncsc_operator"),
     ):
-        assert (await allowance.handle(GetSerialHistory(serial=serial), reader)).lot_id == payload["lot_id"]
+        assert (await allowance.handle(GetSerialHistory(serial=serial), reader)).lot_id == payload.lot_id
     for stranger in (
         as_("enterprise", org=new_uscc()),
         as_("province_initiator", province="110000"),
@@ -386,8 +395,8 @@ async def test_a_units_history_is_only_for_its_holder_province_and_operators(all
 async def test_an_unknown_or_malformed_serial(allowance: Svc) -> None:
     unit = await bound_unit(allowance)
     payload = frozen_payload(unit, 10)
-    await allowance.deliver("new_ccer_registry.offset.frozen", payload)
-    last = payload["serial_ranges"][0][1]
+    await allowance.deliver(payload)
+    last = payload.serial_ranges[0][1]
     beyond = f"{last.rsplit('-', 1)[0]}-11"
 
     for unknown in (beyond, "CCER-NOPE-2024-1"):
@@ -426,11 +435,11 @@ async def test_the_units_stay_available_until_the_recall_instant(allowance: Svc)
     await active_period(allowance)
     unit = await bound_unit(allowance)
     payload = frozen_payload(unit, 10)
-    await allowance.deliver("new_ccer_registry.offset.frozen", payload)
+    await allowance.deliver(payload)
 
     await allowance.set_clock(RECALL_2024 - timedelta(seconds=1))
 
-    history = await allowance.handle(GetSerialHistory(serial=payload["serial_ranges"][0][0]), unit.principal)
+    history = await allowance.handle(GetSerialHistory(serial=payload.serial_ranges[0][0]), unit.principal)
     assert history.state == "available"
 
 
@@ -439,11 +448,11 @@ async def test_a_returned_application_resubmitted_takes_its_units_afresh(allowan
     unit, notice_id, _ = await _unit_2023(svc)
     lot_id, prefix = await legacy_lot(svc, unit)
     application = await _submit(svc, unit, notice_id, lot_id, 50)
-    await svc.deliver("provincial_review.application.rejected", rejected(application.id))
+    await svc.deliver(rejected(application.id))
     await svc.sent()
 
     again = await svc.handle(SubmitApplication(application_id=application.id), unit.principal)
-    await svc.deliver("provincial_review.application.approved", approved(application.id, revision=2))
+    await svc.deliver(approved(application.id, revision=2))
 
     assert again.revision == 2
     [registered] = [p.envelope.payload for p in await svc.sent() if p.event_type == REGISTERED]

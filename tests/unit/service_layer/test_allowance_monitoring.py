@@ -98,7 +98,7 @@ async def apply(svc: Svc, unit: Unit, *items: Item) -> str:
 async def comply(svc: Svc, unit: Unit, quantity: int) -> None:
     """Apply with allowances and have the province approve it now."""
     application_id = await apply(svc, unit, Item(kind=ItemKind.allowance, instrument=PE, quantity=quantity))
-    await svc.deliver("provincial_review.application.approved", approved(application_id))
+    await svc.deliver(approved(application_id))
     await svc.sent()
 
 
@@ -186,7 +186,7 @@ async def test_an_application_approved_after_the_deadline_completes_the_notice_l
     await first_period.set_clock(DEADLINE + timedelta(seconds=1))  # 17:00:00 was the last second
 
     marked = await first_period.handle(GetNotice(notice_id=late.notice_id), late.principal)
-    await first_period.deliver("provincial_review.application.approved", approved(application_id))
+    await first_period.deliver(approved(application_id))
     completed = await first_period.handle(GetNotice(notice_id=late.notice_id), late.principal)
 
     assert (marked.notice.status, marked.overdue_at, marked.completion.zh) == ("open", DEADLINE, "未按时足额清缴")
@@ -263,7 +263,7 @@ async def test_the_home_page_follows_seed_002_from_notice_to_surrender(first_per
     drafted = await first_period.handle(GetAccountOverview(account_id=unit.account_id), unit.principal)
     await first_period.handle(SubmitApplication(application_id=draft.id), unit.principal)
     submitted = await first_period.handle(GetAccountOverview(account_id=unit.account_id), unit.principal)
-    await first_period.deliver("provincial_review.application.approved", approved(draft.id))
+    await first_period.deliver(approved(draft.id))
     after = await first_period.handle(GetAccountOverview(account_id=unit.account_id), unit.principal)
 
     assert (drafted.applications.to_do, drafted.applications.under_review) == (1, 0)

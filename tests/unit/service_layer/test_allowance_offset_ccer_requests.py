@@ -5,6 +5,7 @@ receives a CCER21000nnn instrument) or rejects them."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -26,36 +27,37 @@ from services.allowance_registry.service_layer.commands import (
     TransferAllowances,
 )
 from shared.errors import ConcurrentChange, Conflict, Forbidden, Invalid, NotFound
-from tests.service_layer import ServiceUnderTest, as_
+from shared.events.contracts import CancellationRecordedV1, Holder, LegacyProject
+from shared.timeutil import CST
+from tests.service_layer import ServiceUnderTest, as_, changed
 from tests.unit.service_layer.test_allowance_support import CHECKER, MAKER, envelope, new_uscc, open_account
 
 Svc = ServiceUnderTest[Any]
-RECORDED = "legacy_ccer_registry.cancellation.recorded"
 UNIT_NAME = "火电测试企业"
 
 
-def cancellation(org: str, quantity: int = 50_000, **changes: Any) -> dict[str, Any]:
+def cancellation(org: str, quantity: int = 50_000, **changes: Any) -> CancellationRecordedV1:
     """One of NCSC's daily cancellation records of the 2019-2020 offset (seed 001 第六步)."""
     number = f"{uuid.uuid4().int % 10_000:04d}"
-    payload = {
-        "cancellation_id": f"CXL-{uuid.uuid4().hex[:10]}",
-        "legacy_account_id": f"LGA-{uuid.uuid4().hex[:8]}",
-        "holder": {"name": UNIT_NAME, "uscc": org},
-        "project": {
-            "number": number,
-            "name": "湖北某风电项目",
-            "type": "能源工业",
-            "region": "湖北省",
-            "recorded_at": "2015-06-30",
-            "within_national_ets": False,
-        },
-        "units_recorded_at": "2016-03-01",
-        "quantity": quantity,
-        "serial_ranges": [[f"{number}-1", f"{number}-{quantity}"]],
-        "purpose": "offset_2019_2020",
-        "cancelled_at": "2021-11-01T10:00:00+08:00",
-    }
-    return {**payload, **changes}
+    payload = CancellationRecordedV1(
+        cancellation_id=f"CXL-{uuid.uuid4().hex[:10]}",
+        legacy_account_id=f"LGA-{uuid.uuid4().hex[:8]}",
+        holder=Holder(name=UNIT_NAME, uscc=org),
+        project=LegacyProject(
+            number=number,
+            name="湖北某风电项目",
+            type="能源工业",
+            region="湖北省",
+            recorded_at=date(2015, 6, 30),
+            within_national_ets=False,
+        ),
+        units_recorded_at=date(2016, 3, 1),
+        quantity=quantity,
+        serial_ranges=[(f"{number}-1", f"{number}-{quantity}")],
+        purpose="offset_2019_2020",
+        cancelled_at=datetime(2021, 11, 1, 10, 0, tzinfo=CST),
+    )
+    return changed(payload, **changes)
 
 
 async def unit_account(svc: Svc, *, province: str = "420000") -> tuple[str, str]:
@@ -67,11 +69,11 @@ async def unit_account(svc: Svc, *, province: str = "420000") -> tuple[str, str]
 async def drafted(svc: Svc, org: str, quantity: int = 50_000, **changes: Any) -> Any:
     """Deliver a record of ``org`` and return the request it drafted."""
     payload = cancellation(org, quantity, **changes)
-    await svc.deliver(RECORDED, payload)
+    await svc.deliver(payload)
     [request] = [
         r
         for r in await svc.handle(ListOffsetCcerRequests(limit=500), MAKER)
-        if r.cancellation_id == payload["cancellation_id"]
+        if r.cancellation_id == payload.cancellation_id
     ]
     return request
 
@@ -94,18 +96,18 @@ async def test_a_first_period_record_of_a_unit_with_an_account_drafts_one_reques
     org, account_id = await unit_account(allowance)
     payload = cancellation(org)
 
-    assert await allowance.deliver(RECORDED, payload) == "applied"
+    assert await allowance.deliver(payload) == "applied"
 
     [request] = await allowance.handle(ListOffsetCcerRequests(status="draft"), MAKER)
     assert (request.account_id, request.cancellation_id, request.quantity) == (
         account_id,
-        payload["cancellation_id"],
+        payload.cancellation_id,
         50_000,
     )
     assert (request.status, request.instrument, request.province) == ("draft", None, "420000")
-    assert request.project["number"] == payload["project"]["number"]
+    assert request.project["number"] == payload.project.number
     assert request.project["within_national_ets"] is False
-    assert request.serial_ranges == payload["serial_ranges"]
+    assert request.serial_ranges == [list(r) for r in payload.serial_ranges]
     assert [h["action"] for h in request.history] == ["drafted"]
     assert await allowance.sent_types() == []  # the catalogue has no event for this
 
@@ -114,12 +116,12 @@ async def test_a_record_of_a_unit_without_an_allowance_account_is_listed_as_unma
     org = new_uscc()
     payload = cancellation(org, 3_000)
 
-    await allowance.deliver(RECORDED, payload)
+    await allowance.deliver(payload)
 
     assert await allowance.handle(ListOffsetCcerRequests(), MAKER) == []
     [unmatched] = await allowance.handle(ListUnmatchedCancellations(), CHECKER)
     assert (unmatched.cancellation_id, unmatched.holder_uscc, unmatched.quantity) == (
-        payload["cancellation_id"],
+        payload.cancellation_id,
         org,
         3_000,
     )
@@ -129,7 +131,7 @@ async def test_a_record_cancelled_for_another_purpose_changes_nothing(allowance:
     org, _ = await unit_account(allowance)
 
     for purpose in ("offset_2023", "voluntary"):
-        assert await allowance.deliver(RECORDED, cancellation(org, purpose=purpose)) == "applied"
+        assert await allowance.deliver(cancellation(org, purpose=purpose)) == "applied"
 
     assert await allowance.handle(ListOffsetCcerRequests(), MAKER) == []
     assert await allowance.handle(ListUnmatchedCancellations(), MAKER) == []
@@ -138,12 +140,12 @@ async def test_a_record_cancelled_for_another_purpose_changes_nothing(allowance:
 async def test_a_duplicated_record_drafts_one_request(allowance: Svc) -> None:
     org, _ = await unit_account(allowance)
     payload = cancellation(org)
-    same = envelope(allowance, RECORDED, payload)
+    same = envelope(allowance, payload)
 
-    assert await allowance.deliver(RECORDED, payload, envelope=same) == "applied"
-    assert await allowance.deliver(RECORDED, payload, envelope=same) == "duplicate"
+    assert await allowance.deliver(envelope=same) == "applied"
+    assert await allowance.deliver(envelope=same) == "duplicate"
     # The same record again in another envelope (NCSC's batch re-sent): acknowledged, nothing new.
-    assert await allowance.deliver(RECORDED, payload) == "applied"
+    assert await allowance.deliver(payload) == "applied"
 
     assert len(await allowance.handle(ListOffsetCcerRequests(), MAKER)) == 1
 
@@ -153,14 +155,14 @@ async def test_one_request_per_record_is_kept_by_the_database_when_two_deliverie
 ) -> None:
     org, _ = await unit_account(allowance)
     payload = cancellation(org)
-    await allowance.deliver(RECORDED, payload)
+    await allowance.deliver(payload)
 
     async def not_seen_yet(self: OffsetCcerRequestRepository, cancellation_id: str) -> bool:
         return False  # as a replica sees it before the other one commits
 
     monkeypatch.setattr(OffsetCcerRequestRepository, "is_known", not_seen_yet)
     with pytest.raises(ConcurrentChange):  # retried by the consumer, then found known
-        await allowance.deliver(RECORDED, payload)
+        await allowance.deliver(payload)
 
     assert len(await allowance.handle(ListOffsetCcerRequests(), MAKER)) == 1
 

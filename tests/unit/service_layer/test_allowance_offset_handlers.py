@@ -10,8 +10,9 @@ import pytest
 
 from services.allowance_registry.service_layer.commands import GetHoldings, ListOffsetRegistrations, ListPendingOffsets
 from shared.errors import InconsistentEvent
+from shared.events.contracts import OffsetCancelledV1, OffsetReleasedV1
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, as_
+from tests.service_layer import ServiceUnderTest, as_, changed
 from tests.unit.service_layer.test_allowance_support import (
     active_period,
     allocate,
@@ -65,12 +66,12 @@ async def test_a_lot_without_account_or_binding_is_refused_with_every_reason(all
 async def test_the_same_lot_delivered_twice_is_recorded_once(allowance: Svc) -> None:
     unit = await bound_unit(allowance)
     payload = frozen_payload(unit, 70)
-    event = envelope(allowance, "new_ccer_registry.offset.frozen", payload)
+    event = envelope(allowance, payload)
 
     outcomes = [
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, {}, envelope=event),
-        await allowance.deliver(event.event_type, payload),  # the same lot, another event id
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(envelope=event),
+        await allowance.deliver(payload),  # the same lot, another event id
     ]
 
     assert outcomes == ["applied", "duplicate", "applied"]
@@ -83,8 +84,8 @@ async def test_a_refused_lot_delivered_again_under_another_event_id_is_refused_o
     payload = frozen_payload(unit, 5, allowance_account_id="ALA-none")
 
     outcomes = [
-        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
-        await allowance.deliver("new_ccer_registry.offset.frozen", payload),
+        await allowance.deliver(payload),
+        await allowance.deliver(payload),
     ]
 
     assert outcomes == ["applied", "applied"]
@@ -108,23 +109,23 @@ async def _registered(allowance: Svc) -> tuple[Any, str, dict[str, Any]]:
     issued = await issue_notice(allowance, period.code, unit, 1_000)
     lot_id = await freeze_lot(allowance, unit, 100)
     application = await submitted(allowance, unit, issued.notice.id, from_lot(lot_id, 40))
-    await allowance.deliver("provincial_review.application.approved", approved(application.id))
+    await allowance.deliver(approved(application.id))
     [registered] = [p for p in await allowance.sent() if p.event_type == "allowance_registry.offset.registered"]
     return unit, lot_id, registered.envelope.payload
 
 
 async def test_the_new_registrys_cancellation_confirms_the_registration_once(allowance: Svc) -> None:
     unit, lot_id, registered = await _registered(allowance)
-    cancelled = {
-        "lot_id": lot_id,
-        "registration_id": registered["registration_id"],
-        "quantity": 40,
-        "serial_ranges": [["CCER-X-2024-1", "CCER-X-2024-40"]],
-        "cancelled_at": "2025-06-03T11:00:00+08:00",
-    }
+    cancelled = OffsetCancelledV1(
+        lot_id=lot_id,
+        registration_id=registered["registration_id"],
+        quantity=40,
+        serial_ranges=[("CCER-X-2024-1", "CCER-X-2024-40")],
+        cancelled_at=datetime(2025, 6, 3, 11, 0, tzinfo=CST),
+    )
 
-    await allowance.deliver("new_ccer_registry.offset.cancelled", cancelled)
-    await allowance.deliver("new_ccer_registry.offset.cancelled", cancelled)  # re-sent: already confirmed
+    await allowance.deliver(cancelled)
+    await allowance.deliver(cancelled)  # re-sent: already confirmed
 
     pending = await lot(allowance, unit, lot_id)
     assert (pending.registered, pending.cancelled, pending.status) == (40, 40, "pending")
@@ -135,17 +136,18 @@ async def test_the_new_registrys_cancellation_confirms_the_registration_once(all
 
 async def test_a_cancellation_that_disagrees_with_the_registration_is_inconsistent(allowance: Svc) -> None:
     unit, lot_id, registered = await _registered(allowance)
-    base = {"lot_id": lot_id, "serial_ranges": [], "cancelled_at": "2025-06-03T11:00:00+08:00"}
+    base = OffsetCancelledV1(
+        lot_id=lot_id,
+        registration_id="REG-unknown",
+        quantity=40,
+        serial_ranges=[],
+        cancelled_at=datetime(2025, 6, 3, 11, 0, tzinfo=CST),
+    )
 
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver(
-            "new_ccer_registry.offset.cancelled", {**base, "registration_id": "REG-unknown", "quantity": 40}
-        )
+        await allowance.deliver(base)
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver(
-            "new_ccer_registry.offset.cancelled",
-            {**base, "registration_id": registered["registration_id"], "quantity": 41},
-        )
+        await allowance.deliver(changed(base, registration_id=registered["registration_id"], quantity=41))
 
     [row] = await allowance.handle(ListOffsetRegistrations(lot_id=lot_id), unit.principal)
     assert row.cancelled_at is None
@@ -210,7 +212,7 @@ async def test_a_rejection_after_the_recall_instant_recalls_the_released_part_at
     await allowance.set_clock(RECALL_2024)
     await allowance.sent()
 
-    await allowance.deliver("provincial_review.application.rejected", rejected(application.id))
+    await allowance.deliver(rejected(application.id))
 
     pending = await lot(allowance, unit, lot_id)
     assert (pending.recalled, pending.reserved, pending.status) == (100, 0, "recalled")
@@ -224,11 +226,13 @@ async def test_a_release_confirms_a_recall_and_one_beyond_it_is_inconsistent(all
     unit = await bound_unit(allowance)
     lot_id = await freeze_lot(allowance, unit, 20)
     await allowance.set_clock(RECALL_2024)
-    released = {"lot_id": lot_id, "quantity": 20, "serial_ranges": [], "released_at": "2026-01-23T00:00:05+08:00"}
+    released = OffsetReleasedV1(
+        lot_id=lot_id, quantity=20, serial_ranges=[], released_at=datetime(2026, 1, 23, 0, 0, 5, tzinfo=CST)
+    )
 
-    await allowance.deliver("new_ccer_registry.offset.released", released)
+    await allowance.deliver(released)
     with pytest.raises(InconsistentEvent):
-        await allowance.deliver("new_ccer_registry.offset.released", released)
+        await allowance.deliver(released)
 
     assert (await lot(allowance, unit, lot_id)).released == 20
 
@@ -236,8 +240,10 @@ async def test_a_release_confirms_a_recall_and_one_beyond_it_is_inconsistent(all
 async def test_the_release_of_a_refused_lot_changes_nothing(allowance: Svc) -> None:
     unit = await bound_unit(allowance)
     lot_id = await freeze_lot(allowance, unit, 5, registry_account_id="NCR-unbound")
-    released = {"lot_id": lot_id, "quantity": 5, "serial_ranges": [], "released_at": "2025-06-02T10:00:00+08:00"}
+    released = OffsetReleasedV1(
+        lot_id=lot_id, quantity=5, serial_ranges=[], released_at=datetime(2025, 6, 2, 10, 0, tzinfo=CST)
+    )
 
-    assert await allowance.deliver("new_ccer_registry.offset.released", released) == "applied"
+    assert await allowance.deliver(released) == "applied"
 
     assert await allowance.handle(ListPendingOffsets(account_id=unit.account_id), unit.principal) == []

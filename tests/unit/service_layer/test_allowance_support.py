@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from services.allowance_registry.adapters.orm import Application, CompliancePeriod
@@ -25,11 +26,23 @@ from services.allowance_registry.service_layer.commands import (
 )
 from services.allowance_registry.service_layer.views import NoticeView
 from shared.domain_types import Holder
-from shared.events import Envelope, make_envelope
-from shared.events.contracts import payload_model
+from shared.events import Envelope
+from shared.events.contracts import (
+    ApplicationApprovedV1,
+    ApplicationRejectedV1,
+    BindingRequestedV1,
+    Event,
+    OffsetFrozenV1,
+    OffsetProject,
+    ReviewFinding,
+)
+from shared.events.contracts import (
+    Holder as EventHolder,
+)
 from shared.principal import Principal
+from shared.timeutil import CST
 from shared.uscc import make_uscc
-from tests.service_layer import ServiceUnderTest, as_
+from tests.service_layer import ServiceUnderTest, as_, changed
 
 INSTRUMENT_2024 = "PE2025000001"
 MAKER = as_("registry_initiator", sub="maker")
@@ -80,26 +93,27 @@ async def open_account(
     return account.id
 
 
-def envelope(svc: ServiceUnderTest[Any], event_type: str, payload: dict[str, Any]) -> Envelope:
-    """One event, to deliver twice as RabbitMQ may (``svc.deliver(..., envelope=same)``)."""
-    model = payload_model(event_type, 1).model_validate(payload)
-    return make_envelope(event_type, model, occurred_at=svc.now, correlation_id="test")
+def envelope(svc: ServiceUnderTest[Any], payload: Event) -> Envelope:
+    """One event, to deliver twice as RabbitMQ may (``svc.deliver(envelope=same)``)."""
+    return svc.envelope(payload)
 
 
-def binding_requested(org: str, account_id: str, registry_account_id: str, binding_id: str | None = None) -> dict:
-    return {
-        "binding_id": binding_id or f"BND-{uuid.uuid4().hex[:10]}",
-        "registry_account_id": registry_account_id,
-        "holder": {"name": "火电测试企业", "uscc": org},
-        "allowance_account_id": account_id,
-    }
+def binding_requested(
+    org: str, account_id: str, registry_account_id: str, binding_id: str | None = None
+) -> BindingRequestedV1:
+    return BindingRequestedV1(
+        binding_id=binding_id or f"BND-{uuid.uuid4().hex[:10]}",
+        registry_account_id=registry_account_id,
+        holder=EventHolder(name="火电测试企业", uscc=org),
+        allowance_account_id=account_id,
+    )
 
 
 async def bound_unit(svc: ServiceUnderTest[Any], *, province: str = "110000") -> Unit:
     org = new_uscc()
     account_id = await open_account(svc, org=org, province=province)
     registry_account_id = f"NCR-{uuid.uuid4().hex[:8]}"
-    await svc.deliver("new_ccer_registry.binding.requested", binding_requested(org, account_id, registry_account_id))
+    await svc.deliver(binding_requested(org, account_id, registry_account_id))
     await svc.sent()  # the confirmation: not what the test is about
     return Unit(org, account_id, registry_account_id, province)
 
@@ -128,36 +142,37 @@ async def issue_notice(svc: ServiceUnderTest[Any], period_code: str, unit: Unit,
     return notice
 
 
-def frozen_payload(unit: Unit, quantity: int, *, lot_id: str | None = None, **changes: Any) -> dict[str, Any]:
+def frozen_payload(unit: Unit, quantity: int, *, lot_id: str | None = None, **changes: Any) -> OffsetFrozenV1:
+    """The lot the new registry froze for ``unit``; ``changes`` replace fields (validated again)."""
     number = f"CCER-{uuid.uuid4().hex[:6].upper()}"
-    payload = {
-        "lot_id": lot_id or f"LOT-{uuid.uuid4().hex[:10]}",
-        "registry_account_id": unit.registry_account_id,
-        "allowance_account_id": unit.account_id,
-        "holder": {"name": unit.name, "uscc": unit.org},
-        "project": {
-            "number": number,
-            "name": "内蒙古某风电项目",
-            "type": "风力发电",
-            "region": "内蒙古自治区",
-            "methodology": "CCER-01-001-V01",
-            "registered_or_recorded_at": "2024-03-01",
-            "within_national_ets": False,
-        },
-        "origin": "new",
-        "vintage": 2024,
-        "units_recorded_at": None,
-        "quantity": quantity,
-        "serial_ranges": [[f"{number}-2024-1", f"{number}-2024-{quantity}"]],
-        "frozen_at": "2025-06-01T10:00:00+08:00",
-    }
-    return {**payload, **changes}
+    payload = OffsetFrozenV1(
+        lot_id=lot_id or f"LOT-{uuid.uuid4().hex[:10]}",
+        registry_account_id=unit.registry_account_id,
+        allowance_account_id=unit.account_id,
+        holder=EventHolder(name=unit.name, uscc=unit.org),
+        project=OffsetProject(
+            number=number,
+            name="内蒙古某风电项目",
+            type="风力发电",
+            region="内蒙古自治区",
+            methodology="CCER-01-001-V01",
+            registered_or_recorded_at=date(2024, 3, 1),
+            within_national_ets=False,
+        ),
+        origin="new",
+        vintage=2024,
+        units_recorded_at=None,
+        quantity=quantity,
+        serial_ranges=[(f"{number}-2024-1", f"{number}-2024-{quantity}")],
+        frozen_at=datetime(2025, 6, 1, 10, 0, tzinfo=CST),
+    )
+    return changed(payload, **changes)
 
 
 async def freeze_lot(svc: ServiceUnderTest[Any], unit: Unit, quantity: int, **changes: Any) -> str:
     payload = frozen_payload(unit, quantity, **changes)
-    await svc.deliver("new_ccer_registry.offset.frozen", payload)
-    return str(payload["lot_id"])
+    await svc.deliver(payload)
+    return payload.lot_id
 
 
 def allowances(quantity: int) -> Item:
@@ -175,25 +190,28 @@ async def submitted(svc: ServiceUnderTest[Any], unit: Unit, notice_id: str, *ite
     return application
 
 
-def approved(application_id: str, revision: int = 1) -> dict[str, Any]:
-    return {
-        "application_id": application_id,
-        "revision": revision,
-        "case_id": f"CASE-{uuid.uuid4().hex[:8]}",
-        "first_reviewer": "prov-maker",
-        "second_reviewer": "prov-checker",
-        "decided_at": "2025-06-03T10:00:00+08:00",
-    }
+DECIDED_AT = datetime(2025, 6, 3, 10, 0, tzinfo=CST)
 
 
-def rejected(application_id: str, revision: int = 1, code: str = "LOT_NOT_ELIGIBLE") -> dict[str, Any]:
-    return {
-        "application_id": application_id,
-        "revision": revision,
-        "case_id": f"CASE-{uuid.uuid4().hex[:8]}",
-        "findings": [{"code": code, "message": "not eligible", "message_zh": "不符合", "item": 0}],
-        "decided_at": "2025-06-03T10:00:00+08:00",
-    }
+def approved(application_id: str, revision: int = 1) -> ApplicationApprovedV1:
+    return ApplicationApprovedV1(
+        application_id=application_id,
+        revision=revision,
+        case_id=f"CASE-{uuid.uuid4().hex[:8]}",
+        first_reviewer="prov-maker",
+        second_reviewer="prov-checker",
+        decided_at=DECIDED_AT,
+    )
+
+
+def rejected(application_id: str, revision: int = 1, code: str = "LOT_NOT_ELIGIBLE") -> ApplicationRejectedV1:
+    return ApplicationRejectedV1(
+        application_id=application_id,
+        revision=revision,
+        case_id=f"CASE-{uuid.uuid4().hex[:8]}",
+        findings=[ReviewFinding(code=code, message="not eligible", message_zh="不符合", item=0)],
+        decided_at=DECIDED_AT,
+    )
 
 
 async def holding(svc: ServiceUnderTest[Any], unit: Unit) -> tuple[int, int, int]:

@@ -26,7 +26,7 @@ from shared.events import Envelope, make_envelope
 from shared.events.contracts import ApplicationSubmittedV1, ComplianceCompletedV1
 from shared.messaging.consumer import retry_cannot_cure
 from tests.service_layer import ServiceUnderTest, as_
-from tests.unit.service_layer.test_review_intake import COMPLETED, SUBMITTED, Unit
+from tests.unit.service_layer.test_review_intake import Unit
 
 REFUSALS: list[DomainError] = [
     NotFound.of("review case", "审核案件", "RVW-x"),
@@ -37,10 +37,9 @@ REFUSALS: list[DomainError] = [
 ]
 
 
-def submission(unit: Unit, now: Any) -> tuple[dict[str, Any], Envelope]:
+def submission(unit: Unit, now: Any) -> tuple[ApplicationSubmittedV1, Envelope]:
     payload = unit.submitted()
-    model = ApplicationSubmittedV1.model_validate(payload)
-    return payload, make_envelope(SUBMITTED, model, occurred_at=now, correlation_id=payload["application_id"])
+    return payload, make_envelope(payload.routing_key, payload, occurred_at=now, correlation_id=payload.application_id)
 
 
 def failing_with(error: Exception) -> Any:
@@ -102,12 +101,12 @@ async def test_a_refused_event_commits_nothing_not_even_its_inbox_row(
     )
 
     with pytest.raises(InconsistentEvent) as refused:
-        await review.deliver(SUBMITTED, {}, envelope=envelope)
+        await review.deliver(envelope=envelope)
 
     assert retry_cannot_cure(refused.value)
     assert await case_count(review, unit) == 0
     monkeypatch.undo()  # once an operator fixed the cause, the same event applies
-    assert await review.deliver(SUBMITTED, {}, envelope=envelope) == "applied"
+    assert await review.deliver(envelope=envelope) == "applied"
     assert await case_count(review, unit) == 1
 
 
@@ -128,8 +127,8 @@ async def test_a_concurrent_change_leaves_the_event_to_be_applied_on_the_next_de
     monkeypatch.setitem(review.runtime.consumer.handlers, ApplicationSubmittedV1, changed_once)
 
     with pytest.raises(ConcurrentChange) as first:
-        await review.deliver(SUBMITTED, {}, envelope=envelope)
-    second = await review.deliver(SUBMITTED, {}, envelope=envelope)
+        await review.deliver(envelope=envelope)
+    second = await review.deliver(envelope=envelope)
 
     assert not retry_cannot_cure(first.value)
     assert (second, len(attempts)) == ("applied", 2)
@@ -142,7 +141,7 @@ async def test_a_duplicate_envelope_is_acknowledged_as_duplicate_with_one_effect
     unit = Unit()
     _, envelope = submission(unit, review.now)
 
-    outcomes = [await review.deliver(SUBMITTED, {}, envelope=envelope) for _ in range(3)]
+    outcomes = [await review.deliver(envelope=envelope) for _ in range(3)]
 
     assert outcomes == ["applied", "duplicate", "duplicate"]
     assert await case_count(review, unit) == 1
@@ -153,11 +152,9 @@ async def test_an_event_without_a_handler_is_recorded_and_ignored_once(
 ) -> None:
     monkeypatch.delitem(review.runtime.consumer.handlers, ComplianceCompletedV1)
     unit = Unit()
-    envelope = make_envelope(
-        COMPLETED, ComplianceCompletedV1.model_validate(unit.completed()), occurred_at=review.now, correlation_id="t"
-    )
+    envelope = review.envelope(unit.completed(), correlation_id="t")
 
-    assert [await review.deliver(COMPLETED, {}, envelope=envelope) for _ in range(2)] == ["ignored", "duplicate"]
+    assert [await review.deliver(envelope=envelope) for _ in range(2)] == ["ignored", "duplicate"]
 
 
 async def test_the_consumer_acknowledges_an_applied_event_and_a_duplicate(review: ServiceUnderTest[Any]) -> None:
@@ -194,7 +191,7 @@ async def test_the_consumer_requeues_an_event_that_may_pass_next_time(
 
 
 async def test_the_consumer_dead_letters_a_message_that_is_no_event(review: ServiceUnderTest[Any]) -> None:
-    message = FakeMessage(b'{"not": "an envelope"}', type=SUBMITTED)
+    message = FakeMessage(b'{"not": "an envelope"}', type=ApplicationSubmittedV1.routing_key)
 
     await review.runtime.consumer.on_message(cast(AbstractIncomingMessage, message))
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from services.legacy_ccer_registry.adapters.orm import Cancellation, HoldingBlock, SyncApplication
 from services.legacy_ccer_registry.domain.accounts import Decision
 from services.legacy_ccer_registry.service_layer.commands import DecideSyncApplication, Reconcile
+from shared.events.contracts import Reason, SyncRefusedV1
 from tests.service_layer import ServiceUnderTest
 from tests.unit.service_layer.test_legacy_support import (
     cancel,
@@ -77,13 +78,12 @@ async def test_a_form_awaiting_the_new_registry_is_in_transit_and_a_refused_one_
     for application in (refused, waiting):
         await legacy.handle(DecideSyncApplication(application_id=application.id, decision=Decision.approve), ncsc())
     await legacy.deliver(
-        "new_ccer_registry.sync.refused",
-        {
-            "sync_application_id": refused.id,
-            "new_account_id": "NA-000000000001",
-            "reasons": [{"code": "SYNC_ACCOUNT_MISMATCH", "message": "not yours", "message_zh": "不属于本单位"}],
-            "refused_at": legacy.now.isoformat(),
-        },
+        SyncRefusedV1(
+            sync_application_id=refused.id,
+            new_account_id="NA-000000000001",
+            reasons=[Reason(code="SYNC_ACCOUNT_MISMATCH", message="not yours", message_zh="不属于本单位")],
+            refused_at=legacy.now,
+        )
     )
     # The refused form's serials (1-10) go on the next form; the waiting one keeps 11-20.
     again = await legacy.handle(form(unit, (record.id, "P1001", 10)), unit.me)

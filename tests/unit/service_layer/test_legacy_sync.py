@@ -40,9 +40,6 @@ from tests.unit.service_layer.test_legacy_support import (
     to_registry,
 )
 
-ACCEPTED = "new_ccer_registry.sync.accepted"
-REFUSED = "new_ccer_registry.sync.refused"
-
 
 @pytest.fixture
 async def auto_legacy(backend: str) -> AsyncIterator[ServiceUnderTest[Any]]:
@@ -79,7 +76,7 @@ async def accept(svc: ServiceUnderTest[Any], application_id: str, quantity: int,
         quantity=quantity,
         accepted_at=svc.now,
     )
-    return await svc.deliver(ACCEPTED, payload)
+    return await svc.deliver(payload)
 
 
 async def refuse(svc: ServiceUnderTest[Any], application_id: str, *codes: str) -> str:
@@ -90,7 +87,7 @@ async def refuse(svc: ServiceUnderTest[Any], application_id: str, *codes: str) -
         reasons=[ContractReason(code=c, message=f"{c} (en)", message_zh=f"{c}（中文）") for c in codes],
         refused_at=svc.now,
     )
-    return await svc.deliver(REFUSED, payload)
+    return await svc.deliver(payload)
 
 
 async def test_a_valid_form_is_submitted_with_its_sla_and_claims_the_quantity_on_the_record(

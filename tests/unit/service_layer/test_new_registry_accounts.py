@@ -7,12 +7,12 @@ import pytest
 
 from services.new_ccer_registry.service_layer.commands import GetAccount, GetBinding, RequestBinding
 from shared.errors import Conflict, NotFound
+from shared.events.contracts import BindingConfirmedV1, BindingRejectedV1, Reason
 from tests.service_layer import as_
 from tests.unit.service_layer.test_new_registry_support import (
     NCSC,
     Svc,
     bind,
-    deliver,
     envelope,
     new_uscc,
     open_account,
@@ -104,13 +104,13 @@ async def test_a_rejected_binding_keeps_the_allowance_registrys_reasons_and_a_ne
         RequestBinding(account_id=account.account_id, allowance_account_id="ALW-1"), account.principal
     )
 
-    await deliver(
-        new_registry,
-        "allowance_registry.binding.rejected",
-        binding_id=binding.id,
-        allowance_account_id="ALW-1",
-        registry_account_id=account.account_id,
-        reasons=[{"code": "HOLDER_USCC_MISMATCH", "message": "holder differs", "message_zh": "持有人不一致"}],
+    await new_registry.deliver(
+        BindingRejectedV1(
+            binding_id=binding.id,
+            allowance_account_id="ALW-1",
+            registry_account_id=account.account_id,
+            reasons=[Reason(code="HOLDER_USCC_MISMATCH", message="holder differs", message_zh="持有人不一致")],
+        )
     )
 
     shown = await new_registry.handle(GetBinding(account_id=account.account_id), account.principal)
@@ -130,15 +130,12 @@ async def test_a_binding_answer_delivered_twice_has_one_effect_and_a_later_contr
         RequestBinding(account_id=account.account_id, allowance_account_id="ALW-1"), account.principal
     )
     ids = {"binding_id": binding.id, "allowance_account_id": "ALW-1", "registry_account_id": account.account_id}
-    confirmed = envelope(new_registry, "allowance_registry.binding.confirmed", **ids)
+    confirmed = envelope(new_registry, BindingConfirmedV1(**ids))
 
-    first = await new_registry.deliver("allowance_registry.binding.confirmed", {}, envelope=confirmed)
-    second = await new_registry.deliver("allowance_registry.binding.confirmed", {}, envelope=confirmed)
-    await deliver(
-        new_registry,
-        "allowance_registry.binding.rejected",
-        **ids,
-        reasons=[{"code": "LATE", "message": "late", "message_zh": "迟到"}],
+    first = await new_registry.deliver(envelope=confirmed)
+    second = await new_registry.deliver(envelope=confirmed)
+    await new_registry.deliver(
+        BindingRejectedV1(**ids, reasons=[Reason(code="LATE", message="late", message_zh="迟到")])
     )
 
     assert (first, second) == ("applied", "duplicate")
@@ -166,13 +163,13 @@ async def test_the_newest_binding_is_shown_when_several_were_requested_at_one_si
         assert (shown.id, shown.allowance_account_id, shown.status) == (binding.id, f"ALW-{n}", "requested")
         account_view = await new_registry.handle(GetAccount(account_id=account.account_id), account.principal)
         assert account_view.binding is not None and account_view.binding.id == binding.id
-        await deliver(
-            new_registry,
-            "allowance_registry.binding.rejected",
-            binding_id=binding.id,
-            allowance_account_id=f"ALW-{n}",
-            registry_account_id=account.account_id,
-            reasons=[{"code": "HOLDER_USCC_MISMATCH", "message": "holder differs", "message_zh": "持有人不一致"}],
+        await new_registry.deliver(
+            BindingRejectedV1(
+                binding_id=binding.id,
+                allowance_account_id=f"ALW-{n}",
+                registry_account_id=account.account_id,
+                reasons=[Reason(code="HOLDER_USCC_MISMATCH", message="holder differs", message_zh="持有人不一致")],
+            )
         )
     assert (await new_registry.handle(GetBinding(account_id=account.account_id), account.principal)).status == (
         "rejected"

@@ -26,16 +26,16 @@ from services.new_ccer_registry.service_layer.commands import (
     TransferUnits,
 )
 from shared.errors import Conflict, InconsistentEvent, NotFound
+from shared.events.contracts import Holder, LegacyProject, RecordedRange, SyncApprovedV1, SyncItem
 from shared.serials import SerialRange
 from shared.timeutil import CST
-from tests.service_layer import as_, service_under_test
+from tests.service_layer import as_, changed, service_under_test
 from tests.unit.service_layer.test_new_registry_support import (
     CBGEX,
     NCSC,
     Holding,
     Svc,
     bind,
-    deliver,
     envelope,
     freeze,
     issue,
@@ -47,10 +47,8 @@ from tests.unit.service_layer.test_new_registry_support import (
     registered,
 )
 
-SYNC = "legacy_ccer_registry.sync.approved"
 ACCEPTED = "new_ccer_registry.sync.accepted"
 REFUSED = "new_ccer_registry.sync.refused"
-REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
 OLD, NEWER = date(2016, 5, 10), date(2016, 11, 20)
 
@@ -84,54 +82,52 @@ def item(
     cancellation_id: str | None = None,
     recorded_ranges: list[tuple[int, int, date]] | None = None,
     quantity: int | None = None,
-) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "cancellation_id": cancellation_id or new_id("LCN"),
-        "project": {
-            "number": project,
-            "name": "旧风电项目",
-            "type": "wind",
-            "region": "内蒙古",
-            "recorded_at": "2015-06-01",
-            "within_national_ets": False,
-        },
-        "quantity": quantity if quantity is not None else last - first + 1,
-        "serial_ranges": [[ver(project, first), ver(project, last)]],
-        "units_recorded_at": (max(d for _, _, d in recorded_ranges) if recorded_ranges else recorded_at).isoformat(),
-    }
-    if recorded_ranges is not None:
-        line["recorded_ranges"] = [
-            {"first": ver(project, a), "last": ver(project, b), "units_recorded_at": d.isoformat()}
+) -> SyncItem:
+    return SyncItem(
+        cancellation_id=cancellation_id or new_id("LCN"),
+        project=LegacyProject(
+            number=project,
+            name="旧风电项目",
+            type="wind",
+            region="内蒙古",
+            recorded_at=date(2015, 6, 1),
+            within_national_ets=False,
+        ),
+        quantity=quantity if quantity is not None else last - first + 1,
+        serial_ranges=[(ver(project, first), ver(project, last))],
+        units_recorded_at=max(d for _, _, d in recorded_ranges) if recorded_ranges else recorded_at,
+        recorded_ranges=None
+        if recorded_ranges is None
+        else [
+            RecordedRange(first=ver(project, a), last=ver(project, b), units_recorded_at=d)
             for a, b, d in recorded_ranges
-        ]
-    return line
+        ],
+    )
 
 
 def approved(
-    account: Holding, *items: dict[str, Any], sync_application_id: str | None = None, unit_name: str | None = None
-) -> dict[str, Any]:
-    payload = {
-        "sync_application_id": sync_application_id or new_id("SYA"),
-        "holder": {"name": "测试企业", "uscc": account.org},
-        "legacy_account_id": new_id("LEG"),
-        "new_account_id": account.account_id,
-        "purpose": "offset_2023",
-        "items": list(items),
-    }
-    if unit_name is not None:
-        payload["unit_name"] = unit_name
-    return payload
+    account: Holding, *items: SyncItem, sync_application_id: str | None = None, unit_name: str | None = None
+) -> SyncApprovedV1:
+    return SyncApprovedV1(
+        sync_application_id=sync_application_id or new_id("SYA"),
+        holder=Holder(name="测试企业", uscc=account.org),
+        legacy_account_id=new_id("LEG"),
+        new_account_id=account.account_id,
+        purpose="offset_2023",
+        items=list(items),
+        unit_name=unit_name,
+    )
 
 
-async def synced(svc: Svc, account: Holding, *items: dict[str, Any]) -> str:
+async def synced(svc: Svc, account: Holding, *items: SyncItem) -> str:
     """Deliver an approved sync and return its id in this registry."""
     payload = approved(account, *items)
-    await svc.deliver(SYNC, payload)
+    await svc.deliver(payload)
     listed = await svc.handle(ListLegacySyncs(account_id=account.account_id), NCSC)
-    return next(s.id for s in listed.items if s.sync_application_id == payload["sync_application_id"])
+    return next(s.id for s in listed.items if s.sync_application_id == payload.sync_application_id)
 
 
-async def legacy_holding(svc: Svc, project: str, *items: dict[str, Any], bound: bool = True) -> tuple[Holding, str]:
+async def legacy_holding(svc: Svc, project: str, *items: SyncItem, bound: bool = True) -> tuple[Holding, str]:
     """A (bound) account whose synced legacy units of ``items`` were confirmed."""
     account = await open_account(svc)
     if bound:
@@ -196,11 +192,11 @@ async def test_the_same_sync_delivered_twice_even_under_another_event_id_has_one
     project = legacy_number()
     account = await open_account(new_registry)
     payload = approved(account, item(project, 1, 100))
-    event = envelope(new_registry, SYNC, **payload)
+    event = envelope(new_registry, payload)
 
-    first = await new_registry.deliver(SYNC, payload, envelope=event)
-    again = await new_registry.deliver(SYNC, payload, envelope=event)
-    under_another_id = await new_registry.deliver(SYNC, payload)
+    first = await new_registry.deliver(envelope=event)
+    again = await new_registry.deliver(envelope=event)
+    under_another_id = await new_registry.deliver(payload)
 
     assert (first, again, under_another_id) == ("applied", "duplicate", "applied")
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 100
@@ -213,18 +209,18 @@ async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_
     project = legacy_number()
     account = await open_account(new_registry)
     # 50 t cancelled in one record: a form for 30 t now, another for the other 20 t later.
-    first = approved(account, item(project, 1, 30, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
-    second = approved(account, item(project, 31, 50, cancellation_id="LCN-parts") | {"cancellation_quantity": 50})
+    first = approved(account, changed(item(project, 1, 30, cancellation_id="LCN-parts"), cancellation_quantity=50))
+    second = approved(account, changed(item(project, 31, 50, cancellation_id="LCN-parts"), cancellation_quantity=50))
 
-    await new_registry.deliver(SYNC, first)
-    await new_registry.deliver(SYNC, second)
+    await new_registry.deliver(first)
+    await new_registry.deliver(second)
 
     answers = await new_registry.sent()
     assert [
         (a.event_type, a.envelope.payload["sync_application_id"], a.envelope.payload["quantity"]) for a in answers
     ] == [
-        (ACCEPTED, first["sync_application_id"], 30),
-        (ACCEPTED, second["sync_application_id"], 20),
+        (ACCEPTED, first.sync_application_id, 30),
+        (ACCEPTED, second.sync_application_id, 20),
     ]
     for answer in answers:
         await new_registry.handle(
@@ -237,7 +233,7 @@ async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_
     # A third part whose serials came in already (45..50) is refused by event, with the serials and,
     # the record being whole here, the quantity it would exceed: every finding.
     third = approved(account, item(project, 45, 60, cancellation_id="LCN-parts"))
-    assert await new_registry.deliver(SYNC, third) == "applied"
+    assert await new_registry.deliver(third) == "applied"
     [refused] = await new_registry.sent()
     assert refused.event_type == REFUSED
     overlap, exceeded = refused.envelope.payload["reasons"]
@@ -255,11 +251,13 @@ async def test_a_cancellation_synced_in_two_parts_over_two_forms_comes_in_whole_
 async def test_a_part_that_would_bring_in_more_than_its_cancellation_is_refused_by_event(new_registry: Svc) -> None:
     project = legacy_number()
     account = await open_account(new_registry)
-    await synced(new_registry, account, item(project, 1, 30, cancellation_id="LCN-50") | {"cancellation_quantity": 50})
+    await synced(
+        new_registry, account, changed(item(project, 1, 30, cancellation_id="LCN-50"), cancellation_quantity=50)
+    )
     await new_registry.sent()
 
     # New serials, but 30 t + 30 t is more than the 50 t cancelled.
-    await deliver(new_registry, SYNC, **approved(account, item(project, 31, 60, cancellation_id="LCN-50")))
+    await new_registry.deliver(approved(account, item(project, 31, 60, cancellation_id="LCN-50")))
 
     [refused] = await new_registry.sent()
     assert refused.event_type == REFUSED
@@ -273,9 +271,9 @@ async def test_serials_already_here_or_overlapping_within_the_sync_are_inconsist
     await synced(new_registry, account, item(project, 1, 100))
 
     with pytest.raises(InconsistentEvent) as already_here:
-        await deliver(new_registry, SYNC, **approved(account, item(project, 90, 120)))
+        await new_registry.deliver(approved(account, item(project, 90, 120)))
     with pytest.raises(InconsistentEvent) as overlapping:
-        await deliver(new_registry, SYNC, **approved(account, item(project, 300, 350), item(project, 340, 360)))
+        await new_registry.deliver(approved(account, item(project, 300, 350), item(project, 340, 360)))
 
     assert already_here.value.code == "SYNC_SERIALS_ALREADY_HERE"
     assert overlapping.value.code == "SYNC_RANGES_OVERLAP"
@@ -294,12 +292,12 @@ async def test_a_sync_naming_another_units_account_or_an_unknown_one_is_refused_
 
     for target in (others_account, nowhere):
         payload = approved(target, item(project, 1, 10), unit_name="别的企业")
-        assert await new_registry.deliver(SYNC, payload) == "applied"  # answered, not dead-lettered
+        assert await new_registry.deliver(payload) == "applied"  # answered, not dead-lettered
         [refused] = await new_registry.sent()
         assert refused.event_type == REFUSED
         answer = refused.envelope.payload
         assert (answer["sync_application_id"], answer["new_account_id"]) == (
-            payload["sync_application_id"],
+            payload.sync_application_id,
             target.account_id,
         )
         # The account is not the unit's: its holder's name is not compared (nor told).
@@ -316,13 +314,13 @@ async def test_a_sync_whose_unit_name_is_not_the_account_holders_is_refused_but_
     project = legacy_number()
     account = await open_account(new_registry, name="华能（北京）热电有限公司")
 
-    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name="华能北京热电有限公司"))
+    await new_registry.deliver(approved(account, item(project, 1, 10), unit_name="华能北京热电有限公司"))
     [refused] = await new_registry.sent()
     assert [r["code"] for r in refused.envelope.payload["reasons"]] == ["SYNC_UNIT_NAME_MISMATCH"]
     assert "华能（北京）热电有限公司" in refused.envelope.payload["reasons"][0]["message_zh"]
     assert await rows(new_registry, account, project) == {}
 
-    await new_registry.deliver(SYNC, approved(account, item(project, 1, 10), unit_name=" 华能(北京)热电有限公司　"))
+    await new_registry.deliver(approved(account, item(project, 1, 10), unit_name=" 华能(北京)热电有限公司　"))
     assert await new_registry.sent_types() == [ACCEPTED]
     assert (await rows(new_registry, account, project))["legacy"]["awaiting_confirmation"] == 10
 
@@ -331,12 +329,12 @@ async def test_a_sync_whose_quantity_or_serials_disagree_with_its_project_is_inc
     project = legacy_number()
     account = await open_account(new_registry)
     wrong_project = item(project, 1, 10)
-    wrong_project["serial_ranges"] = [["VER-OTHER-2015-1", "VER-OTHER-2015-10"]]
+    wrong_project = changed(wrong_project, serial_ranges=[("VER-OTHER-2015-1", "VER-OTHER-2015-10")])
 
     with pytest.raises(InconsistentEvent) as quantity:
-        await deliver(new_registry, SYNC, **approved(account, item(project, 1, 10, quantity=11)))
+        await new_registry.deliver(approved(account, item(project, 1, 10, quantity=11)))
     with pytest.raises(InconsistentEvent) as serials:
-        await deliver(new_registry, SYNC, **approved(account, wrong_project))
+        await new_registry.deliver(approved(account, wrong_project))
 
     assert quantity.value.code == "SYNC_QUANTITY_MISMATCH"
     assert serials.value.code == "SYNC_SERIALS_NOT_OF_PROJECT"
@@ -486,10 +484,10 @@ async def test_a_registration_naming_serial_ranges_cancels_exactly_those(new_reg
     account, _ = await legacy_holding(new_registry, project, item(project, 1, 100))
     lot = await freeze_legacy(new_registry, account, project, 100)
     await new_registry.sent()
-    event = registered(lot.id, 20) | {"serial_ranges": [[ver(project, 41), ver(project, 60)]]}
+    event = registered(lot.id, 20, serial_ranges=[[ver(project, 41), ver(project, 60)]])
 
-    await deliver(new_registry, REGISTERED, **event)
-    await deliver(new_registry, REGISTERED, **event)  # the same registration again: once
+    await new_registry.deliver(event)
+    await new_registry.deliver(event)  # the same registration again: once
 
     (cancelled,) = await new_registry.sent()
     assert cancelled.envelope.payload["serial_ranges"] == [[ver(project, 41), ver(project, 60)]]
@@ -499,7 +497,7 @@ async def test_a_registration_naming_serial_ranges_cancels_exactly_those(new_reg
         (ver(project, 1), ver(project, 40)),
         (ver(project, 61), ver(project, 100)),
     ]
-    await deliver(new_registry, REGISTERED, **registered(lot.id, 45))  # no ranges: lowest frozen first
+    await new_registry.deliver(registered(lot.id, 45))  # no ranges: lowest frozen first
     view = await new_registry.handle(GetLot(lot_id=lot.id), NCSC)
     assert [r.labels() for r in view.frozen_ranges] == [(ver(project, 66), ver(project, 100))]
     assert view.lot.cancelled == 65
@@ -513,9 +511,7 @@ async def test_a_recall_naming_serial_ranges_releases_exactly_those_across_block
     lot = await freeze_legacy(new_registry, account, project, 100)
     await new_registry.sent()
 
-    await deliver(
-        new_registry, RECALLED, **(recalled(lot.id, 20) | {"serial_ranges": [[ver(project, 41), ver(project, 60)]]})
-    )
+    await new_registry.deliver(recalled(lot.id, 20, serial_ranges=[[ver(project, 41), ver(project, 60)]]))
 
     (released,) = await new_registry.sent()
     assert released.envelope.payload["serial_ranges"] == [[ver(project, 41), ver(project, 60)]]
@@ -540,15 +536,9 @@ async def test_serial_ranges_not_frozen_in_the_lot_are_an_inconsistent_event_and
     await new_registry.sent()
 
     with pytest.raises(InconsistentEvent) as outside:
-        await deliver(
-            new_registry,
-            REGISTERED,
-            **(registered(lot.id, 20) | {"serial_ranges": [[ver(project, 41), ver(project, 60)]]}),
-        )
+        await new_registry.deliver(registered(lot.id, 20, serial_ranges=[[ver(project, 41), ver(project, 60)]]))
     with pytest.raises(InconsistentEvent) as wrong_total:
-        await deliver(
-            new_registry, RECALLED, **(recalled(lot.id, 5) | {"serial_ranges": [[ver(project, 1), ver(project, 10)]]})
-        )
+        await new_registry.deliver(recalled(lot.id, 5, serial_ranges=[[ver(project, 1), ver(project, 10)]]))
 
     assert outside.value.code == "LOT_RANGES_NOT_FROZEN"
     assert ver(project, 51) in outside.value.message
@@ -564,7 +554,7 @@ async def test_the_history_of_a_legacy_unit_runs_from_its_sync_to_its_cancellati
     account, sync_id = await legacy_holding(new_registry, project, item(project, 1, 100, cancellation_id="LCN-h1"))
     lot = await freeze_legacy(new_registry, account, project, 30)
     registration = registered(lot.id, 30)
-    await deliver(new_registry, REGISTERED, **registration)
+    await new_registry.deliver(registration)
 
     history = await new_registry.handle(GetSerialHistory(serial=ver(project, 7)), account.principal)
 
@@ -581,8 +571,8 @@ async def test_the_history_of_a_legacy_unit_runs_from_its_sync_to_its_cancellati
     assert sync_in["sync_application_id"].startswith("SYA-")
     assert frozen["lot_id"] == lot.id
     assert (cancellation["registration_id"], cancellation["application_id"], cancellation["period_code"]) == (
-        registration["registration_id"],
-        registration["application_id"],
+        registration.registration_id,
+        registration.application_id,
         "2024",
     )
 
@@ -615,7 +605,7 @@ async def test_the_history_of_a_new_unit_shows_issuance_trades_transfers_and_a_r
         buyer.principal,
     )
     lot = await freeze(new_registry, buyer, project, 5)
-    await deliver(new_registry, RECALLED, **recalled(lot.id, 5))
+    await new_registry.deliver(recalled(lot.id, 5))
 
     history = await new_registry.handle(GetSerialHistory(serial=serial), buyer.principal)
 
@@ -652,10 +642,8 @@ async def test_reconciliation_is_clean_after_a_legacy_flow(new_registry: Svc) ->
     await synced(new_registry, account, item(project, 121, 130))
     await new_registry.handle(DisputeLegacySync(sync_id=awaiting, reason="check"), account.principal)
     lot = await freeze_legacy(new_registry, account, project, 90)
-    await deliver(
-        new_registry, REGISTERED, **(registered(lot.id, 30) | {"serial_ranges": [[ver(project, 31), ver(project, 60)]]})
-    )
-    await deliver(new_registry, RECALLED, **recalled(lot.id, 10))
+    await new_registry.deliver(registered(lot.id, 30, serial_ranges=[[ver(project, 31), ver(project, 60)]]))
+    await new_registry.deliver(recalled(lot.id, 10))
 
     report = await new_registry.handle(Reconcile(), NCSC)
     one_project = await new_registry.handle(Reconcile(project_number=project), NCSC)
@@ -670,10 +658,10 @@ async def test_a_recall_naming_serial_ranges_sent_twice_is_released_once(new_reg
     account, _ = await legacy_holding(new_registry, project, item(project, 1, 50))
     lot = await freeze_legacy(new_registry, account, project, 50)
     await new_registry.sent()
-    recall = recalled(lot.id, 10) | {"serial_ranges": [[ver(project, 21), ver(project, 30)]]}
+    recall = recalled(lot.id, 10, serial_ranges=[[ver(project, 21), ver(project, 30)]])
 
-    await deliver(new_registry, RECALLED, **recall)
-    await deliver(new_registry, RECALLED, **recall)
+    await new_registry.deliver(recall)
+    await new_registry.deliver(recall)
 
     assert await new_registry.sent_types() == ["new_ccer_registry.offset.released"]
     view = await new_registry.handle(GetLot(lot_id=lot.id), NCSC)
@@ -689,7 +677,7 @@ async def test_recorded_ranges_that_do_not_cover_the_serial_ranges_are_inconsist
     gap = item(project, 1, 100, recorded_ranges=[(1, 40, OLD), (51, 100, NEWER)])
 
     with pytest.raises(InconsistentEvent) as inconsistent:
-        await deliver(new_registry, SYNC, **approved(account, gap))
+        await new_registry.deliver(approved(account, gap))
 
     assert inconsistent.value.code == "SYNC_RECORDED_RANGES_MISMATCH"
     assert await rows(new_registry, account, project) == {}

@@ -16,7 +16,6 @@ from tests.unit.service_layer.test_new_registry_support import (
     Holding,
     Svc,
     bound_holding,
-    deliver,
     envelope,
     freeze,
     issue,
@@ -29,9 +28,7 @@ from tests.unit.service_layer.test_new_registry_support import (
     registered,
 )
 
-REGISTERED = "allowance_registry.offset.registered"
 RECALLED = "allowance_registry.offset.recalled"
-REFUSED = "allowance_registry.offset.refused"
 
 
 # --- freezing ------------------------------------------------------------------------------------
@@ -127,11 +124,11 @@ async def test_a_registration_cancels_that_quantity_and_delivered_twice_or_resen
     lot = await freeze(new_registry, account, project, 400)
     await new_registry.sent()
     answer = registered(lot.id, 150)
-    event = envelope(new_registry, REGISTERED, **answer)
+    event = envelope(new_registry, answer)
 
-    first = await new_registry.deliver(REGISTERED, {}, envelope=event)
-    again = await new_registry.deliver(REGISTERED, {}, envelope=event)
-    resent = await deliver(new_registry, REGISTERED, **answer)  # same registration, new event id
+    first = await new_registry.deliver(envelope=event)
+    again = await new_registry.deliver(envelope=event)
+    resent = await new_registry.deliver(answer)  # same registration, new event id
 
     assert (first, again, resent) == ("applied", "duplicate", "applied")
     sent = await new_registry.sent()
@@ -148,7 +145,7 @@ async def test_a_registration_for_a_lot_this_registry_does_not_know_is_an_incons
     new_registry: Svc,
 ) -> None:
     with pytest.raises(InconsistentEvent) as inconsistent:
-        await deliver(new_registry, REGISTERED, **registered("LOT-unknown", 10))
+        await new_registry.deliver(registered("LOT-unknown", 10))
 
     assert inconsistent.value.code == "LOT_UNKNOWN"
     assert await new_registry.sent_types() == []
@@ -162,7 +159,7 @@ async def test_a_registration_of_more_than_is_still_frozen_is_inconsistent_and_c
     await new_registry.sent()
 
     with pytest.raises(InconsistentEvent) as inconsistent:
-        await deliver(new_registry, REGISTERED, **registered(lot.id, 101))
+        await new_registry.deliver(registered(lot.id, 101))
 
     assert inconsistent.value.code == "LOT_NOT_ENOUGH_FROZEN"
     assert await new_registry.sent_types() == []
@@ -175,8 +172,8 @@ async def test_a_recall_releases_that_quantity_to_available_once_per_recall(new_
     await new_registry.sent()
     answer = recalled(lot.id, 80)
 
-    await deliver(new_registry, RECALLED, **answer)
-    await deliver(new_registry, RECALLED, **answer)  # the same recall sent again under a new event id
+    await new_registry.deliver(answer)
+    await new_registry.deliver(answer)  # the same recall sent again under a new event id
 
     sent = await new_registry.sent()
     assert [p.event_type for p in sent] == ["new_ccer_registry.offset.released"]
@@ -191,10 +188,10 @@ async def test_a_recall_releases_that_quantity_to_available_once_per_recall(new_
 async def test_a_refusal_releases_everything_still_frozen_and_settles_the_lot(new_registry: Svc) -> None:
     account, project = await bound_holding(new_registry, 500)
     lot = await freeze(new_registry, account, project, 200)
-    await deliver(new_registry, REGISTERED, **registered(lot.id, 50))
+    await new_registry.deliver(registered(lot.id, 50))
     await new_registry.sent()
 
-    await deliver(new_registry, REFUSED, **refused(lot.id))
+    await new_registry.deliver(refused(lot.id))
 
     sent = await new_registry.sent()
     assert [(p.event_type, p.envelope.payload["quantity"]) for p in sent] == [
@@ -210,10 +207,10 @@ async def test_a_refusal_releases_everything_still_frozen_and_settles_the_lot(ne
 async def test_a_refusal_after_the_whole_lot_was_cancelled_releases_nothing(new_registry: Svc) -> None:
     account, project = await bound_holding(new_registry)
     lot = await freeze(new_registry, account, project, 60)
-    await deliver(new_registry, REGISTERED, **registered(lot.id, 60))
+    await new_registry.deliver(registered(lot.id, 60))
     await new_registry.sent()
 
-    assert await deliver(new_registry, REFUSED, **refused(lot.id)) == "applied"
+    assert await new_registry.deliver(refused(lot.id)) == "applied"
 
     assert await new_registry.sent_types() == []
     shown = await new_registry.handle(GetLot(lot_id=lot.id), NCSC)
@@ -247,7 +244,7 @@ async def test_lots_are_listed_newest_first_in_pages_to_the_holder_its_province_
 async def test_cancellations_are_listed_to_those_who_see_the_account_filtered_by_period(new_registry: Svc) -> None:
     account, project = await bound_holding(new_registry, province="440000")
     lot = await freeze(new_registry, account, project, 100)
-    await deliver(new_registry, REGISTERED, **registered(lot.id, 40))
+    await new_registry.deliver(registered(lot.id, 40))
 
     mine = await new_registry.handle(ListCancellations(period_code="2024"), account.principal)
     other_period = await new_registry.handle(ListCancellations(period_code="2025"), account.principal)
@@ -263,8 +260,8 @@ async def test_reconciliation_of_a_registry_after_freezes_cancellations_and_rele
 ) -> None:
     account, project = await bound_holding(new_registry, 1000)
     lot = await freeze(new_registry, account, project, 300)
-    await deliver(new_registry, REGISTERED, **registered(lot.id, 100))
-    await deliver(new_registry, RECALLED, **recalled(lot.id, 50))
+    await new_registry.deliver(registered(lot.id, 100))
+    await new_registry.deliver(recalled(lot.id, 50))
 
     report = await new_registry.handle(Reconcile(), NCSC)
 

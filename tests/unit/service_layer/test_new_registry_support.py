@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.new_ccer_registry.adapters.orm import OffsetLot
@@ -20,11 +20,19 @@ from services.new_ccer_registry.service_layer.commands import (
     RequestBinding,
 )
 from shared.domain_types import Holder
-from shared.events import Envelope, make_envelope
-from shared.events.contracts import payload_model
+from shared.events import Envelope
+from shared.events.contracts import (
+    BindingConfirmedV1,
+    Event,
+    OffsetRecalledV1,
+    OffsetRefusedV1,
+    OffsetRegisteredV1,
+    Reason,
+)
 from shared.principal import Principal
+from shared.timeutil import CST
 from shared.uscc import make_uscc
-from tests.service_layer import ServiceUnderTest, as_
+from tests.service_layer import ServiceUnderTest, as_, changed
 
 Svc = ServiceUnderTest[Any]
 NCSC = as_("ncsc_operator", sub="ncsc")
@@ -93,14 +101,9 @@ async def issue(svc: Svc, project: str, account: Holding, quantity: int, vintage
     return [[f"{issuance.serial_prefix}-{issuance.first_n}", f"{issuance.serial_prefix}-{issuance.last_n}"]]
 
 
-async def deliver(svc: Svc, event_type: str, **payload: Any) -> str:
-    return await svc.deliver(event_type, payload)
-
-
-def envelope(svc: Svc, event_type: str, **payload: Any) -> Envelope:
-    """One event, to deliver more than once (``svc.deliver(..., envelope=e)``)."""
-    model = payload_model(event_type, 1).model_validate(payload)
-    return make_envelope(event_type, model, occurred_at=svc.now, correlation_id="test")
+def envelope(svc: Svc, payload: Event) -> Envelope:
+    """One event, to deliver more than once (``svc.deliver(envelope=e)``)."""
+    return svc.envelope(payload)
 
 
 async def bind(svc: Svc, account: Holding, allowance_account_id: str = "ALW-0001") -> str:
@@ -108,12 +111,10 @@ async def bind(svc: Svc, account: Holding, allowance_account_id: str = "ALW-0001
     binding = await svc.handle(
         RequestBinding(account_id=account.account_id, allowance_account_id=allowance_account_id), account.principal
     )
-    await deliver(
-        svc,
-        "allowance_registry.binding.confirmed",
-        binding_id=binding.id,
-        allowance_account_id=allowance_account_id,
-        registry_account_id=account.account_id,
+    await svc.deliver(
+        BindingConfirmedV1(
+            binding_id=binding.id, allowance_account_id=allowance_account_id, registry_account_id=account.account_id
+        )
     )
     return binding.id
 
@@ -146,27 +147,38 @@ async def quantities(svc: Svc, account: Holding, project: str) -> dict[str, int]
     return {str(k): v for k, v in total.items()}
 
 
-def registered(lot_id: str, quantity: int, *, registration_id: str | None = None) -> dict[str, Any]:
-    return {
-        "registration_id": registration_id or new_id("REG"),
-        "lot_id": lot_id,
-        "application_id": new_id("APP"),
-        "period_code": "2024",
-        "quantity": quantity,
-        "registered_at": "2025-06-02T10:00:00+08:00",
-    }
+ANSWERED_AT = datetime(2025, 6, 2, 10, 0, tzinfo=CST)
 
 
-def recalled(lot_id: str, quantity: int, *, recall_id: str | None = None) -> dict[str, Any]:
-    return {
-        "lot_id": lot_id,
-        "recall_id": recall_id or new_id("RCL"),
-        "quantity": quantity,
-        "period_code": "2024",
-        "reason": "application returned",
-        "recalled_at": "2025-06-02T10:00:00+08:00",
-    }
+def registered(lot_id: str, quantity: int, *, registration_id: str | None = None, **changes: Any) -> OffsetRegisteredV1:
+    return changed(
+        OffsetRegisteredV1(
+            registration_id=registration_id or new_id("REG"),
+            lot_id=lot_id,
+            application_id=new_id("APP"),
+            period_code="2024",
+            quantity=quantity,
+            registered_at=ANSWERED_AT,
+        ),
+        **changes,
+    )
 
 
-def refused(lot_id: str) -> dict[str, Any]:
-    return {"lot_id": lot_id, "reasons": [{"code": "NOT_ELIGIBLE", "message": "not eligible", "message_zh": "不合格"}]}
+def recalled(lot_id: str, quantity: int, *, recall_id: str | None = None, **changes: Any) -> OffsetRecalledV1:
+    return changed(
+        OffsetRecalledV1(
+            lot_id=lot_id,
+            recall_id=recall_id or new_id("RCL"),
+            quantity=quantity,
+            period_code="2024",
+            reason="application returned",
+            recalled_at=ANSWERED_AT,
+        ),
+        **changes,
+    )
+
+
+def refused(lot_id: str) -> OffsetRefusedV1:
+    return OffsetRefusedV1(
+        lot_id=lot_id, reasons=[Reason(code="NOT_ELIGIBLE", message="not eligible", message_zh="不合格")]
+    )

@@ -83,8 +83,7 @@ async def test_the_province_takes_forms_and_reports_handling_for_the_new_period(
     async with service("provincial_review", backend, at(2026, 3, 10, 9), extended if with_extra else None) as svc:
         unit = FormUnit()
         await svc.deliver(
-            "allowance_registry.notice.issued",
-            unit.notice_issued(period_code="2025", deadline="2026-12-31T23:59:59+08:00"),
+            unit.notice_issued(period_code="2025", deadline=at(2026, 12, 31, 23, 59, 59)),
         )
         if with_extra:
             form = await svc.handle(_form(unit), unit.enterprise())

@@ -9,7 +9,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.provincial_review.domain.offset_forms import FormDecision
@@ -19,23 +19,20 @@ from services.provincial_review.service_layer.commands import (
     SubmitOffsetForm,
 )
 from services.provincial_review.service_layer.views import FormView
+from shared.events.contracts import AccountRef, CancellationRecordedV1, Holder, LegacyProject, NoticeIssuedV1
 from shared.principal import Principal
 from shared.timeutil import CST
 from tests.harness import uscc
-from tests.service_layer import ServiceUnderTest, as_, service_under_test
+from tests.service_layer import ServiceUnderTest, as_, changed, service_under_test
 
 __all__ = [
-    "CANCELLATION_RECORDED",
     "IN_WINDOW",
-    "NOTICE_ISSUED",
     "Unit",
     "confirm",
     "review_at",
     "send_back",
 ]
 
-NOTICE_ISSUED = "allowance_registry.notice.issued"
-CANCELLATION_RECORDED = "legacy_ccer_registry.cancellation.recorded"
 # A Tuesday inside the form window (2021-10-26 00:00 to the end of 2021-12-10).
 IN_WINDOW = datetime(2021, 11, 2, 9, 0, tzinfo=CST)
 
@@ -66,15 +63,15 @@ class Unit:
     def confirmer(self) -> Principal:
         return as_("province_confirmer", province=self.province)
 
-    def notice_issued(self, **kw: Any) -> dict[str, Any]:
-        return {
-            "notice_id": self.notice_id,
-            "period_code": "2019-2020",
-            "account": {"id": self.account_id, "name": self.name, "uscc": self.uscc, "province": self.province},
-            "obligation": self.obligation,
-            "deadline": "2021-12-31T17:00:00+08:00",
-            **kw,
-        }
+    def notice_issued(self, **kw: Any) -> NoticeIssuedV1:
+        notice = NoticeIssuedV1(
+            notice_id=self.notice_id,
+            period_code="2019-2020",
+            account=AccountRef(id=self.account_id, name=self.name, uscc=self.uscc, province=self.province),
+            obligation=self.obligation,
+            deadline=datetime(2021, 12, 31, 17, 0, tzinfo=CST),
+        )
+        return changed(notice, **kw)
 
     def fields(self, **kw: Any) -> dict[str, Any]:
         """The form as the unit fills it in: its notice's facts and 5% of the obligation."""
@@ -89,7 +86,7 @@ class Unit:
         }
 
     async def issued(self, review: ServiceUnderTest[Any]) -> Unit:
-        assert await review.deliver(NOTICE_ISSUED, self.notice_issued()) == "applied"
+        assert await review.deliver(self.notice_issued()) == "applied"
         return self
 
     async def submit(self, review: ServiceUnderTest[Any], **kw: Any) -> FormView:
@@ -98,27 +95,27 @@ class Unit:
     async def resubmit(self, review: ServiceUnderTest[Any], form_id: str, **kw: Any) -> FormView:
         return await review.handle(ResubmitOffsetForm(form_id=form_id, **self.fields(**kw)), self.enterprise())
 
-    def cancellation(self, quantity: int, *, cancellation_id: str | None = None, **kw: Any) -> dict[str, Any]:
+    def cancellation(self, quantity: int, *, cancellation_id: str | None = None, **kw: Any) -> CancellationRecordedV1:
         """One record of NCSC's daily cancellation records (seed 001 第六步)."""
-        return {
-            "cancellation_id": cancellation_id or f"LC-{uuid.uuid4().hex[:12]}",
-            "legacy_account_id": f"LGA-{self.uscc[-6:]}",
-            "holder": {"name": self.name, "uscc": self.uscc},
-            "project": {
-                "number": "001",
-                "name": "某风电项目",
-                "type": "能源工业",
-                "region": "湖北省",
-                "recorded_at": "2015-06-01",
-                "within_national_ets": False,
-            },
-            "units_recorded_at": "2016-03-01",
-            "quantity": quantity,
-            "serial_ranges": [["CCER-001-2015-1", f"CCER-001-2015-{quantity}"]],
-            "purpose": "offset_2019_2020",
-            "cancelled_at": "2021-11-20T10:00:00+08:00",
-            **kw,
-        }
+        record = CancellationRecordedV1(
+            cancellation_id=cancellation_id or f"LC-{uuid.uuid4().hex[:12]}",
+            legacy_account_id=f"LGA-{self.uscc[-6:]}",
+            holder=Holder(name=self.name, uscc=self.uscc),
+            project=LegacyProject(
+                number="001",
+                name="某风电项目",
+                type="能源工业",
+                region="湖北省",
+                recorded_at=date(2015, 6, 1),
+                within_national_ets=False,
+            ),
+            units_recorded_at=date(2016, 3, 1),
+            quantity=quantity,
+            serial_ranges=[("CCER-001-2015-1", f"CCER-001-2015-{quantity}")],
+            purpose="offset_2019_2020",
+            cancelled_at=datetime(2021, 11, 20, 10, 0, tzinfo=CST),
+        )
+        return changed(record, **kw)
 
 
 async def confirm(review: ServiceUnderTest[Any], unit: Unit, form_id: str) -> FormView:

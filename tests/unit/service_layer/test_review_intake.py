@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -14,14 +15,22 @@ from services.provincial_review.domain.review import ReviewStatus
 from services.provincial_review.service_layer.commands import GetCase, GetDashboard, ListCases
 from services.provincial_review.service_layer.views import CaseView
 from shared.errors import ErrorKind, Forbidden, NotFound
-from shared.events import make_envelope
-from shared.events.contracts import ApplicationSubmittedV1
+from shared.events.contracts import (
+    AccountRef,
+    AllowanceItem,
+    ApplicationSubmittedV1,
+    CcerItem,
+    ComplianceCompletedV1,
+    NoticeIssuedV1,
+    NoticeRef,
+    OffsetCcerItem,
+    OffsetProject,
+    PeriodRef,
+)
 from shared.principal import Principal
-from tests.service_layer import ServiceUnderTest, as_
+from shared.timeutil import CST
+from tests.service_layer import ServiceUnderTest, as_, changed
 
-SUBMITTED = "allowance_registry.application.submitted"
-NOTICE_ISSUED = "allowance_registry.notice.issued"
-COMPLETED = "allowance_registry.compliance.completed"
 ELIGIBILITY_2023 = {
     "origins": ["new", "legacy"],
     "legacy_recorded_before": "2017-03-14",
@@ -30,17 +39,17 @@ ELIGIBILITY_2023 = {
 }
 
 
-def new_project(number: str = "CCER-14-0001", **kw: Any) -> dict[str, Any]:
-    return {
-        "number": number,
-        "name": "风电项目",
-        "type": "wind",
-        "region": "河北省",
-        "methodology": "CCER-01-001",
-        "registered_or_recorded_at": "2024-06-01",
-        "within_national_ets": False,
-        **kw,
-    }
+def new_project(number: str = "CCER-14-0001", **kw: Any) -> OffsetProject:
+    project = OffsetProject(
+        number=number,
+        name="风电项目",
+        type="wind",
+        region="河北省",
+        methodology="CCER-01-001",
+        registered_or_recorded_at=date(2024, 6, 1),
+        within_national_ets=False,
+    )
+    return changed(project, **kw)
 
 
 @dataclass
@@ -55,26 +64,26 @@ class Unit:
     obligation: int = 1_000_000
     period_code: str = "2023"
 
-    def account(self) -> dict[str, str]:
-        return {"id": self.account_id, "name": self.name, "uscc": self.uscc, "province": self.province}
+    def account(self) -> AccountRef:
+        return AccountRef(id=self.account_id, name=self.name, uscc=self.uscc, province=self.province)
 
-    def notice_issued(self, **kw: Any) -> dict[str, Any]:
-        return {
-            "notice_id": self.notice_id,
-            "period_code": self.period_code,
-            "account": self.account(),
-            "obligation": self.obligation,
-            "deadline": "2025-01-01T00:00:00+08:00",
-            **kw,
-        }
+    def notice_issued(self, **kw: Any) -> NoticeIssuedV1:
+        notice = NoticeIssuedV1(
+            notice_id=self.notice_id,
+            period_code=self.period_code,
+            account=self.account(),
+            obligation=self.obligation,
+            deadline=datetime(2025, 1, 1, 0, 0, tzinfo=CST),
+        )
+        return changed(notice, **kw)
 
-    def completed(self) -> dict[str, Any]:
-        return {
-            "notice_id": self.notice_id,
-            "period_code": self.period_code,
-            "account": self.account(),
-            "completed_at": "2024-12-25T10:00:00+08:00",
-        }
+    def completed(self) -> ComplianceCompletedV1:
+        return ComplianceCompletedV1(
+            notice_id=self.notice_id,
+            period_code=self.period_code,
+            account=self.account(),
+            completed_at=datetime(2024, 12, 25, 10, 0, tzinfo=CST),
+        )
 
     def submitted(
         self,
@@ -83,35 +92,36 @@ class Unit:
         revision: int = 1,
         allowances: int = 950_000,
         ccer: int = 50_000,
-        project: dict[str, Any] | None = None,
+        project: OffsetProject | None = None,
         **kw: Any,
-    ) -> dict[str, Any]:
-        items: list[dict[str, Any]] = [{"kind": "allowance", "instrument": "PE2023000001", "quantity": allowances}]
+    ) -> ApplicationSubmittedV1:
+        items: list[AllowanceItem | CcerItem | OffsetCcerItem] = [
+            AllowanceItem(instrument="PE2023000001", quantity=allowances)
+        ]
         if ccer:
             items.append(
-                {
-                    "kind": "ccer",
-                    "lot_id": f"LOT-{uuid.uuid4().hex[:12]}",
-                    "project": project or new_project(),
-                    "origin": "new",
-                    "quantity": ccer,
-                }
+                CcerItem(
+                    lot_id=f"LOT-{uuid.uuid4().hex[:12]}",
+                    project=project or new_project(),
+                    origin="new",
+                    quantity=ccer,
+                )
             )
-        return {
-            "application_id": application_id or f"APP-{uuid.uuid4().hex[:12]}",
-            "revision": revision,
-            "account": self.account(),
-            "period": {
-                "code": self.period_code,
-                "cap_bp": 500,
-                "deadline": "2025-01-01T00:00:00+08:00",
-                "eligibility": ELIGIBILITY_2023,
-            },
-            "notice": {"id": self.notice_id, "obligation": self.obligation, "fulfilled": 0, "under_review": 0},
-            "items": items,
-            "submitted_at": "2024-12-20T10:00:00+08:00",
-            **kw,
-        }
+        submitted = ApplicationSubmittedV1(
+            application_id=application_id or f"APP-{uuid.uuid4().hex[:12]}",
+            revision=revision,
+            account=self.account(),
+            period=PeriodRef(
+                code=self.period_code,
+                cap_bp=500,
+                deadline=datetime(2025, 1, 1, 0, 0, tzinfo=CST),
+                eligibility=ELIGIBILITY_2023,
+            ),
+            notice=NoticeRef(id=self.notice_id, obligation=self.obligation, fulfilled=0, under_review=0),
+            items=items,
+            submitted_at=datetime(2024, 12, 20, 10, 0, tzinfo=CST),
+        )
+        return changed(submitted, **kw)
 
 
 def initiator(unit: Unit, sub: str | None = None) -> Principal:
@@ -134,10 +144,10 @@ async def cases_of(review: ServiceUnderTest[Any], unit: Unit, application_id: st
 async def open_case(review: ServiceUnderTest[Any], unit: Unit, *, notice: bool = True, **kw: Any) -> CaseView:
     """The notice issued (unless ``notice`` is false), then one application submitted: its case."""
     if notice:
-        await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+        await review.deliver(unit.notice_issued())
     payload = unit.submitted(**kw)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
-    [case] = await cases_of(review, unit, payload["application_id"])
+    assert await review.deliver(payload) == "applied"
+    [case] = await cases_of(review, unit, payload.application_id)
     return case
 
 
@@ -166,14 +176,12 @@ async def test_a_submitted_application_opens_a_case_in_its_province_awaiting_fir
 async def test_the_same_submission_event_delivered_twice_opens_one_case(review: ServiceUnderTest[Any]) -> None:
     unit = Unit()
     payload = unit.submitted()
-    envelope = make_envelope(
-        SUBMITTED, ApplicationSubmittedV1.model_validate(payload), occurred_at=review.now, correlation_id="t"
-    )
+    envelope = review.envelope(payload, correlation_id="t")
 
-    outcomes = [await review.deliver(SUBMITTED, payload, envelope=envelope) for _ in range(2)]
+    outcomes = [await review.deliver(envelope=envelope) for _ in range(2)]
 
     assert outcomes == ["applied", "duplicate"]
-    assert len(await cases_of(review, unit, payload["application_id"])) == 1
+    assert len(await cases_of(review, unit, payload.application_id)) == 1
 
 
 async def test_the_same_revision_sent_again_as_another_event_opens_no_second_case(
@@ -182,10 +190,10 @@ async def test_the_same_revision_sent_again_as_another_event_opens_no_second_cas
     unit = Unit()
     payload = unit.submitted()
 
-    outcomes = [await review.deliver(SUBMITTED, payload) for _ in range(2)]
+    outcomes = [await review.deliver(payload) for _ in range(2)]
 
     assert outcomes == ["applied", "applied"]
-    [view] = await cases_of(review, unit, payload["application_id"])
+    [view] = await cases_of(review, unit, payload.application_id)
     assert [h.action for h in view.history] == ["opened"]
 
 
@@ -193,7 +201,7 @@ async def test_a_new_revision_of_an_application_opens_a_case_of_its_own(review: 
     unit = Unit()
     first = await open_case(review, unit)
 
-    await review.deliver(SUBMITTED, unit.submitted(first.case.application_id, revision=2))
+    await review.deliver(unit.submitted(first.case.application_id, revision=2))
 
     cases = await cases_of(review, unit, first.case.application_id)
     assert sorted((v.case.revision, v.case.status) for v in cases) == [
@@ -210,7 +218,7 @@ async def test_checks_say_the_notice_is_missing_until_it_arrives_and_are_then_re
     assert failing(view) == ["HOLDER_MATCHES_NOTICE", "OBLIGATION_MATCHES_NOTICE"]
     assert {f["code"] for c in view.case.checks for f in c["findings"]} == {"NOTICE_NOT_RECEIVED"}
 
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+    await review.deliver(unit.notice_issued())
 
     again = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(again) == []
@@ -225,8 +233,8 @@ async def test_a_notice_reissued_with_another_obligation_fails_the_open_cases_ch
     view = await open_case(review, unit)
 
     reissued = unit.notice_issued(obligation=800_000)
-    await review.deliver(NOTICE_ISSUED, reissued)
-    await review.deliver(NOTICE_ISSUED, reissued)  # the same content again: nothing more to record
+    await review.deliver(reissued)
+    await review.deliver(reissued)  # the same content again: nothing more to record
 
     again = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(again) == ["OBLIGATION_MATCHES_NOTICE", "OFFSET_WITHIN_CAP"]
@@ -291,9 +299,9 @@ async def test_the_dashboard_shows_completion_units_short_and_reviews_of_the_own
     short = Unit(province="440000", period_code=period, name="乙电厂")
     elsewhere = Unit(province="450000", period_code=period)
     for unit in (done, short, elsewhere):
-        await review.deliver(NOTICE_ISSUED, unit.notice_issued())
-    await review.deliver(SUBMITTED, short.submitted())
-    await review.deliver(COMPLETED, done.completed())
+        await review.deliver(unit.notice_issued())
+    await review.deliver(short.submitted())
+    await review.deliver(done.completed())
 
     board = await review.handle(GetDashboard(period_code=period), confirmer(done))
 
@@ -305,9 +313,9 @@ async def test_the_dashboard_shows_completion_units_short_and_reviews_of_the_own
 
 async def test_a_completion_reported_twice_counts_once(review: ServiceUnderTest[Any]) -> None:
     unit = Unit(period_code=f"T{uuid.uuid4().hex[:8]}")
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued())
+    await review.deliver(unit.notice_issued())
 
-    outcomes = [await review.deliver(COMPLETED, unit.completed()) for _ in range(2)]
+    outcomes = [await review.deliver(unit.completed()) for _ in range(2)]
 
     board = await review.handle(GetDashboard(period_code=unit.period_code), initiator(unit))
     assert outcomes == ["applied", "applied"]

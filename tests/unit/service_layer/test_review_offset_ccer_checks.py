@@ -6,54 +6,67 @@ and approved through both reviews."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 from services.provincial_review.domain.review import Decision, Recommendation
 from services.provincial_review.service_layer.commands import ListCases, SubmitFirstReview, SubmitSecondReview
 from services.provincial_review.service_layer.views import CaseView
-from tests.service_layer import ServiceUnderTest
-from tests.unit.service_layer.test_review_forms_support import NOTICE_ISSUED, Unit
+from shared.events.contracts import (
+    AccountRef,
+    AllowanceItem,
+    ApplicationSubmittedV1,
+    CcerItem,
+    LegacyProject,
+    NoticeRef,
+    OffsetCcerItem,
+    PeriodRef,
+)
+from shared.timeutil import CST
+from tests.service_layer import ServiceUnderTest, changed
+from tests.unit.service_layer.test_review_forms_support import Unit
 
-SUBMITTED = "allowance_registry.application.submitted"
 ELIGIBILITY_2019_2020 = {"origins": ["offset_ccer"], "exclude_within_national_ets": True}
 
 
-def legacy_project(**kw: Any) -> dict[str, Any]:
-    return {
-        "number": "001",
-        "name": "某风电项目",
-        "type": "能源工业",
-        "region": "湖北省",
-        "recorded_at": "2015-06-01",
-        "within_national_ets": False,
-        **kw,
-    }
+def legacy_project(**kw: Any) -> LegacyProject:
+    project = LegacyProject(
+        number="001",
+        name="某风电项目",
+        type="能源工业",
+        region="湖北省",
+        recorded_at=date(2015, 6, 1),
+        within_national_ets=False,
+    )
+    return changed(project, **kw)
 
 
-def application(unit: Unit, *, allowances: int = 950_000, items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+Item = AllowanceItem | CcerItem | OffsetCcerItem
+
+
+def application(unit: Unit, *, allowances: int = 950_000, items: list[Item] | None = None) -> ApplicationSubmittedV1:
     """Seed 002's application: 950,000 of PE2021000097 and 50,000 of the generated CCER21000057."""
-    offset = [{"kind": "offset_ccer", "instrument": "CCER21000057", "quantity": 50_000, "project": legacy_project()}]
-    return {
-        "application_id": f"APP-{uuid.uuid4().hex[:12]}",
-        "revision": 1,
-        "account": {"id": unit.account_id, "name": unit.name, "uscc": unit.uscc, "province": unit.province},
-        "period": {
-            "code": "2019-2020",
-            "cap_bp": 500,
-            "deadline": "2021-12-31T17:00:00+08:00",
-            "eligibility": ELIGIBILITY_2019_2020,
-        },
-        "notice": {"id": unit.notice_id, "obligation": unit.obligation, "fulfilled": 0, "under_review": 0},
-        "items": [{"kind": "allowance", "instrument": "PE2021000097", "quantity": allowances}]
-        + (offset if items is None else items),
-        "submitted_at": "2021-11-03T22:20:00+08:00",
-    }
+    offset: list[Item] = [OffsetCcerItem(instrument="CCER21000057", quantity=50_000, project=legacy_project())]
+    return ApplicationSubmittedV1(
+        application_id=f"APP-{uuid.uuid4().hex[:12]}",
+        revision=1,
+        account=AccountRef(id=unit.account_id, name=unit.name, uscc=unit.uscc, province=unit.province),
+        period=PeriodRef(
+            code="2019-2020",
+            cap_bp=500,
+            deadline=datetime(2021, 12, 31, 17, 0, tzinfo=CST),
+            eligibility=ELIGIBILITY_2019_2020,
+        ),
+        notice=NoticeRef(id=unit.notice_id, obligation=unit.obligation, fulfilled=0, under_review=0),
+        items=[AllowanceItem(instrument="PE2021000097", quantity=allowances), *(offset if items is None else items)],
+        submitted_at=datetime(2021, 11, 3, 22, 20, tzinfo=CST),
+    )
 
 
-async def case_of(review: ServiceUnderTest[Any], unit: Unit, payload: dict[str, Any]) -> CaseView:
+async def case_of(review: ServiceUnderTest[Any], unit: Unit, payload: ApplicationSubmittedV1) -> CaseView:
     await unit.issued(review)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
-    [case] = (await review.handle(ListCases(application_id=payload["application_id"]), unit.initiator())).cases
+    assert await review.deliver(payload) == "applied"
+    [case] = (await review.handle(ListCases(application_id=payload.application_id), unit.initiator())).cases
     return case
 
 
@@ -85,13 +98,10 @@ async def test_offset_ccer_generated_from_a_project_under_national_ets_fails_the
     review: ServiceUnderTest[Any],
 ) -> None:
     unit = Unit()
-    ets = [
-        {
-            "kind": "offset_ccer",
-            "instrument": "CCER21000058",
-            "quantity": 50_000,
-            "project": legacy_project(number="099", within_national_ets=True),
-        }
+    ets: list[Item] = [
+        OffsetCcerItem(
+            instrument="CCER21000058", quantity=50_000, project=legacy_project(number="099", within_national_ets=True)
+        )
     ]
 
     view = await case_of(review, unit, application(unit, items=ets))
@@ -103,7 +113,7 @@ async def test_offset_ccer_without_the_projects_facts_cannot_be_checked_and_fail
     review: ServiceUnderTest[Any],
 ) -> None:
     unit = Unit()
-    bare = [{"kind": "offset_ccer", "instrument": "CCER21000057", "quantity": 50_000}]
+    bare: list[Item] = [OffsetCcerItem(instrument="CCER21000057", quantity=50_000)]
 
     view = await case_of(review, unit, application(unit, items=bare))
 
@@ -114,9 +124,9 @@ async def test_offset_ccer_above_5_percent_of_the_obligation_fails_the_cap_check
     review: ServiceUnderTest[Any],
 ) -> None:
     unit = Unit()
-    too_much = [
-        {"kind": "offset_ccer", "instrument": "CCER21000057", "quantity": 30_000, "project": legacy_project()},
-        {"kind": "offset_ccer", "instrument": "CCER21000059", "quantity": 20_001, "project": legacy_project()},
+    too_much: list[Item] = [
+        OffsetCcerItem(instrument="CCER21000057", quantity=30_000, project=legacy_project()),
+        OffsetCcerItem(instrument="CCER21000059", quantity=20_001, project=legacy_project()),
     ]
 
     view = await case_of(review, unit, application(unit, allowances=900_000, items=too_much))
@@ -129,8 +139,8 @@ async def test_the_notice_arriving_first_or_last_makes_no_difference_to_the_offs
 ) -> None:
     unit = Unit()
     payload = application(unit)
-    assert await review.deliver(SUBMITTED, payload) == "applied"
-    assert await review.deliver(NOTICE_ISSUED, unit.notice_issued()) == "applied"
+    assert await review.deliver(payload) == "applied"
+    assert await review.deliver(unit.notice_issued()) == "applied"
 
-    [view] = (await review.handle(ListCases(application_id=payload["application_id"]), unit.initiator())).cases
+    [view] = (await review.handle(ListCases(application_id=payload.application_id), unit.initiator())).cases
     assert failing(view) == {}

@@ -24,7 +24,6 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_
 from tests.unit.service_layer.test_review_forms_support import (
-    CANCELLATION_RECORDED,
     Unit,
     confirm,
     review_at,
@@ -122,7 +121,7 @@ async def test_a_form_outside_the_window_reports_its_other_problems_too(backend:
 
 async def test_a_unit_without_a_2019_2020_notice_cannot_submit_a_form(review: ServiceUnderTest[Any]) -> None:
     unit = Unit()  # no notice.issued received
-    await review.deliver("allowance_registry.notice.issued", {**unit.notice_issued(), "period_code": "2023"})
+    await review.deliver(unit.notice_issued(period_code="2023"))
 
     with pytest.raises(Invalid) as refused:
         await unit.submit(review)
@@ -249,7 +248,7 @@ async def test_a_form_that_no_longer_matches_a_reissued_notice_cannot_be_confirm
 ) -> None:
     unit = await Unit().issued(review)
     form_id = (await unit.submit(review)).form.id
-    await review.deliver("allowance_registry.notice.issued", unit.notice_issued(obligation=800_000))
+    await review.deliver(unit.notice_issued(obligation=800_000))
 
     with pytest.raises(Conflict) as refused:
         await confirm(review, unit, form_id)
@@ -339,7 +338,7 @@ async def test_cancellations_recorded_before_the_form_show_beside_it_and_a_diffe
     review: ServiceUnderTest[Any],
 ) -> None:
     unit = await Unit().issued(review)
-    assert await review.deliver(CANCELLATION_RECORDED, unit.cancellation(30_000)) == "applied"
+    assert await review.deliver(unit.cancellation(30_000)) == "applied"
 
     submitted = await unit.submit(review)
     assert (submitted.confirmed_quantity, submitted.cancelled_quantity) == (0, 30_000)
@@ -349,7 +348,7 @@ async def test_cancellations_recorded_before_the_form_show_beside_it_and_a_diffe
     assert (confirmed.confirmed_quantity, confirmed.cancelled_quantity) == (50_000, 30_000)
     assert confirmed.cancellation_check is CancellationCheck.short
 
-    await review.deliver(CANCELLATION_RECORDED, unit.cancellation(20_000))
+    await review.deliver(unit.cancellation(20_000))
     view = await review.handle(GetOffsetForm(form_id=submitted.form.id), unit.initiator())
     assert (view.cancelled_quantity, view.cancellation_mismatch) == (50_000, False)
     assert view.cancellation_check is CancellationCheck.matched
@@ -361,7 +360,7 @@ async def test_cancellations_recorded_after_the_confirmation_close_the_gap(revie
     confirmed = await confirm(review, unit, form_id)
     assert (confirmed.cancellation_mismatch, confirmed.cancellation_check) == (True, CancellationCheck.not_cancelled)
 
-    await review.deliver(CANCELLATION_RECORDED, unit.cancellation(50_000))
+    await review.deliver(unit.cancellation(50_000))
 
     view = await review.handle(GetOffsetForm(form_id=form_id), unit.enterprise())
     assert (view.confirmed_quantity, view.cancelled_quantity, view.cancellation_mismatch) == (50_000, 50_000, False)
@@ -374,7 +373,7 @@ async def test_a_cancellation_record_delivered_twice_counts_once(review: Service
     record = unit.cancellation(50_000, cancellation_id="LC-ONCE")
 
     # The same record as two events (a replayed batch): one cancellation.
-    assert [await review.deliver(CANCELLATION_RECORDED, record) for _ in range(2)] == ["applied", "applied"]
+    assert [await review.deliver(record) for _ in range(2)] == ["applied", "applied"]
 
     view = await review.handle(GetOffsetForm(form_id=form_id), unit.initiator())
     assert (view.cancelled_quantity, view.cancellation_mismatch) == (50_000, False)
@@ -387,9 +386,9 @@ async def test_cancellations_for_other_purposes_or_other_units_do_not_count(revi
     form_id = (await unit.submit(review)).form.id
     await confirm(review, unit, form_id)
 
-    await review.deliver(CANCELLATION_RECORDED, unit.cancellation(50_000, purpose="voluntary"))
-    await review.deliver(CANCELLATION_RECORDED, unit.cancellation(50_000, purpose="offset_2023"))
-    await review.deliver(CANCELLATION_RECORDED, other.cancellation(50_000))
+    await review.deliver(unit.cancellation(50_000, purpose="voluntary"))
+    await review.deliver(unit.cancellation(50_000, purpose="offset_2023"))
+    await review.deliver(other.cancellation(50_000))
 
     view = await review.handle(GetOffsetForm(form_id=form_id), unit.initiator())
     assert (view.cancelled_quantity, view.cancellation_check) == (0, CancellationCheck.not_cancelled)

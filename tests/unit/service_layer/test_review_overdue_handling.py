@@ -16,24 +16,24 @@ from services.provincial_review.domain.overdue_handling import HandlingKind
 from services.provincial_review.entrypoints.api.schemas import OverdueHandlingIn
 from services.provincial_review.service_layer.commands import GetHandlingReport, RecordOverdueHandling
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.contracts import AccountRef, ComplianceCompletedV1
 from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_
 from tests.unit.service_layer.test_review_forms_support import Unit, review_at
 
-COMPLETED = "allowance_registry.compliance.completed"
 DEADLINE = datetime(2021, 12, 31, 17, 0, tzinfo=CST)  # "12 月 31 日 17 点前": the last second
 REPORT_DUE = datetime(2022, 1, 15, 23, 59, 59, tzinfo=CST)  # "2022 年 1 月 15 日前"
 AFTER = DEADLINE + timedelta(seconds=1)
 
 
 async def completed(review: ServiceUnderTest[Any], unit: Unit, at: datetime) -> None:
-    payload = {
-        "notice_id": unit.notice_id,
-        "period_code": "2019-2020",
-        "account": {"id": unit.account_id, "name": unit.name, "uscc": unit.uscc, "province": unit.province},
-        "completed_at": at.isoformat(),
-    }
-    assert await review.deliver(COMPLETED, payload) == "applied"
+    payload = ComplianceCompletedV1(
+        notice_id=unit.notice_id,
+        period_code="2019-2020",
+        account=AccountRef(id=unit.account_id, name=unit.name, uscc=unit.uscc, province=unit.province),
+        completed_at=at,
+    )
+    assert await review.deliver(payload) == "applied"
 
 
 def handle(unit: Unit, kind: HandlingKind = HandlingKind.ordered_to_correct, text: str = "责令限期改正") -> Any:
@@ -106,8 +106,7 @@ async def test_a_period_without_a_handling_report_has_none(backend: str) -> None
     async with review_at(backend, now=datetime(2025, 2, 1, tzinfo=CST)) as review:
         unit = Unit()
         await review.deliver(
-            "allowance_registry.notice.issued",
-            unit.notice_issued(period_code="2023", deadline="2024-12-31T23:59:59+08:00"),
+            unit.notice_issued(period_code="2023", deadline=datetime(2024, 12, 31, 23, 59, 59, tzinfo=CST)),
         )
         with pytest.raises(Conflict) as refused:
             await review.handle(handle(unit), unit.initiator())

@@ -3,6 +3,7 @@ another person, the decision sent to the allowance registry, and every refusal w
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -12,9 +13,9 @@ from services.provincial_review.service_layer.commands import GetCase, SubmitFir
 from services.provincial_review.service_layer.views import CaseView
 from shared.errors import Conflict, ErrorKind, Forbidden, Invalid, NotFound
 from shared.findings import Finding
+from shared.timeutil import CST
 from tests.service_layer import ServiceUnderTest, as_
 from tests.unit.service_layer.test_review_intake import (
-    NOTICE_ISSUED,
     Unit,
     confirmer,
     failing,
@@ -78,9 +79,14 @@ async def test_a_confirmed_rejection_sends_every_failing_check_and_hand_finding_
     review: ServiceUnderTest[Any],
 ) -> None:
     unit = Unit()
-    ets_project = new_project("CCER-99-0009", within_national_ets=True, registered_or_recorded_at="2023-05-01")
+    ets_project = new_project("CCER-99-0009", within_national_ets=True, registered_or_recorded_at=date(2023, 5, 1))
     view = await open_case(
-        review, unit, ccer=60_000, allowances=900_000, project=ets_project, submitted_at="2025-01-01T08:00:00+08:00"
+        review,
+        unit,
+        ccer=60_000,
+        allowances=900_000,
+        project=ets_project,
+        submitted_at=datetime(2025, 1, 1, 8, 0, tzinfo=CST),
     )
 
     await recommend(review, view, unit, Recommendation.reject, BY_HAND)
@@ -214,7 +220,7 @@ async def test_an_approval_is_not_confirmed_once_a_reissued_notice_breaks_a_chec
     unit = Unit()
     view = await open_case(review, unit)
     await recommend(review, view, unit, Recommendation.approve)
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued(obligation=800_000))
+    await review.deliver(unit.notice_issued(obligation=800_000))
 
     with pytest.raises(Conflict) as refused:
         await decide(review, view, unit, Decision.confirm)
@@ -235,7 +241,7 @@ async def test_a_decided_case_keeps_its_checks_when_the_notice_is_reissued(revie
     await recommend(review, view, unit, Recommendation.approve)
     decided = await decide(review, view, unit, Decision.confirm)
 
-    await review.deliver(NOTICE_ISSUED, unit.notice_issued(obligation=800_000))
+    await review.deliver(unit.notice_issued(obligation=800_000))
 
     after = await review.handle(GetCase(case_id=view.case.id), initiator(unit))
     assert failing(after) == []

@@ -225,7 +225,7 @@ async def test_a_consumer_continues_the_trace_of_the_event_and_its_events_carry_
     org = new_uscc()
     account_id = await open_account(allowance, org=org)
     await allowance.sent()
-    message = Delivery(envelope(allowance, REQUESTED, binding_requested(org, account_id, "NCR-T1")), CALLER)
+    message = Delivery(envelope(allowance, binding_requested(org, account_id, "NCR-T1")), CALLER)
     lines = io.StringIO()
     handler = logging.StreamHandler(lines)
     handler.addFilter(_CorrelationFilter())
@@ -253,7 +253,7 @@ async def test_an_event_without_a_traceparent_is_consumed_in_a_new_trace(allowan
     org = new_uscc()
     account_id = await open_account(allowance, org=org)
     await allowance.sent()
-    message = Delivery(envelope(allowance, REQUESTED, binding_requested(org, account_id, "NCR-T2")), None)
+    message = Delivery(envelope(allowance, binding_requested(org, account_id, "NCR-T2")), None)
 
     await allowance.runtime.consumer.on_message(message)  # type: ignore[arg-type]
 
