@@ -43,6 +43,19 @@ async def review_at(backend: str, now: datetime = IN_WINDOW) -> AsyncIterator[Se
         yield service
 
 
+def legacy_project(**kw: Any) -> LegacyProject:
+    """The first period's legacy project of these tests (a Hubei wind farm recorded in 2015)."""
+    project = LegacyProject(
+        number="001",
+        name="某风电项目",
+        type="能源工业",
+        region="湖北省",
+        recorded_at=date(2015, 6, 1),
+        within_national_ets=False,
+    )
+    return changed(project, **kw)
+
+
 @dataclass
 class Unit:
     """A key emitting unit with its 2019-2020 enterprise notice (seed 002's 火电测试企业 by default)."""
@@ -101,14 +114,7 @@ class Unit:
             cancellation_id=cancellation_id or f"LC-{uuid.uuid4().hex[:12]}",
             legacy_account_id=f"LGA-{self.uscc[-6:]}",
             holder=Holder(name=self.name, uscc=self.uscc),
-            project=LegacyProject(
-                number="001",
-                name="某风电项目",
-                type="能源工业",
-                region="湖北省",
-                recorded_at=date(2015, 6, 1),
-                within_national_ets=False,
-            ),
+            project=legacy_project(),
             units_recorded_at=date(2016, 3, 1),
             quantity=quantity,
             serial_ranges=[("CCER-001-2015-1", f"CCER-001-2015-{quantity}")],

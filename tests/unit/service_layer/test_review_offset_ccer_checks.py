@@ -6,7 +6,7 @@ and approved through both reviews."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from services.provincial_review.domain.review import Decision, Recommendation
@@ -17,28 +17,15 @@ from shared.events.contracts import (
     AllowanceItem,
     ApplicationSubmittedV1,
     CcerItem,
-    LegacyProject,
     NoticeRef,
     OffsetCcerItem,
     PeriodRef,
 )
 from shared.timeutil import CST
-from tests.service_layer import ServiceUnderTest, changed
-from tests.unit.service_layer.test_review_forms_support import Unit
+from tests.service_layer import ServiceUnderTest
+from tests.unit.service_layer.test_review_forms_support import Unit, legacy_project
 
 ELIGIBILITY_2019_2020 = {"origins": ["offset_ccer"], "exclude_within_national_ets": True}
-
-
-def legacy_project(**kw: Any) -> LegacyProject:
-    project = LegacyProject(
-        number="001",
-        name="某风电项目",
-        type="能源工业",
-        region="湖北省",
-        recorded_at=date(2015, 6, 1),
-        within_national_ets=False,
-    )
-    return changed(project, **kw)
 
 
 Item = AllowanceItem | CcerItem | OffsetCcerItem
