@@ -40,6 +40,7 @@ __all__ = [
     "ensure_database",
     "infra_tables",
     "insert_or_ignore",
+    "one_read",
     "one_statement",
     "run_migrations",
     "session_factory",
@@ -97,6 +98,14 @@ async def one_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     else:
         async with engine.begin() as conn:
             yield conn
+
+
+@contextlib.asynccontextmanager
+async def one_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit for a single read: no BEGIN or COMMIT round trip, and on SQLite no
+    write lock (the ``BEGIN IMMEDIATE`` of a transaction)."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -221,7 +230,8 @@ def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) ->
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # A pool kept open (CCER_DB_POOL_SIZE, CCER_DB_MAX_OVERFLOW; mind PostgreSQL's max_connections
