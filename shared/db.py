@@ -206,7 +206,7 @@ def infra_tables(metadata: MetaData) -> InfraTables:
     return InfraTables(outbox, inbox, idempotency, clock, jobs, audit)
 
 
-def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) -> AsyncEngine:
+def create_engine_for(url: str, *, pool_size: int = 42, max_overflow: int = 8) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         in_memory = not path or path == ":memory:"
@@ -234,16 +234,20 @@ def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) ->
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # A pool kept open (CCER_DB_POOL_SIZE, CCER_DB_MAX_OVERFLOW; mind PostgreSQL's max_connections
-    # across services and replicas), without pre-ping, which cost one round trip per transaction. A
-    # connection found dead raises a disconnect error, which invalidates the pool: that request fails
-    # (5xx problem) and the next ones reconnect.
+    # A pool kept open (CCER_DB_POOL_SIZE, by default sized to the concurrency: see Settings.pool_size),
+    # without pre-ping, which cost one round trip per transaction. Connections open on demand and stay
+    # open: an overflow connection (CCER_DB_MAX_OVERFLOW) is closed when returned, and its successor
+    # prepares every statement again, so the pool itself must cover the usual peak. Last in, first out:
+    # the connections in use are the warm ones, whose statements are prepared already. A connection
+    # found dead raises a disconnect error, which invalidates the pool: that request fails (5xx
+    # problem) and the next ones reconnect.
     # The asyncpg dialect prepares every statement and keeps 100 per connection by default; a service
     # issues a few hundred distinct ones, so most were prepared again on each use.
     return create_async_engine(
         make_url(url).update_query_dict({"prepared_statement_cache_size": "1000"}),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_use_lifo=True,
         pool_pre_ping=False,
         pool_recycle=1800,
     )
