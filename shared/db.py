@@ -40,6 +40,7 @@ __all__ = [
     "ensure_database",
     "infra_tables",
     "insert_or_ignore",
+    "one_read",
     "one_statement",
     "run_migrations",
     "session_factory",
@@ -97,6 +98,14 @@ async def one_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     else:
         async with engine.begin() as conn:
             yield conn
+
+
+@contextlib.asynccontextmanager
+async def one_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit for a single read: no BEGIN or COMMIT round trip, and on SQLite no
+    write lock (the ``BEGIN IMMEDIATE`` of a transaction)."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -197,7 +206,7 @@ def infra_tables(metadata: MetaData) -> InfraTables:
     return InfraTables(outbox, inbox, idempotency, clock, jobs, audit)
 
 
-def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) -> AsyncEngine:
+def create_engine_for(url: str, *, pool_size: int = 42, max_overflow: int = 8) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         in_memory = not path or path == ":memory:"
@@ -221,19 +230,24 @@ def create_engine_for(url: str, *, pool_size: int = 8, max_overflow: int = 4) ->
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # A pool kept open (CCER_DB_POOL_SIZE, CCER_DB_MAX_OVERFLOW; mind PostgreSQL's max_connections
-    # across services and replicas), without pre-ping, which cost one round trip per transaction. A
-    # connection found dead raises a disconnect error, which invalidates the pool: that request fails
-    # (5xx problem) and the next ones reconnect.
+    # A pool kept open (CCER_DB_POOL_SIZE, by default sized to the concurrency: see Settings.pool_size),
+    # without pre-ping, which cost one round trip per transaction. Connections open on demand and stay
+    # open: an overflow connection (CCER_DB_MAX_OVERFLOW) is closed when returned, and its successor
+    # prepares every statement again, so the pool itself must cover the usual peak. Last in, first out:
+    # the connections in use are the warm ones, whose statements are prepared already. A connection
+    # found dead raises a disconnect error, which invalidates the pool: that request fails (5xx
+    # problem) and the next ones reconnect.
     # The asyncpg dialect prepares every statement and keeps 100 per connection by default; a service
     # issues a few hundred distinct ones, so most were prepared again on each use.
     return create_async_engine(
         make_url(url).update_query_dict({"prepared_statement_cache_size": "1000"}),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_use_lifo=True,
         pool_pre_ping=False,
         pool_recycle=1800,
     )

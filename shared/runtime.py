@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class Runtime(Generic[U]):
         self.infra = definition.infra
         self.url = settings.database_url(definition.name)
         self.engine: AsyncEngine = create_engine_for(
-            self.url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            self.url, pool_size=settings.pool_size, max_overflow=settings.db_max_overflow
         )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.clock = clock or Clock(settings.clock)
@@ -126,6 +127,10 @@ class Runtime(Generic[U]):
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
         )
         self.scheduler = Scheduler(self.uow, dict(definition.job_handlers), dict(definition.recurring_jobs))
+        self.uow.on_schedule = self.scheduler.notice
+        # The next scheduler round runs the due jobs and keeps the recurring ones pending whatever
+        # the next due instant says (at start, and after a reset emptied the jobs).
+        self._full_round = True
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task[Any]] = []
         self.clock_lock = asyncio.Lock()
@@ -148,6 +153,13 @@ class Runtime(Generic[U]):
             asyncio.create_task(self.relay.run(self.stop), name=f"{self.name}-relay"),
             asyncio.create_task(self._scheduler_loop(), name=f"{self.name}-scheduler"),
         ]
+        # Start-up is over: what it allocated (modules, tables, compiled statements, the app) stays
+        # for the life of the process. Frozen, it is left out of every later garbage collection,
+        # which then scans far fewer objects, and forked workers' pages are not dirtied by the
+        # collector touching their reference counts (copy-on-write friendly). :meth:`shutdown` thaws
+        # them (several services start and stop in one test process).
+        gc.collect()
+        gc.freeze()
 
     async def _broker_then_consume(self) -> None:
         await self.broker.connect_forever(self.stop)
@@ -156,17 +168,46 @@ class Runtime(Generic[U]):
 
     async def _scheduler_loop(self) -> None:
         while not self.stop.is_set():
-            try:
-                async with self.clock_lock:
-                    await self.scheduler.run_due(self.clock.now())
-            except Exception:
-                log.exception("scheduler round failed")
+            delay = await self.scheduler_round()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.settings.scheduler_poll_seconds)
+                await asyncio.wait_for(self.scheduler.wake.wait(), delay)
+
+    async def scheduler_round(self) -> float:
+        """Run the jobs that are due, and return how long to sleep: until the next due instant, or
+        until woken (:attr:`Scheduler.wake`), at the longest ``scheduler_max_sleep_seconds``. An idle
+        round is one statement, the read of the earliest pending job. The bound is what finds a job
+        another replica sharing the database scheduled (this process is not told of it)."""
+        # Before reading: a job committed from here on (asleep_until None) wakes the next sleep.
+        self.scheduler.wake.clear()
+        self.scheduler.asleep_until = None
+        longest = self.settings.scheduler_max_sleep_seconds
+        try:
+            async with self.clock_lock:
+                now = self.clock.now()
+                due = None if self._full_round else await self.scheduler.next_due()
+                if self._full_round or (due is not None and due <= now):
+                    self._full_round = False
+                    await self.scheduler.run_due(now)
+                    due = await self.scheduler.next_due()
+                self.scheduler.asleep_until = due
+        except Exception:
+            log.exception("scheduler round failed")
+            self._full_round = True
+            return self.settings.scheduler_retry_seconds
+        if due is None:
+            return longest
+        if due <= now:  # due jobs another replica holds (or a handler keeps failing): try again soon
+            return self.settings.scheduler_retry_seconds
+        if self.clock.mode == "simulated" and self.clock.is_set:
+            # A set simulated clock stands still: nothing falls due until it is moved, and a move
+            # (set_clock) runs what fell due and wakes this loop. Real time says nothing here.
+            return longest
+        return min(longest, (due - now).total_seconds())
 
     async def shutdown(self) -> None:
         self.stop.set()
         self.relay.wake.set()
+        self.scheduler.wake.set()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -175,6 +216,7 @@ class Runtime(Generic[U]):
         with contextlib.suppress(Exception):
             await self.broker.close()
         await self.engine.dispose()
+        gc.unfreeze()
 
     async def set_clock(self, new: datetime) -> int:
         """Move the simulated clock forward and run what fell due; returns the number of jobs run."""
@@ -183,7 +225,12 @@ class Runtime(Generic[U]):
             async with self.sessions() as session, session.begin():
                 await self.clock.persist(session, self.infra, new)
             self.clock.adopt(new)
-            return await self.scheduler.run_due(new)
+            try:
+                ran = await self.scheduler.run_due(new)
+                self._full_round = False  # run_due kept the recurring jobs pending, too
+                return ran
+            finally:
+                self.scheduler.wake.set()  # the loop's sleep was reckoned on the old instant
 
     async def reset(self) -> None:
         async with (
@@ -197,5 +244,7 @@ class Runtime(Generic[U]):
                 await session.execute(delete(table))
             self.relay.forget()
         self.clock.reset()
+        self._full_round = True
+        self.scheduler.wake.set()
         if self.definition.on_start:
             await self.definition.on_start(self)

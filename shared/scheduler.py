@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import InfraTables
+from shared.db import InfraTables, one_read
 from shared.observability import db_source_var
 from shared.timeutil import local, start_of_day_after
 from shared.tracing import span
@@ -58,6 +59,27 @@ class Scheduler:
         # the next instant after the clock; a jump over several nights runs it once. Not counted in
         # what :meth:`run_due` returns, which is the business work that fell due.
         self.recurring = recurring or {}
+        # Set to wake the scheduler loop before its sleep ends: a clock move, a job this process
+        # scheduled due sooner than the instant it sleeps until, or stop.
+        self.wake = asyncio.Event()
+        # The due instant (service clock) the loop sleeps until; None: it knows of no pending job.
+        self.asleep_until: datetime | None = None
+
+    def notice(self, due_at: datetime) -> None:
+        """A unit of work of this process committed a job due at ``due_at``: wake the loop if it
+        sleeps past that instant."""
+        if self.asleep_until is None or due_at < self.asleep_until:
+            self.wake.set()
+
+    async def next_due(self) -> datetime | None:
+        """The instant of the earliest pending job, in one statement (None: no job is pending)."""
+        jobs = self.uow.infra.jobs
+        engine = self.uow.sessions.kw["bind"]
+        async with one_read(engine) as conn:
+            due: datetime | None = await conn.scalar(
+                select(jobs.c.due_at).where(jobs.c.done_at.is_(None)).order_by(jobs.c.due_at).limit(1)
+            )
+        return due
 
     async def ensure_recurring(self, now: datetime) -> None:
         """Keep one pending occurrence of each recurring job, no later than its next instant after

@@ -40,11 +40,21 @@ class Settings(BaseSettings):
     prefetch: int = 200
     # Event handlers run at once per process (one per aggregate); SQLite always uses one.
     consumer_concurrency: int = 8
-    # PostgreSQL connections per process: kept open, plus overflow in bursts.
-    db_pool_size: int = 8
-    db_max_overflow: int = 4
+    # Requests a process expects to serve at once (what the pool is sized for; the benchmark drives 32).
+    http_concurrency: int = Field(default=32, ge=1)
+    # PostgreSQL connections per process, kept open once opened (they open on demand). Default: one per
+    # request in flight, per event handler and one each for the outbox relay and the scheduler
+    # (32 + 8 + 2 = 42), so that neither waits for a connection nor churns overflow connections (each
+    # new connection prepares its statements again). Mind PostgreSQL's max_connections across the
+    # services and replicas (deploy/compose.yaml raises it).
+    db_pool_size: int | None = Field(default=None, ge=1)
+    db_max_overflow: int = Field(default=8, ge=0)
     delivery_limit: int = 5
-    scheduler_poll_seconds: float = 2.0
+    # The scheduler sleeps until its next due job, a clock move, or a job scheduled by this process;
+    # at the longest this long, so that jobs another replica scheduled are found.
+    scheduler_max_sleep_seconds: float = Field(default=60.0, gt=0)
+    # A round that failed, or found due jobs held by another replica, is tried again after this.
+    scheduler_retry_seconds: float = Field(default=2.0, gt=0)
     # Legacy registry: approve a valid sync application automatically at 17:00 on its SLA day
     # (seed 000: NCSC processes it within 5 working days) instead of waiting for an NCSC decision.
     legacy_auto_sync: bool = False
@@ -65,6 +75,11 @@ class Settings(BaseSettings):
     @property
     def simulation(self) -> bool:
         return self.clock == "simulated"
+
+    @property
+    def pool_size(self) -> int:
+        """PostgreSQL connections kept per process: ``db_pool_size``, or enough for the concurrency."""
+        return self.db_pool_size or self.http_concurrency + self.consumer_concurrency + 2
 
     @property
     def secret(self) -> str:

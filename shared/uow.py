@@ -61,6 +61,10 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.events: list[Envelope] = []
         self._audit: list[dict[str, Any]] = []
+        # The due instants of the jobs this unit of work scheduled, and who to tell once they are
+        # committed (the scheduler of this process, which may sleep past them).
+        self._scheduled: list[datetime] = []
+        self.on_schedule: Callable[[datetime], None] | None = None
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
@@ -103,6 +107,7 @@ class UnitOfWork:
         if await self.session.scalar(select(jobs.c.id).where(jobs.c.kind == kind, jobs.c.key == key)) is not None:
             return False
         await self.session.execute(insert(jobs).values(kind=kind, key=key, due_at=due_at, payload=payload))
+        self._scheduled.append(due_at)
         return True
 
     def audit(self, action: str, entity: str, entity_id: str, **detail: Any) -> None:
@@ -160,6 +165,9 @@ class UnitOfWork:
         await self.session.commit()
         if rows and self._handoff is not None:
             self._handoff(rows)
+        if self._scheduled and self.on_schedule is not None:
+            self.on_schedule(min(self._scheduled))
+        self._scheduled = []
 
 
 OUTBOX_COLUMNS = {
@@ -224,6 +232,8 @@ class UnitOfWorkFactory(Generic[U]):
         self.kind = kind
         self.calendar = calendar
         self.period_definitions = period_definitions
+        # Told the earliest due instant of the jobs a unit of work committed (the scheduler's wake).
+        self.on_schedule: Callable[[datetime], None] | None = None
 
     def __call__(
         self,
@@ -233,7 +243,7 @@ class UnitOfWorkFactory(Generic[U]):
         causation_id: uuid.UUID | None = None,
         correlation_id: str | None = None,
     ) -> U:
-        return self.kind(
+        uow = self.kind(
             self.sessions,
             self.infra,
             self.clock,
@@ -245,3 +255,5 @@ class UnitOfWorkFactory(Generic[U]):
             causation_id=causation_id,
             correlation_id=correlation_id,
         )
+        uow.on_schedule = self.on_schedule
+        return uow

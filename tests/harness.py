@@ -219,7 +219,7 @@ def stack_settings(*, vhost: str, db_prefix: str | None, data_dir: str | None = 
     values: dict[str, Any] = {
         "amqp_url": f"{AMQP_HOST}/{vhost}",
         "relay_poll_seconds": 0.5,
-        "scheduler_poll_seconds": 0.5,
+        "scheduler_retry_seconds": 0.5,
         **extra,
     }
     if db_prefix:

@@ -113,7 +113,7 @@ async def stack() -> AsyncIterator[ProcessStack]:
         "CCER_DATA_DIR": str(data),
         "CCER_CLOCK": "simulated",
         "CCER_RELAY_POLL_SECONDS": "0.5",
-        "CCER_SCHEDULER_POLL_SECONDS": "0.5",
+        "CCER_SCHEDULER_RETRY_SECONDS": "0.5",
         "CCER_LOG_LEVEL": "WARNING",
         **{f"CCER_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }
