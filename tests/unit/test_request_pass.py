@@ -28,14 +28,15 @@ class _Probe:
     """Counts the body messages handed across one layer boundary (each ``receive`` call made through
     the callable it passes inwards, by the layer below or by any layer further in)."""
 
-    def __init__(self, app: ASGIApp, counts: list[int]) -> None:
-        self.app, self.counts = app, counts
+    def __init__(self, app: ASGIApp, counts: dict[str, int], below: str) -> None:
+        self.app, self.counts, self.below = app, counts, below
+        counts[below] = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def counted() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                self.counts.append(1)
+                self.counts[self.below] += 1
             return message
 
         await self.app(scope, counted, send)
@@ -62,29 +63,23 @@ async def test_a_request_body_is_read_once_and_handed_on_once(tmp_path: Path) ->
     ):
         assert (await client.get("/healthz")).status_code == 200  # builds the middleware stack
         layers = _layers(app)
-        crossings: list[int] = []
         # A probe below every layer (and below the server's own error layer): each counts the body
         # messages that cross it.
+        crossings: dict[str, int] = {}
         for layer in [app.middleware_stack, *layers]:
-            layer.app = _Probe(layer.app, crossings)
-        from_server = 0
+            layer.app = _Probe(layer.app, crossings, below=type(layer).__name__)
 
         async def chunks() -> AsyncIterator[bytes]:
-            nonlocal from_server
             for _ in range(CHUNKS):
-                from_server += 1
                 yield CHUNK
 
         answer = await client.post("/api/v1/accounts", content=chunks(), headers={"Idempotency-Key": "count-1"})
     assert answer.status_code == 401  # read whole, then refused for want of a token
-    assert from_server == CHUNKS  # the server's body, read once
-    # One layer: it reads the chunks from the server (CHUNKS crossings, at the probe above it) and
-    # hands the route the whole body in one message (1 crossing, at the probe below it).
     ours = [type(layer).__name__ for layer in layers if type(layer).__module__.startswith("shared.")]
-    print(f"our layers {ours}, all layers {len(layers)}, body crossings {len(crossings)}")
-    assert len(ours) == 1, ours
-    # Every layer but ours passes ``receive`` on untouched: the body crosses the boundaries above
-    # ours once per chunk, and the ones below once, as one message.
-    above = [type(layer).__name__ for layer in layers].index(ours[0]) + 1
-    below = len(layers) - above + 1
-    assert len(crossings) == above * CHUNKS + below
+    print(f"our layers {ours}; body messages crossing below each layer {crossings}")
+    # The server's messages (the chunks, and an empty one that ends the body), each read once.
+    assert crossings["ServerErrorMiddleware"] == CHUNKS + 1
+    # One layer of ours, which hands the route the whole body in one message.
+    assert ours == ["RequestGate"]
+    assert crossings["RequestGate"] == 1
+    assert sum(crossings.values()) == len(layers) * (CHUNKS + 1) + 1
