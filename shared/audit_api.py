@@ -11,14 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, require
 from shared.listing import Page, PageParams, page_params, respond_list
-from shared.observability import cause_var
 from shared.timeutil import LocalDateTime, LocalJSON, local
 
-__all__ = ["AUDIT_READERS", "RequestIdMiddleware", "audit_router", "install_audit"]
+__all__ = ["AUDIT_READERS", "audit_router", "cause_with_request_id", "install_audit", "request_id_of"]
 
 # The roles that read every service's audit log: the simulation's operator and the registries' operators.
 AUDIT_READERS = ("sim_admin", "ncsc_operator", "registry_initiator", "registry_confirmer")
@@ -94,36 +92,17 @@ def audit_router() -> APIRouter:
     return router
 
 
-class RequestIdMiddleware:
-    """Gives each request an id (the caller's ``X-Request-Id`` when well formed, else a new one),
-    appends it to the audit cause, and answers with it. Must sit inside the middleware that sets the
-    cause (``shared.webapp.MetricsAndCauseMiddleware``)."""
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
+    """The request's id: the caller's ``X-Request-Id`` when well formed, else a new one."""
+    given = next((v.decode("latin-1") for k, v in headers if k == b"x-request-id"), "")
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
-        cause = cause_var.get() or f"{scope['method']} {scope['path']}"
-        token = cause_var.set(f"{cause[:_CAUSE_ROOM]} #{request_id}")
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            cause_var.reset(token)
+def cause_with_request_id(cause: str, request_id: str) -> str:
+    """The audit cause of a request, cut so that its id always fits the column."""
+    return f"{cause[:_CAUSE_ROOM]} #{request_id}"
 
 
 def install_audit(app: FastAPI) -> None:
-    """The audit route and the request id; call before the cause-setting middleware is added."""
+    """The audit route (the request id is given by ``shared.webapp.RequestGate``)."""
     app.include_router(audit_router())
-    app.add_middleware(RequestIdMiddleware)

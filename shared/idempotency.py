@@ -41,7 +41,6 @@ __all__ = [
     "CLAIM_LEASE_SECONDS",
     "MAX_STORED_ANSWER_BYTES",
     "IdempotencyMiddleware",
-    "RejectNulMiddleware",
     "send_problem",
 ]
 
@@ -83,28 +82,56 @@ class _Owner:
 
 
 class IdempotencyMiddleware:
+    """Alone, it reads the body itself; in the services, :class:`shared.webapp.RequestGate` reads
+    the body once and calls :meth:`run` with it."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    def applies(scope: Scope) -> bool:
+        """A POST or PUT with an ``Idempotency-Key``, to an app with a runtime (its database)."""
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
-            await self.app(scope, receive, send)
-            return
-        # Header values are bytes; latin-1 decodes any of them (the bounds middleware admits only
-        # printable ASCII in the headers read here).
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key = headers.get("idempotency-key")
+            return False
         state = scope["app"].state if "app" in scope else None
-        if not key or state is None or not hasattr(state, "runtime"):
+        if state is None or not hasattr(state, "runtime"):
+            return False
+        key = b""
+        for name, value in scope["headers"]:
+            if name.lower() == b"idempotency-key":
+                key = value  # the last one, as the header map the request runs with
+        return bool(key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.applies(scope):
             await self.app(scope, receive, send)
             return
-        runtime = state.runtime
-        body = b""
+        parts = []
         more = True
         while more:
             message = await receive()
-            body += message.get("body", b"")
+            parts.append(message.get("body", b""))
             more = message.get("more_body", False)
+        body = b"".join(parts)
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.run(scope, replay_receive, send, body)
+
+    async def run(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
+        """The request (one :meth:`applies` to) whose whole body is ``body``; ``receive`` gives the
+        app that same body."""
+        # Header values are bytes; latin-1 decodes any of them (the request gate admits only
+        # printable ASCII in the headers read here).
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers["idempotency-key"]
+        runtime = scope["app"].state.runtime
         caller = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()[:64]
         body_hash = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + body).hexdigest()
         table = runtime.infra.idempotency
@@ -121,14 +148,6 @@ class IdempotencyMiddleware:
         # "held" until the answer is complete; "streaming" once an answer too large to keep was
         # recorded as such, and goes out as it comes; "dropped" when even that could not be recorded.
         mode = "held"
-        replayed = False
-
-        async def replay_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         async def held_send(message: Message) -> None:
             nonlocal start, size, mode
@@ -166,7 +185,7 @@ class IdempotencyMiddleware:
                 await send(message)
 
         try:
-            await self.app(scope, replay_receive, held_send)
+            await self.app(scope, receive, held_send)
         except BaseException:
             if mode == "held":
                 # No answer left: the request failed, and the key may be used again.
@@ -333,50 +352,3 @@ async def send_problem(send: Send, problem: Problem, *, retry_after: int | None 
         headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(problem.body(), ensure_ascii=False).encode()})
-
-
-class RejectNulMiddleware:
-    """NUL is never valid in any field (PostgreSQL text cannot hold it): a 422, not a 500."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        where = []
-        if b"%00" in raw_path or b"\x00" in raw_path or "\x00" in scope["path"]:
-            where.append("path")
-        if b"%00" in scope.get("query_string", b""):
-            where.append("query")
-        body = b""
-        if scope["method"] in ("POST", "PUT", "PATCH"):
-            more = True
-            while more:
-                message = await receive()
-                body += message.get("body", b"")
-                more = message.get("more_body", False)
-            if b"\x00" in body or b"\\u0000" in body:
-                where.append("body")
-        if where:
-            problem = Problem(
-                422,
-                "NUL_CHARACTER",
-                f"the NUL character is not allowed (in {', '.join(where)})",
-                f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
-                field=where[0],
-            )
-            await send_problem(send, problem)
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed and scope["method"] in ("POST", "PUT", "PATCH"):
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)

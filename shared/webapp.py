@@ -20,13 +20,13 @@ from sqlalchemy import select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import document_for
-from shared.audit_api import install_audit
+from shared.audit_api import cause_with_request_id, install_audit, request_id_of
 from shared.auth import Principal, get_principal, require
 from shared.bounds import Id, Instant
 from shared.bus import MessageBus
 from shared.events import Envelope
 from shared.findings import Finding
-from shared.idempotency import IdempotencyMiddleware, RejectNulMiddleware, send_problem
+from shared.idempotency import IdempotencyMiddleware, send_problem
 from shared.observability import cause_var, configure_logging
 from shared.problems import Problem, ProblemBody, install_error_handlers
 from shared.runtime import Runtime
@@ -38,6 +38,7 @@ __all__ = [
     "ERROR_RESPONSES",
     "ApiSpec",
     "BusDep",
+    "RequestGate",
     "RuntimeDep",
     "create_service_app",
     "get_bus",
@@ -299,15 +300,9 @@ def create_service_app(
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     install_audit(app)  # GET /api/v1/admin/audit, and the request id each audit row names
-    app.add_middleware(IdempotencyMiddleware)
-    # Added last, so it runs first: nothing with a NUL reaches a handler or the idempotency store.
-    app.add_middleware(RejectNulMiddleware)
-    # Before anything reads the body: a body over the limit is never read whole.
-    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
-
-    # Outermost, and pure ASGI (no BaseHTTPMiddleware: its task group and streams per request cost
-    # about a sixth of a service's CPU under load).
-    app.add_middleware(MetricsAndCauseMiddleware)
+    # The one middleware: pure ASGI (no BaseHTTPMiddleware: its task group and streams per request
+    # cost about a sixth of a service's CPU under load), reading each body once.
+    app.add_middleware(RequestGate, max_body_bytes=settings.max_body_bytes)
 
     app.include_router(_ops_router())
     app.include_router(_admin_router())
@@ -316,12 +311,56 @@ def create_service_app(
     return app
 
 
-class MetricsAndCauseMiddleware:
-    """Counts and times each request by route, sets the audit cause ("POST /api/v1/...") for it, and
-    runs it in its trace (see shared.tracing)."""
+# The headers the services read, and the longest value each may carry. Idempotency keys are stored
+# (a 200-character column) and compared; they are printable ASCII.
+HEADER_LIMITS = {
+    "authorization": ("Authorization", 8192),
+    "idempotency-key": ("Idempotency-Key", 200),
+    "accept": ("Accept", 1024),
+}
+_PRINTABLE_ONLY = frozenset({"idempotency-key"})
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class _BodyTooLarge(Exception):
+    """Raised into whatever reads the body past the limit, so that nothing acts on a part of it."""
+
+
+# The methods whose body the gate reads whole before the app runs (any other body is counted as the
+# app reads it).
+_BUFFERED = frozenset({"POST", "PUT", "PATCH"})
+
+
+class RequestGate:
+    """Everything a request goes through before its route, in one pass, reading its body once.
+
+    In order: the request is counted and timed by route, gets its audit cause ("POST /api/v1/...")
+    and runs in its trace (see shared.tracing), whose span the answer names in a ``traceresponse``
+    header. The headers the services read are bounded (a 422 problem ``INVALID_HEADER``), and so is
+    the body (a 413 problem ``BODY_TOO_LARGE``): a declared Content-Length over the limit is refused
+    before a byte of the body is read; a chunked body is counted as it streams and refused as soon
+    as it passes the limit. The connection stays open: the server discards the rest of the body, and
+    the client, done sending, reads the 413 (closing at once would reset the connection under a
+    client still writing, and it would see no answer). NUL is never valid in any field (PostgreSQL
+    text cannot hold it): a 422 ``NUL_CHARACTER``, not a 500. A POST or PUT with an
+    ``Idempotency-Key`` then goes through :class:`~shared.idempotency.IdempotencyMiddleware`, hashed
+    from the same bytes. Last, the request gets its id (the caller's ``X-Request-Id`` when well
+    formed), added to its audit cause and to its answer; the route reads the body from the one
+    buffer, in one message."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.idempotency = IdempotencyMiddleware(self._with_request_id)
+
+    def too_large(self) -> Problem:
+        limit = self.max_body_bytes
+        return Problem(
+            413,
+            "BODY_TOO_LARGE",
+            f"the request body is larger than the limit of {limit} bytes",
+            f"请求体超过 {limit} 字节的上限",
+            field="body",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -351,7 +390,7 @@ class MetricsAndCauseMiddleware:
                         message["headers"] = [*message.get("headers", ()), trace_header]
                     await send(message)
 
-                await self.app(scope, receive, send_status)
+                await self._checked(scope, receive, send_status)
                 route = getattr(scope.get("route"), "path", None)
                 annotate_current_span(
                     f"{scope['method']} {route}" if route else None, **{"http.response.status_code": status}
@@ -364,47 +403,7 @@ class MetricsAndCauseMiddleware:
                 runtime.metrics.requests.labels(scope["method"], route, str(status)).inc()
                 runtime.metrics.latency.labels(route).observe(time.perf_counter() - start)
 
-
-# The headers the services read, and the longest value each may carry. Idempotency keys are stored
-# (a 200-character column) and compared; they are printable ASCII.
-HEADER_LIMITS = {
-    "authorization": ("Authorization", 8192),
-    "idempotency-key": ("Idempotency-Key", 200),
-    "accept": ("Accept", 1024),
-}
-_PRINTABLE_ONLY = frozenset({"idempotency-key"})
-
-
-class _BodyTooLarge(Exception):
-    """Raised into whatever reads the body past the limit, so that nothing acts on a part of it."""
-
-
-class RequestLimitsMiddleware:
-    """Bounds what a request may carry before any other code sees it: the headers the services read
-    (a 422 problem ``INVALID_HEADER``) and the body (a 413 problem ``BODY_TOO_LARGE``). A declared
-    Content-Length over the limit is refused before a byte of the body is read; a chunked body is
-    counted as it streams and refused as soon as it passes the limit. The connection stays open: the
-    server discards the rest of the body, and the client, done sending, reads the 413 (closing at
-    once would reset the connection under a client still writing, and it would see no answer)."""
-
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    def too_large(self) -> Problem:
-        limit = self.max_body_bytes
-        return Problem(
-            413,
-            "BODY_TOO_LARGE",
-            f"the request body is larger than the limit of {limit} bytes",
-            f"请求体超过 {limit} 字节的上限",
-            field="body",
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
         findings = header_findings(scope["headers"])
         if findings:
             n = len(findings)
@@ -417,7 +416,59 @@ class RequestLimitsMiddleware:
         if declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_body_bytes):
             await send_problem(send, self.too_large())
             return
+        body: bytes | None = None
+        if scope["method"] in _BUFFERED:
+            body = await self._read_body(receive)
+            if body is None:
+                await send_problem(send, self.too_large())
+                return
+        where = nul_places(scope, body)
+        if where:
+            problem = Problem(
+                422,
+                "NUL_CHARACTER",
+                f"the NUL character is not allowed (in {', '.join(where)})",
+                f"不允许使用空字符（NUL），位置：{'、'.join(where)}",
+                field=where[0],
+            )
+            await send_problem(send, problem)
+            return
+        if body is None:
+            await self._counted(scope, receive, send)
+            return
+        whole = body
+        replayed = False
 
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()  # after the body: the disconnect, when the client goes
+
+        if self.idempotency.applies(scope):
+            await self.idempotency.run(scope, replay, send, whole)
+        else:
+            await self._with_request_id(scope, replay, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body in one buffer (one copy of its chunks), or None once it passes the limit
+        (the rest is left unread)."""
+        parts: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            part = message.get("body", b"")
+            size += len(part)
+            if size > self.max_body_bytes:
+                return None
+            parts.append(part)
+            more = message.get("more_body", False)
+        return b"".join(parts)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request whose body (if any) the app reads itself: counted as it streams."""
         received = 0
         refused = started = False
 
@@ -439,9 +490,39 @@ class RequestLimitsMiddleware:
             await send(message)
 
         with contextlib.suppress(_BodyTooLarge):
-            await self.app(scope, counted_receive, guarded_send)
+            await self._with_request_id(scope, counted_receive, guarded_send)
         if refused and not started:
             await send_problem(send, self.too_large())
+
+    async def _with_request_id(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app, with the request's id in its audit cause and its answer."""
+        request_id = request_id_of(scope["headers"])
+        cause = cause_var.get() or f"{scope['method']} {scope['path']}"
+        token = cause_var.set(cause_with_request_id(cause, request_id))
+        id_header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            cause_var.reset(token)
+
+
+def nul_places(scope: Scope, body: bytes | None) -> list[str]:
+    """Where the request carries a NUL character: "path", "query", "body"."""
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    where = []
+    if b"%00" in raw_path or b"\x00" in raw_path or "\x00" in scope["path"]:
+        where.append("path")
+    if b"%00" in scope.get("query_string", b""):
+        where.append("query")
+    if body is not None and (b"\x00" in body or b"\\u0000" in body):
+        where.append("body")
+    return where
 
 
 def header_findings(headers: list[tuple[bytes, bytes]]) -> list[Finding]:

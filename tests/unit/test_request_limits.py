@@ -16,7 +16,7 @@ from services.allowance_registry.entrypoints.api import API
 from shared.clock import Clock
 from shared.messaging.memory import InMemoryBroker
 from shared.settings import Settings
-from shared.webapp import RequestLimitsMiddleware, create_service_app
+from shared.webapp import RequestGate, create_service_app
 
 
 def test_the_body_limit_and_the_token_lifetime_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,7 +44,7 @@ class Note(BaseModel):
     text: str
 
 
-def _echo_app(limit: int, seen: list[str]) -> RequestLimitsMiddleware:
+def _echo_app(limit: int, seen: list[str]) -> RequestGate:
     """A route whose body FastAPI parses itself: a failure to read it is a 400 there, which the
     middleware must replace with its 413."""
     app = FastAPI()
@@ -54,7 +54,7 @@ def _echo_app(limit: int, seen: list[str]) -> RequestLimitsMiddleware:
         seen.append(note.text)
         return {"length": len(note.text)}
 
-    return RequestLimitsMiddleware(app, max_body_bytes=limit)
+    return RequestGate(app, max_body_bytes=limit)
 
 
 async def test_a_chunked_body_over_the_limit_never_reaches_the_route_even_when_its_start_is_valid() -> None:
