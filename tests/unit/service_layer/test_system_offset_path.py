@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
 
 import pytest
 
@@ -26,7 +25,7 @@ from services.allowance_registry.service_layer.commands import (
     GetApplication,
     ProposePeriod,
 )
-from services.new_ccer_registry.service_layer.commands import GetBinding, GetLot, ListCancellations, RequestBinding
+from services.new_ccer_registry.service_layer.commands import GetLot, ListCancellations
 from services.provincial_review.domain.review import Decision, Recommendation, ReviewStatus
 from services.provincial_review.service_layer.commands import ListCases, SubmitFirstReview, SubmitSecondReview
 from shared.timeutil import CST
@@ -34,37 +33,13 @@ from tests.service_layer import as_
 from tests.system import System, running_system
 from tests.unit.service_layer import test_allowance_support as alw
 from tests.unit.service_layer import test_new_registry_support as ncr
-
-PROVINCE = "110000"
-START = datetime(2025, 6, 2, 9, 0, tzinfo=CST)
+from tests.unit.service_layer.test_system_support import PROVINCE, START, bound_unit, pending
 
 
 @pytest.fixture
 async def system(backend: str) -> AsyncIterator[System]:
     async with running_system(backend, now=START) as s:
         yield s
-
-
-async def bound_unit(system: System) -> tuple[alw.Unit, ncr.Holding]:
-    """The unit's accounts in both registries, bound through the real handshake."""
-    org = ncr.new_uscc()
-    allowance_account = await alw.open_account(system["allowance"], org=org, province=PROVINCE)
-    holding = await ncr.open_account(system["new"], province=PROVINCE, org=org, name="火电测试企业")
-    binding = await system.handle(
-        "new",
-        RequestBinding(account_id=holding.account_id, allowance_account_id=allowance_account),
-        holding.principal,
-    )
-    published = [p.event_type for p in await system.drain()]
-    assert published == ["new_ccer_registry.binding.requested", "allowance_registry.binding.confirmed"]
-    active = await system.handle("new", GetBinding(account_id=holding.account_id), holding.principal)
-    assert (active.id, active.status, active.allowance_account_id) == (binding.id, "active", allowance_account)
-    return alw.Unit(org, allowance_account, holding.account_id, PROVINCE), holding
-
-
-async def pending(system: System, unit: alw.Unit, lot_id: str) -> dict[str, Any]:
-    p = await alw.lot(system["allowance"], unit, lot_id)
-    return {k: getattr(p, k) for k in ("reserved", "registered", "recalled", "cancelled", "released", "status")}
 
 
 async def test_2024_offset_path_from_freeze_to_recall(system: System) -> None:
