@@ -61,9 +61,9 @@ BUDGETS: dict[str, dict[str, tuple[int, int]]] = {
         "notice": (15, 3),
         "bind request + its event round trip": (17, 5),
         "freeze lot + pending offset": (21, 3),
-        "submit application (draft + submit)": (27, 4),
+        "submit application (draft + submit)": (26, 4),
         "first review (list cases + first review)": (9, 2),
-        "second review + approval + registration + cancellation": (51, 8),
+        "second review + approval + registration + cancellation": (50, 8),
         RECALL: (29, 5),
     },
     "postgresql": {
@@ -75,9 +75,9 @@ BUDGETS: dict[str, dict[str, tuple[int, int]]] = {
         "notice": (14, 3),
         "bind request + its event round trip": (15, 5),
         "freeze lot + pending offset": (20, 3),
-        "submit application (draft + submit)": (26, 4),
+        "submit application (draft + submit)": (25, 4),
         "first review (list cases + first review)": (9, 2),
-        "second review + approval + registration + cancellation": (48, 8),
+        "second review + approval + registration + cancellation": (47, 8),
         RECALL: (27, 5),
     },
 }
