@@ -166,10 +166,10 @@ class _Submission:
 
 
 async def _load_submission(uow: AllowanceUnitOfWork, application: Application, items: list[Item]) -> _Submission:
-    notice = await uow.notices.lock(application.notice_id)
+    locked = await uow.notices.lock_with_account(application.notice_id, application.account_id)
     period = await uow.periods.find(application.period_code)
-    account = await uow.accounts.find(application.account_id)
-    assert notice is not None and period is not None and account is not None
+    assert locked is not None and period is not None
+    notice, account = locked
     allowance_codes = {i.instrument for i in items if i.kind == ItemKind.allowance and i.instrument}
     ccer_codes = {i.instrument for i in items if i.kind == ItemKind.offset_ccer and i.instrument}
     allowances = await uow.holdings.lock_available_allowances(account.id, sorted(allowance_codes))
@@ -481,9 +481,9 @@ async def on_application_approved(uow: AllowanceUnitOfWork, envelope: Envelope, 
     if decided is None:
         return
     application, step = decided
-    notice = await uow.notices.lock(application.notice_id)
-    account = await uow.accounts.find(application.account_id)
-    assert notice is not None and account is not None
+    locked = await uow.notices.lock_with_account(application.notice_id, application.account_id)
+    assert locked is not None
+    notice, account = locked
     reviewers = {
         "case_id": payload.case_id,
         "first_reviewer": payload.first_reviewer,

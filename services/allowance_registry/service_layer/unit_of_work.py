@@ -23,6 +23,7 @@ from services.allowance_registry.adapters.repositories import (
     ReconciliationRepository,
     RegistrationRepository,
 )
+from services.allowance_registry.adapters.repositories.periods import reference_cache
 from shared.uow import UnitOfWork
 
 __all__ = ["AllowanceUnitOfWork"]
@@ -50,8 +51,9 @@ class AllowanceUnitOfWork(UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
         self.bindings = BindingRepository(session)
-        self.instruments = InstrumentRepository(session)
-        self.periods = PeriodRepository(session)
+        cache = reference_cache(self._sessions)  # immutable reference data, per runtime
+        self.instruments = InstrumentRepository(session, cache)
+        self.periods = PeriodRepository(session, cache)
         self.holdings = HoldingRepository(session)
         self.movements = MovementRepository(session)
         self.provincial_notices = ProvincialNoticeRepository(session)

@@ -3,6 +3,7 @@ single-row update, and insert-or-ignore on both backends."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -31,15 +32,17 @@ async def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any
     await session.execute(insert_or_ignore(model.__table__, session.get_bind().dialect.name).values(**values))
 
 
-async def upsert_add(session: AsyncSession, model: Any, values: dict[str, Any], column: str, quantity: int) -> None:
+async def upsert_add(
+    session: AsyncSession, model: Any, values: dict[str, Any], column: str, quantity: int, returning: Sequence[Any]
+) -> tuple[Any, ...]:
     """Insert ``values``, or, when the row exists (its primary key), add ``quantity`` to its ``column``:
-    one statement on both backends."""
+    one statement on both backends, returning the row's ``returning`` columns after it."""
     table = model.__table__
     stmt = dialect_insert(table, session.get_bind().dialect.name).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(table.primary_key.columns), set_={column: table.c[column] + quantity}
     )
-    await session.execute(stmt)
+    return tuple((await session.execute(stmt.returning(*returning))).one())
 
 
 async def one_row(session: AsyncSession, stmt: Any) -> bool:

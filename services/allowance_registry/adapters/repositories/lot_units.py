@@ -55,6 +55,9 @@ def _range(row: PendingOffsetUnits | PendingOffsetUnitEvent) -> SerialRange:
 class LotUnitRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # lot → its available rows as :meth:`available` locked them, for the next :meth:`move` of that
+        # lot's available units (used once: a move changes the rows)
+        self._available: dict[str, list[PendingOffsetUnits]] = {}
 
     def add(self, lot_id: str, blocks: Sequence[UnitBlock]) -> None:
         """A newly pending lot's units, all available."""
@@ -71,7 +74,8 @@ class LotUnitRepository:
             )
 
     async def available(self, lot_ids: Sequence[str]) -> dict[str, list[UnitBlock]]:
-        """The available units of each lot (lots locked by the caller), lowest serials first."""
+        """The available units of each lot (lots locked by the caller), lowest serials first; their
+        rows locked, and kept for the next :meth:`move` of each lot's available units (no re-read)."""
         if not lot_ids:
             return {}
         u = PendingOffsetUnits
@@ -79,11 +83,14 @@ class LotUnitRepository:
             select(u)
             .where(u.lot_id.in_(sorted(set(lot_ids))), u.state == UnitState.available.value)
             .order_by(u.lot_id, u.prefix, u.first)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         found: dict[str, list[UnitBlock]] = {lot_id: [] for lot_id in lot_ids}
+        self._available.update({lot_id: [] for lot_id in lot_ids})
         for row in rows:
             found[row.lot_id].append(UnitBlock(_range(row), row.units_recorded_at))
+            self._available[row.lot_id].append(row)
         return found
 
     async def tracked(self, lot_id: str) -> bool:
@@ -106,14 +113,18 @@ class LotUnitRepository:
         reserved by that application and revision. Returns the moved units, None when the lot has
         not got all of ``ranges`` in that state (nothing is then to be committed)."""
         u = PendingOffsetUnits
-        query = select(u).where(u.lot_id == lot_id, u.state == source.value)
-        if reserved_by is not None:
-            query = query.where(u.application_id == reserved_by[0], u.revision == reserved_by[1])
-        rows = list(
-            await self._session.scalars(
-                query.order_by(u.prefix, u.first).with_for_update().execution_options(populate_existing=True)
+        kept = self._available.pop(lot_id, None)
+        if source is UnitState.available and reserved_by is None and kept is not None:
+            rows = kept
+        else:
+            query = select(u).where(u.lot_id == lot_id, u.state == source.value)
+            if reserved_by is not None:
+                query = query.where(u.application_id == reserved_by[0], u.revision == reserved_by[1])
+            rows = list(
+                await self._session.scalars(
+                    query.order_by(u.prefix, u.first).with_for_update().execution_options(populate_existing=True)
+                )
             )
-        )
         wanted = list(ranges) if ranges is not None else [_range(r) for r in rows]
         moved: list[UnitBlock] = []
         for row in rows:

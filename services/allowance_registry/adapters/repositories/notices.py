@@ -126,6 +126,20 @@ class NoticeRepository:
     async def lock(self, notice_id: str) -> Notice | None:
         return await self._session.get(Notice, notice_id, with_for_update=True)
 
+    async def lock_with_account(self, notice_id: str, account_id: str) -> tuple[Notice, Account] | None:
+        """The notice, locked, with its account ``account_id`` (read, not locked): one statement;
+        None when either is missing (an application's account is always its notice's)."""
+        row = (
+            await self._session.execute(
+                select(Notice, Account)
+                .join(Account, Account.id == Notice.account_id)
+                .where(Notice.id == notice_id, Account.id == account_id)
+                .with_for_update(of=Notice)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
     async def reserve(self, notice: Notice, quantity: int, ccer: int) -> bool:
         """Put ``quantity`` (``ccer`` of it CCER) under review: only on an open notice with that much room."""
         n = Notice
