@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.allowance_registry.adapters.orm import infra, metadata
+from services.allowance_registry.adapters.repositories.periods import reference_cache
 from services.allowance_registry.service_layer import (
     accounts,
     applications,
@@ -125,7 +126,15 @@ def definition() -> ServiceDefinition[AllowanceUnitOfWork]:
         event_handlers=EVENT_HANDLERS,
         job_handlers=dict(JOB_HANDLERS),
         recurring_jobs=RECURRING,
+        on_start=_forget_reference_data,
     )
+
+
+async def _forget_reference_data(runtime: Runtime[AllowanceUnitOfWork]) -> None:
+    """At start and after a reset: the cached periods and instruments (immutable while their rows exist)
+    belong to the database as it was; a reset empties it, so the cache starts empty too. A replica learns
+    of another replica's reset only when it resets or restarts itself (a reset is a simulation-mode tool)."""
+    reference_cache(runtime.sessions).clear()
 
 
 def bootstrap(

@@ -123,3 +123,16 @@ async def test_periods_are_listed_by_status_and_page(allowance: Svc) -> None:
     assert [p.code for p in pending] == ["A-PENDING"]
     assert [p.code for p in approved] == [active.code]
     assert [p.code for p in first_page] == ["A-PENDING"]
+
+
+async def test_a_reset_forgets_the_periods_read_before_it(allowance: Svc) -> None:
+    """Active periods are cached; after a reset the same code proposed again is pending, not the old active one."""
+    await allowance.handle(ProposePeriod(builtin="2024", overrides={"code": "R2024"}), MAKER)
+    await allowance.handle(ApprovePeriod(code="R2024"), CHECKER)
+    assert (await allowance.handle(GetPeriod(code="R2024"), MAKER)).status == "active"
+
+    await allowance.runtime.reset()
+    with pytest.raises(NotFound):
+        await allowance.handle(GetPeriod(code="R2024"), MAKER)
+    await allowance.handle(ProposePeriod(builtin="2024", overrides={"code": "R2024"}), MAKER)
+    assert (await allowance.handle(GetPeriod(code="R2024"), MAKER)).status == "pending_approval"

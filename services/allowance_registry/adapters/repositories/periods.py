@@ -47,6 +47,11 @@ class ReferenceCache:
         self.instruments: dict[str, Instrument] = {}
         self.periods: dict[str, CompliancePeriod] = {}
 
+    def clear(self) -> None:
+        """Forget everything: after a reset (simulation mode) the rows are gone and may come back otherwise."""
+        self.instruments.clear()
+        self.periods.clear()
+
     def keep(self, row: Instrument | CompliancePeriod | None) -> None:
         if isinstance(row, Instrument):
             self.instruments[row.code] = _detached_copy(row)
