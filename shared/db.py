@@ -206,7 +206,7 @@ def infra_tables(metadata: MetaData) -> InfraTables:
     return InfraTables(outbox, inbox, idempotency, clock, jobs, audit)
 
 
-def create_engine_for(url: str, *, pool_size: int = 42, max_overflow: int = 8) -> AsyncEngine:
+def create_engine_for(url: str, *, pool_size: int = 16, max_overflow: int = 0) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         in_memory = not path or path == ":memory:"

@@ -15,6 +15,9 @@ DEV_SECRET = "ccer-sim-dev-secret"
 _PLACEHOLDERS = {DEV_SECRET, "changeme", "change-me", "secret", ""}
 
 
+DEFAULT_POOL_SIZE = 16
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CCER_", extra="ignore")
 
@@ -40,15 +43,14 @@ class Settings(BaseSettings):
     prefetch: int = 200
     # Event handlers run at once per process (one per aggregate); SQLite always uses one.
     consumer_concurrency: int = 8
-    # Requests a process expects to serve at once (what the pool is sized for; the benchmark drives 32).
-    http_concurrency: int = Field(default=32, ge=1)
-    # PostgreSQL connections per process, kept open once opened (they open on demand). Default: one per
-    # request in flight, per event handler and one each for the outbox relay and the scheduler
-    # (32 + 8 + 2 = 42), so that neither waits for a connection nor churns overflow connections (each
-    # new connection prepares its statements again). Mind PostgreSQL's max_connections across the
-    # services and replicas (deploy/compose.yaml raises it).
+    # PostgreSQL connections per process, kept open once opened (they open on demand) and never more:
+    # work beyond them waits for a free connection instead of opening an overflow connection that is
+    # closed again (each new connection prepares its statements again, and reconnects cost more than the
+    # short wait). 16 per process covers the event handlers (8), the relay and the scheduler with room for
+    # requests, and keeps 4 services x 2 replicas (128) near PostgreSQL's default max_connections of 100
+    # only when raised (deploy/compose.yaml raises it; or set CCER_DB_POOL_SIZE lower for REPLICAS=2).
     db_pool_size: int | None = Field(default=None, ge=1)
-    db_max_overflow: int = Field(default=8, ge=0)
+    db_max_overflow: int = Field(default=0, ge=0)
     delivery_limit: int = 5
     # The scheduler sleeps until its next due job, a clock move, or a job scheduled by this process;
     # at the longest this long, so that jobs another replica scheduled are found.
@@ -79,7 +81,7 @@ class Settings(BaseSettings):
     @property
     def pool_size(self) -> int:
         """PostgreSQL connections kept per process: ``db_pool_size``, or enough for the concurrency."""
-        return self.db_pool_size or self.http_concurrency + self.consumer_concurrency + 2
+        return self.db_pool_size or DEFAULT_POOL_SIZE
 
     @property
     def secret(self) -> str:
