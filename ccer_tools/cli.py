@@ -346,7 +346,7 @@ def reconcile(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Check domain.md §3's invariants across the four registries (账实核对): exit 0 when clean, 1 on
+    """Check the invariants of docs/invariants.md across the four registries (账实核对): exit 0 when clean, 1 on
     any discrepancy (each named with its objects), 2 when a registry is unreachable or answers errors."""
     import asyncio
 

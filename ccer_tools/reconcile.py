@@ -1,4 +1,4 @@
-"""Cross-registry reconciliation (账实核对, domain.md §3): reads the four registries over their REST APIs
+"""Cross-registry reconciliation (账实核对, docs/invariants.md): reads the four registries over their REST APIs
 as their operators and names every discrepancy with the objects involved.
 
 Each registry checks its own books (``GET /api/v1/admin/reconciliation``); this adds what only a
